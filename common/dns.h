@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dns.h - DNS wire format: named constants, parsing, learning, synthesis
+ *
+ * Theory of operation
+ *
+ * A bottle's DNS query is parsed by dns_parse_query(), strictly: one
+ * question, no answer or authority records, at most one additional record
+ * and that one an EDNS0 OPT, no compression in the question, no trailing
+ * bytes. The question name comes out normalised (struct dns_name): lower
+ * case, no trailing dot, and every byte outside [a-z0-9_-] written as a
+ * \DDD escape, so that a label holding a '.' can never pass for two labels
+ * and the text is safe to put in a log once JSON escaping doubles the
+ * backslashes. Policy rules only ever hold [a-z0-9_-] labels.
+ *
+ * An upstream answer is parsed by dns_parse_response(), which walks every
+ * record of every section before anything is believed:
+ *   - names: labels <= 63 bytes, names <= 255 bytes on the wire, label types
+ *     0x40 and 0x80 refused;
+ *   - compression pointers point strictly backwards: a pointer's target is
+ *     below the pointer itself and below every target already followed for
+ *     this name, so a chain of pointers always terminates;
+ *   - a pointer may not point into the 12-byte header;
+ *   - each section's count is checked against the bytes left (a record
+ *     needs at least 11) before the loop over it starts;
+ *   - A is 4 bytes, AAAA 16, a CNAME's rdata is exactly one name;
+ *   - OPT appears at most once, at the root, in the additional section;
+ *   - nothing may follow the last record.
+ *
+ * dns_learn() then follows the CNAME chain from the question name only,
+ * with a visited set, and collects A, AAAA and the ipv4hint/ipv6hint of
+ * HTTPS/SVCB records whose owner is on the chain. Records about any other
+ * owner are counted and ignored: an answer for a.example cannot teach an
+ * address for b.example.
+ *
+ * dns_synth_refusal() turns a parsed query into an NXDOMAIN or REFUSED
+ * answer in the same buffer, as a recursive resolver would send it.
+ *
+ * All offsets in the structures below index the message buffer the parser
+ * was given; nothing is copied except names into struct dns_name.
+ */
+#ifndef SENTRY_DNS_H
+#define SENTRY_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "drop.h"
+
+#define DNS_PORT		53
+#define DOT_PORT		853	/* DNS over TLS (TCP) and DNS over QUIC (UDP) */
+#define DNS_HDR_LEN		12
+#define DNS_LABEL_MAX		63
+#define DNS_NAME_WIRE_MAX	255
+/* Presentation form: at most 255 wire bytes, each possibly written as \DDD */
+#define DNS_NAME_TEXT_MAX	1024
+/* The smallest resource record: root name (1) + type, class, ttl, rdlength (10) */
+#define DNS_RR_MIN		11
+
+/* Header flag bits (second 16-bit word) */
+#define DNS_FLAG_QR		0x8000
+#define DNS_OPCODE_MASK		0x7800
+#define DNS_FLAG_AA		0x0400
+#define DNS_FLAG_TC		0x0200
+#define DNS_FLAG_RD		0x0100
+#define DNS_FLAG_RA		0x0080
+#define DNS_FLAG_AD		0x0020
+#define DNS_FLAG_CD		0x0010
+#define DNS_RCODE_MASK		0x000f
+
+#define DNS_RCODE_NOERROR	0
+#define DNS_RCODE_FORMERR	1
+#define DNS_RCODE_SERVFAIL	2
+#define DNS_RCODE_NXDOMAIN	3
+#define DNS_RCODE_NOTIMP	4
+#define DNS_RCODE_REFUSED	5
+
+#define DNS_TYPE_A		1
+#define DNS_TYPE_CNAME		5
+#define DNS_TYPE_AAAA		28
+#define DNS_TYPE_OPT		41
+#define DNS_TYPE_SVCB		64
+#define DNS_TYPE_HTTPS		65
+#define DNS_CLASS_IN		1
+
+/* SvcParamKeys (RFC 9460) */
+#define SVC_KEY_IPV4HINT	4
+#define SVC_KEY_IPV6HINT	6
+
+/* EDNS0 option codes and Extended DNS Errors (RFC 8914) */
+#define EDNS_OPT_EDE		15
+#define EDE_BLOCKED		15
+#define EDE_FILTERED		17
+#define EDE_PROHIBITED		18
+/* UDP payload size sentry advertises (the DNS flag day 2020 value) */
+#define DNS_EDNS_UDP_SIZE	1232
+
+/* Bounds on what one answer can teach */
+#define DNS_CHAIN_MAX		16	/* names on a CNAME chain, query name included */
+#define DNS_LEARN_MAX		64	/* addresses taken from one answer */
+
+struct dns_name {
+	uint16_t text_len;		/* strlen(text) */
+	uint16_t wire_len;		/* uncompressed wire length, root byte included */
+	char text[DNS_NAME_TEXT_MAX];	/* normalised presentation form, NUL-terminated */
+};
+
+struct dns_header {
+	uint16_t id;
+	uint16_t flags;
+	uint16_t qdcount, ancount, nscount, arcount;
+};
+
+struct dns_question {
+	struct dns_name name;
+	uint16_t qtype;
+	uint16_t qclass;
+	uint16_t off;		/* offset of the question in the message */
+	uint16_t end;		/* offset just past it */
+};
+
+struct dns_edns {
+	bool present;
+	uint8_t version;
+	bool do_bit;
+	uint16_t udp_size;
+	uint16_t off;		/* offset of the OPT record */
+};
+
+struct dns_msg {
+	const uint8_t *buf;
+	size_t len;
+	struct dns_header hdr;
+	struct dns_question q;
+	struct dns_edns edns;
+	uint16_t an_off;	/* offset of the first answer record (responses) */
+};
+
+static inline unsigned int dns_rcode(const struct dns_msg *m)
+{
+	return m->hdr.flags & DNS_RCODE_MASK;
+}
+
+/*
+ * dns_parse_query() - parse and validate a query from a bottle
+ * Return: DROP_NONE or a DROP_DNS_* reason.
+ */
+enum drop_reason dns_parse_query(const uint8_t *buf, size_t len,
+				 struct dns_msg *m);
+
+/*
+ * dns_parse_response() - parse and validate a whole answer from upstream
+ * Return: DROP_NONE or a DROP_DNS_* reason. QDCOUNT must be 1.
+ */
+enum drop_reason dns_parse_response(const uint8_t *buf, size_t len,
+				    struct dns_msg *m);
+
+/* dns_question_equal() - same name (normalised), type and class */
+bool dns_question_equal(const struct dns_question *a,
+			const struct dns_question *b);
+
+struct dns_learnt {
+	struct ipaddr addr;
+	uint32_t ttl;		/* seconds, as in the record (not yet clamped) */
+	uint16_t rrtype;	/* A, AAAA, HTTPS or SVCB */
+};
+
+struct dns_learn_result {
+	uint32_t naddrs;
+	struct dns_learnt addrs[DNS_LEARN_MAX];
+	uint32_t addrs_over;		/* addresses past DNS_LEARN_MAX, not taken */
+	uint32_t off_chain;		/* records ignored: owner not on the chain */
+	uint32_t chain_len;		/* names on the chain, query name included */
+	bool chain_loop;		/* a CNAME pointed back into the chain */
+	bool chain_long;		/* chain longer than DNS_CHAIN_MAX, cut there */
+	struct dns_name target;		/* last name of the chain (canonical name) */
+};
+
+/*
+ * dns_learn() - addresses an answer gives for its question name
+ * @m:		a message accepted by dns_parse_response()
+ * @out:	filled; out->naddrs may be 0 (NXDOMAIN, NODATA)
+ *
+ * Only records in the answer section count. Duplicate addresses are
+ * reported once, with the larger TTL.
+ */
+void dns_learn(const struct dns_msg *m, struct dns_learn_result *out);
+
+/*
+ * dns_synth_refusal() - rewrite the query in @buf into a refusal, in place
+ * @buf:	holds the query that dns_parse_query() accepted into @m
+ * @cap:	bytes writable at @buf (>= m->len)
+ * @m:		the parsed query
+ * @rcode:	DNS_RCODE_NXDOMAIN or DNS_RCODE_REFUSED
+ * @ede:	Extended DNS Error info-code to attach if the query had EDNS0,
+ *		or -1 for none
+ *
+ * The answer echoes the ID, the question as the client wrote it (case
+ * included) and the RD and CD bits; sets QR and RA; clears AA, TC and AD;
+ * has no records except an OPT when the query had one.
+ *
+ * Return: the answer's length, -ENOSPC if @cap is too small, or -EINVAL
+ * if @rcode does not fit 4 bits, @ede 16 bits, or @m holds no question.
+ */
+int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
+		      unsigned int rcode, int ede);
+
+/*
+ * dns_name_from_text() - normalise a name given as text (a CLI argument)
+ * Accepts a trailing dot and upper case; refuses empty labels, labels over
+ * 63 bytes and names over 253 characters. Bytes outside [A-Za-z0-9_-] are
+ * escaped as the wire parser would. A \DDD escape (the form the parser
+ * writes) stands for one byte, so a name copied from a log reads back the
+ * same; any other backslash is refused. "" and "." are the root.
+ * Return: 0 or -EINVAL
+ */
+int dns_name_from_text(const char *s, struct dns_name *out);
+
+#endif /* SENTRY_DNS_H */

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dnspend.h - DNS queries in flight, waiting for their answer
+ *
+ * An allowed query is remembered until its answer comes back or it times
+ * out. The answer is believed only if it matches an entry: same key (the
+ * caller's choice: the live resolver uses the random upstream ID and source
+ * port it picked; replay uses the bottle's own ID and port) and the same
+ * question (dns_question_equal()). Everything needed to write the answer
+ * back to the bottle is kept here: the bottle, the client's address, port
+ * and ID, and the address it asked (the answer must come from it).
+ *
+ * Fixed pool, hashed by key; a full table refuses new queries
+ * (DROP_DNS_PENDING_FULL) rather than forgetting old ones, since a
+ * forgotten query only turns into a client retry anyway.
+ */
+#ifndef SENTRY_DNSPEND_H
+#define SENTRY_DNSPEND_H
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "dns.h"
+
+#define DNSPEND_NONE	UINT32_MAX
+
+struct dnspend_key {
+	uint32_t zone;		/* 0 for the live resolver (IDs are global there) */
+	uint16_t id;
+	uint16_t port;
+};
+
+struct dnspend {
+	struct dnspend_key key;
+	uint32_t bottle;	/* bottle id */
+	uint32_t hnext;		/* bucket chain / free list */
+	uint32_t slot;		/* caller's use: e.g. the upstream socket index */
+	uint8_t proto;		/* PROTO_UDP or PROTO_TCP (client side) */
+	uint8_t tries;		/* caller's use: e.g. TC -> retried over TCP */
+	uint16_t client_id;
+	uint16_t client_port;
+	uint16_t server_port;
+	struct ipaddr client;
+	struct ipaddr server;	/* the address the bottle sent its query to */
+	uint64_t created;	/* ns */
+	uint64_t expires;	/* ns */
+	struct dns_question q;
+};
+
+struct dnspend_table;
+
+struct dnspend_table *dnspend_new(uint32_t capacity, uint32_t timeout_ms);
+void dnspend_free(struct dnspend_table *t);
+size_t dnspend_table_bytes(uint32_t capacity);
+
+/*
+ * dnspend_add() - a new entry for @key, or NULL if the key is taken (a
+ * live duplicate) or the table is full. The caller fills everything but
+ * key, hnext, created and expires.
+ */
+struct dnspend *dnspend_add(struct dnspend_table *t,
+			    const struct dnspend_key *key, uint64_t now);
+
+/* dnspend_find() - the live entry for @key, or NULL */
+struct dnspend *dnspend_find(struct dnspend_table *t,
+			     const struct dnspend_key *key, uint64_t now);
+
+/* dnspend_remove() - free @p */
+void dnspend_remove(struct dnspend_table *t, struct dnspend *p);
+
+/*
+ * dnspend_expire() - remove entries past their expiry, calling @fn (may be
+ * NULL) on each first. Return: how many were removed.
+ */
+uint32_t dnspend_expire(struct dnspend_table *t, uint64_t now,
+			void (*fn)(struct dnspend *p, void *arg), void *arg);
+
+uint32_t dnspend_used(const struct dnspend_table *t);
+uint32_t dnspend_capacity(const struct dnspend_table *t);
+
+#endif /* SENTRY_DNSPEND_H */

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * engine.c - engine lifecycle, policy slots, counting and decision logging
+ *
+ * The packet path is in engine_flow.c, the DNS decisions in engine_dns.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+#include "frag.h"
+#include "log.h"
+
+void engine_config_default(struct engine_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->flow_capacity = 65536;
+	flow_timeouts_default(&c->timeouts);
+	c->learn.max_bindings = 65536;
+	c->learn.max_names = 16384;
+	c->learn.per_name_max = 32;
+	c->frag_capacity = 1024;
+	c->frag_timeout = 30;
+	c->dns_rate = 100;
+	c->dns_burst = 200;
+	c->audit = false;
+	c->log_refusals_per_s = 20;
+}
+
+size_t engine_memory(const struct engine_config *cfg)
+{
+	return sizeof(struct engine) + flow_table_bytes(cfg->flow_capacity) +
+	       learn_table_bytes(&cfg->learn) +
+	       frag_table_bytes(cfg->frag_capacity);
+}
+
+struct engine *engine_new(const struct engine_config *cfg)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->cfg = *cfg;
+	e->gen = 1;
+	e->epoch = 1;
+	e->next_scope = 1;
+	e->flows = flow_table_new(cfg->flow_capacity, &cfg->timeouts);
+	e->learn = learn_new(&cfg->learn);
+	e->frags = frag_new(cfg->frag_capacity, cfg->frag_timeout);
+	if (!e->flows || !e->learn || !e->frags) {
+		engine_free(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return e;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	for (uint32_t i = 0; i < e->npolicies; i++) {
+		policy_free(e->policies[i]->pol);
+		free(e->policies[i]);
+	}
+	free(e->policies);
+	flow_table_free(e->flows);
+	learn_free(e->learn);
+	frag_free(e->frags);
+	free(e);
+}
+
+/* A policy that denies everything stands in for one removed from the store. */
+static struct policy *deny_all(const char *name)
+{
+	struct policy *p = policy_new(name);
+
+	if (p) {
+		p->default_action = ACTION_DENY;
+		if (policy_build_index(p)) {
+			policy_free(p);
+			p = NULL;
+		}
+	}
+	return p;
+}
+
+struct engine_policy *engine_policy_get(struct engine *e, const char *name,
+					struct policy *pol)
+{
+	struct engine_policy *ep, **grown;
+
+	for (uint32_t i = 0; i < e->npolicies; i++) {
+		ep = e->policies[i];
+		if (strcmp(ep->name, name))
+			continue;
+		ep->refs++;
+		if (pol)
+			engine_policy_replace(e, ep, pol);
+		return ep;
+	}
+	if (!pol)
+		return NULL;
+	ep = calloc(1, sizeof(*ep));
+	grown = realloc(e->policies, (e->npolicies + 1) * sizeof(*grown));
+	if (!ep || !grown) {
+		free(ep);
+		if (grown)
+			e->policies = grown;
+		return NULL;
+	}
+	e->policies = grown;
+	snprintf(ep->name, sizeof(ep->name), "%s", name);
+	ep->pol = pol;
+	ep->scope = e->next_scope++;
+	ep->refs = 1;
+	e->policies[e->npolicies++] = ep;
+	return ep;
+}
+
+void engine_policy_put(struct engine *e, struct engine_policy *ep)
+{
+	if (--ep->refs)
+		return;
+	for (uint32_t i = 0; i < e->npolicies; i++) {
+		if (e->policies[i] != ep)
+			continue;
+		e->policies[i] = e->policies[--e->npolicies];
+		break;
+	}
+	learn_forget_scope(e->learn, ep->scope);
+	policy_free(ep->pol);
+	free(ep);
+}
+
+void engine_policy_replace(struct engine *e, struct engine_policy *ep,
+			   struct policy *pol)
+{
+	struct policy *old = ep->pol;
+
+	ep->missing = !pol;
+	if (!pol)
+		pol = deny_all(ep->name);
+	if (!pol) {
+		/* no memory for a deny-all: keep the old policy, but never allow */
+		warn("policy %s: out of memory replacing it", ep->name);
+		old->default_action = ACTION_DENY;
+		old->nrules = 0;
+		if (policy_build_index(old))
+			warn("policy %s: index rebuild failed", ep->name);
+		e->gen++;
+		e->epoch++;
+		return;
+	}
+	ep->pol = pol;
+	policy_free(old);
+	e->gen++;
+	e->epoch++;
+}
+
+void engine_bottle_init(struct bottle *b, uint32_t id, const char *name,
+			struct engine_policy *ep)
+{
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->policy = ep;
+}
+
+void engine_count(struct engine *e, struct bottle *b, enum drop_reason reason)
+{
+	if ((unsigned)reason >= DROP_MAX)
+		reason = DROP_NONE;
+	e->stats.dropped++;
+	e->stats.drops.n[reason]++;
+	if (b) {
+		b->c.dropped++;
+		b->c.drops.n[reason]++;
+	}
+}
+
+void engine_count_drop(struct engine *e, struct bottle *b, bool outbound,
+		       size_t len, enum drop_reason reason)
+{
+	e->stats.packets++;
+	e->stats.bytes += len;
+	if (b) {
+		if (outbound) {
+			b->c.pkts_out++;
+			b->c.bytes_out += len;
+		} else {
+			b->c.pkts_in++;
+			b->c.bytes_in += len;
+		}
+	}
+	engine_count(e, b, reason);
+}
+
+void engine_count_pass(struct engine *e, struct bottle *b, bool outbound,
+		       size_t len)
+{
+	e->stats.packets++;
+	e->stats.bytes += len;
+	e->stats.forwarded++;
+	if (!b)
+		return;
+	b->c.forwarded++;
+	if (outbound) {
+		b->c.pkts_out++;
+		b->c.bytes_out += len;
+	} else {
+		b->c.pkts_in++;
+		b->c.bytes_in += len;
+	}
+}
+
+bool engine_refusal_log_ok(struct engine *e, uint64_t now)
+{
+	const uint64_t second = 1000000000ULL;
+
+	if (!e->cfg.log_refusals_per_s)
+		return true;
+	if (now - e->refusal_window >= second) {
+		if (e->refusal_suppressed)
+			warn("%llu refusal log lines suppressed in the last second",
+			     (unsigned long long)e->refusal_suppressed);
+		e->refusal_window = now;
+		e->refusal_logged = 0;
+		e->refusal_suppressed = 0;
+	}
+	if (e->refusal_logged >= e->cfg.log_refusals_per_s) {
+		e->refusal_suppressed++;
+		return false;
+	}
+	e->refusal_logged++;
+	return true;
+}
+
+void engine_log(struct engine *e, const struct bottle *b, struct decision *d,
+		const struct verdict *v, uint64_t now)
+{
+	char line[DECISION_LINE_MAX];
+	char rule[RULE_PATTERN_MAX + 256];
+	const struct policy *pol = b->policy->pol;
+	size_t n;
+
+	if (!e->sink.emit)
+		return;
+	if (v) {
+		if (v->allow)
+			d->verdict = "allow";
+		else
+			d->verdict = e->cfg.audit ? "would_deny" : "deny";
+		if (d->reason) {
+			/* the caller named the event (flow_revoked); keep the rule */
+			if (v->rule != RULE_DEFAULT && v->rule < pol->nrules) {
+				decision_rule_text(&pol->rules[v->rule], rule,
+						   sizeof(rule));
+				d->rule = rule;
+			}
+		} else if (v->reason != DROP_POLICY) {
+			d->reason = drop_name(v->reason);
+		} else if (v->rule == RULE_DEFAULT || v->rule >= pol->nrules) {
+			d->reason = "default";
+			d->rule = pol->default_action == ACTION_ALLOW ?
+				  "default allow" : "default deny";
+			if (b->policy->missing)
+				d->detail = "policy not in the store";
+		} else {
+			d->reason = "rule";
+			decision_rule_text(&pol->rules[v->rule], rule, sizeof(rule));
+			d->rule = rule;
+		}
+		if (v->name)
+			d->name = v->name;
+	}
+	d->ts_ns = (uint64_t)((int64_t)now + e->wall_offset_ns);
+	d->bottle = b->name;
+	d->policy = b->policy->name;
+	n = decision_format(d, line, sizeof(line));
+	e->sink.emit(e->sink.ctx, line, n);
+}
+
+/*
+ * Expired learnt bindings are not reclaimed here: they stop admitting new
+ * flows at once (learn_lookup() skips them), but stay, inert, until their
+ * slot is needed, so that a policy change can still re-check an established
+ * flow against the name that admitted it.
+ */
+void engine_expire(struct engine *e, uint64_t now)
+{
+	flow_expire(e->flows, now, 1024);
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * engine.h - the decision pipeline, shared by `sentry replay` and the daemon
+ *
+ * Theory of operation
+ *
+ * The engine owns the tables (flows, learnt addresses, fragments) and the
+ * compiled policies in use, and decides each packet. It does no I/O: the
+ * caller reads a packet, parses it (pkt_parse()), calls engine_outbound()
+ * for a packet the bottle sent or engine_inbound() for one addressed to
+ * the bottle, and acts on the returned action. Replay and the live gateway
+ * therefore take identical decisions.
+ *
+ *  outbound:  IPv6 without an IPv6 address?       -> ipv6_disabled
+ *             source not the bottle's?            -> spoofed_source
+ *             later fragment?                     -> the first fragment's verdict
+ *             UDP to port 53 (any address)?       -> ENGINE_DNS: the caller
+ *                 answers (engine_dns_query() decided it)
+ *             TCP to port 53?                     -> a DNS flow, always to
+ *                 sentry's own resolver (queries decided per message)
+ *             flow table hit?                     -> cached verdict, re-decided
+ *                 when the policy generation moved on
+ *             miss: port 853? CIDR rules, learnt names, default -> new flow
+ *  inbound:   ICMP error? -> the quoted packet's flow. Otherwise the flow, or no_flow.
+ *
+ * Policies: engine_policy_get() hands out a reference-counted slot per
+ * policy name; engine_policy_replace() swaps the compiled policy in a slot
+ * and advances the generation. A flow remembers the generation of its
+ * verdict; a packet of a flow decided under an older generation is decided
+ * again, and a flow whose verdict turns to deny is cut (flow_revoked).
+ *
+ * A denied flow's verdict is cached under the epoch, which also advances
+ * whenever an address is learnt, so a connection refused before its name
+ * was resolved is decided afresh once it is. An allowed flow's verdict is
+ * cached under the generation only: an expiring answer never cuts it.
+ *
+ * Audit mode decides and logs everything as in enforce mode, but a deny
+ * becomes "would_deny" and the packet is forwarded.
+ *
+ * Threading: an engine belongs to one thread.
+ */
+#ifndef SENTRY_ENGINE_H
+#define SENTRY_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bottle.h"
+#include "decision.h"
+#include "dns.h"
+#include "flow.h"
+#include "learn.h"
+#include "packet.h"
+#include "policy.h"
+
+struct frag_table;
+
+struct engine_config {
+	uint32_t flow_capacity;		/* default 65536 */
+	struct flow_timeouts timeouts;
+	struct learn_limits learn;	/* default 65536 bindings, 16384 names, 32 per name */
+	uint32_t frag_capacity;		/* default 1024 datagrams */
+	uint32_t frag_timeout;		/* seconds, default 30 */
+	uint32_t dns_rate;		/* queries per second per bottle, default 100; 0: unlimited */
+	uint32_t dns_burst;		/* default 200 */
+	bool audit;			/* forward denied traffic, logged as would_deny */
+	uint32_t log_refusals_per_s;	/* log lines/s for refusals before policy
+					 * (spoofed, ipv6_disabled, dns_rate); 0: all */
+};
+
+/* engine_config_default() - the defaults listed above */
+void engine_config_default(struct engine_config *c);
+
+/* A policy in use, by name; bottles point here. */
+struct engine_policy {
+	char name[POLICY_NAME_MAX + 1];
+	struct policy *pol;		/* never NULL: a removed policy becomes deny-all */
+	uint32_t scope;			/* learnt-address scope */
+	uint32_t refs;			/* bottles using it */
+	bool missing;			/* not in the store: denying everything */
+};
+
+enum engine_action {
+	ENGINE_DROP = 0,	/* drop; r->reason says why (counted) */
+	ENGINE_FORWARD,		/* pass it on */
+	ENGINE_REJECT,		/* drop, and tell the bottle (RST / ICMP) per the reject mode */
+	ENGINE_DNS,		/* a UDP DNS query: see r->dns_allow, r->dns */
+};
+
+struct engine_result {
+	enum engine_action action;
+	enum drop_reason reason;	/* DROP_NONE unless dropped or rejected */
+	struct flow *flow;		/* the flow, when one is involved */
+	bool new_flow;
+	bool dns_flow;			/* a TCP flow to port 53: carries DNS for sentry's resolver */
+	/* ENGINE_DNS only: */
+	bool dns_allow;			/* allowed: send upstream; denied: answer locally */
+	struct dns_msg *dns;		/* the parsed query (engine scratch, valid until the next call) */
+	uint16_t dns_off;		/* offset of the DNS message in the packet */
+};
+
+struct engine_stats {
+	uint64_t packets, bytes;
+	uint64_t forwarded, dropped;
+	uint64_t flows;			/* new-flow decisions */
+	uint64_t flows_allowed, flows_denied;
+	uint64_t dns_allowed, dns_denied;
+	uint64_t revoked;
+	struct drop_counters drops;
+};
+
+struct engine {
+	struct engine_config cfg;
+	struct flow_table *flows;
+	struct learn_table *learn;
+	struct frag_table *frags;
+	uint32_t gen;			/* policy generation, starts at 1 */
+	uint32_t epoch;			/* advances with gen and with every learnt address */
+	struct engine_stats stats;
+	struct decision_sink sink;
+	int64_t wall_offset_ns;		/* added to `now` for log timestamps */
+	uint32_t next_scope;
+	uint32_t npolicies;
+	struct engine_policy **policies;
+	struct dns_msg scratch_dns;	/* the DNS message being decided */
+	struct dns_msg scratch_answer;	/* an answer being checked */
+	struct dns_learn_result scratch_learn;
+	uint64_t refusal_window;	/* log limiter for refusals before policy */
+	uint32_t refusal_logged;
+	uint64_t refusal_suppressed;
+};
+
+/*
+ * engine_new() - allocate an engine and its tables
+ * Return: the engine, or NULL with errno set.
+ */
+struct engine *engine_new(const struct engine_config *cfg);
+void engine_free(struct engine *e);
+
+/* engine_memory() - bytes the tables of @cfg take (the daemon's formula) */
+size_t engine_memory(const struct engine_config *cfg);
+
+/*
+ * engine_policy_get() - the slot for policy @name, taking a reference
+ * @pol:	the compiled policy if the slot is new (ownership passes to the
+ *		engine); NULL if the slot must already exist
+ * Return: the slot, or NULL (-ENOENT semantics) if @pol is NULL and none exists.
+ */
+struct engine_policy *engine_policy_get(struct engine *e, const char *name,
+					struct policy *pol);
+
+/* engine_policy_put() - drop a reference; the last one frees the slot */
+void engine_policy_put(struct engine *e, struct engine_policy *ep);
+
+/*
+ * engine_policy_replace() - swap in @pol (owned by the engine from now on;
+ * NULL: the policy is gone from the store - deny everything) and advance
+ * the generation.
+ */
+void engine_policy_replace(struct engine *e, struct engine_policy *ep,
+			   struct policy *pol);
+
+/* engine_bottle_init() - zero @b, set id/name/policy (reference taken by caller) */
+void engine_bottle_init(struct bottle *b, uint32_t id, const char *name,
+			struct engine_policy *ep);
+
+/*
+ * engine_outbound() - decide packet @p sent by bottle @b
+ * @p:		parsed by pkt_parse() (the caller drops parse failures through
+ *		engine_count_drop())
+ * @now:	ns, the table clock
+ */
+enum engine_action engine_outbound(struct engine *e, struct bottle *b,
+				   struct pkt *p, uint64_t now,
+				   struct engine_result *r);
+
+/* engine_inbound() - decide packet @p addressed to bottle @b (inside address) */
+enum engine_action engine_inbound(struct engine *e, struct bottle *b,
+				  struct pkt *p, uint64_t now,
+				  struct engine_result *r);
+
+/*
+ * engine_dns_query() - decide DNS message @msg (@len bytes) that bottle @b
+ * sent to @server:@sport... (addresses for the log only)
+ * @m:		filled with the parsed query (on DROP_NONE or DROP_DNS_DENIED)
+ *
+ * Parses, applies the rate limit and the policy, counts, and logs the
+ * decision.
+ * Return: DROP_NONE (allowed), DROP_DNS_DENIED, DROP_DNS_RATE, or a parse
+ * reason (DROP_DNS_*).
+ */
+enum drop_reason engine_dns_query(struct engine *e, struct bottle *b,
+				  uint8_t proto, const struct ipaddr *client,
+				  uint16_t cport, const struct ipaddr *server,
+				  uint16_t sport, const uint8_t *msg, size_t len,
+				  uint64_t now, struct dns_msg *m);
+
+/*
+ * engine_dns_answer() - check an upstream answer and learn from it
+ * @asked:	the question the bottle asked (from the pending entry)
+ * @a:		filled with the parsed answer
+ *
+ * The answer must parse, be a response, and carry the same question. Its
+ * addresses are checked against the policy's private_answers setting and
+ * then installed in the learnt table - before the caller may release the
+ * answer to the bottle.
+ * Return: DROP_NONE (release it), DROP_DNS_MISMATCH, DROP_DNS_PRIVATE_ANSWER
+ * (refuse: answer the bottle REFUSED), or a parse reason.
+ */
+enum drop_reason engine_dns_answer(struct engine *e, struct bottle *b,
+				   const struct dns_question *asked,
+				   const struct ipaddr *client, uint16_t cport,
+				   const struct ipaddr *server, uint16_t sport,
+				   const uint8_t *msg, size_t len, uint64_t now,
+				   struct dns_msg *a);
+
+/*
+ * engine_count_drop() - count a packet the caller dropped without
+ * engine_outbound()/engine_inbound() (a parse failure, say)
+ */
+void engine_count_drop(struct engine *e, struct bottle *b, bool outbound,
+		       size_t len, enum drop_reason reason);
+
+/* engine_count_pass() - count a packet the caller passed on itself (a DNS answer) */
+void engine_count_pass(struct engine *e, struct bottle *b, bool outbound,
+		       size_t len);
+
+/* engine_expire() - periodic upkeep: reclaim expired flows, bindings, ... */
+void engine_expire(struct engine *e, uint64_t now);
+
+#endif /* SENTRY_ENGINE_H */

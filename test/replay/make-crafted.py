@@ -1,0 +1,864 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""make-crafted.py [CASE...] - write the crafted (adversarial) replay cases
+
+Real clients never send these packets, so they are built byte by byte:
+scapy (Debian's python3-scapy, run with /usr/bin/python3) for the IP, TCP,
+UDP and ICMP layers and for fragmenting; the DNS messages by the small
+encoder below, so that a malformed one is exactly what the case says.
+
+Every case is a function that returns its packets; the CASES table holds,
+beside it, the policy and what sentry must decide, reasoned from the policy
+semantics (this script is the oracle, not sentry's output). For each case
+directory x-NAME/ this writes:
+
+  input.pcap        LINKTYPE_RAW (101): each record is an IP packet. The
+                    clock starts at T0 and moves 1 ms per packet unless the
+                    case sets times itself.
+  policy.ini, expected.jsonl, expected-summary, args (if any)
+  README.md         what the case checks, and how the capture was made
+
+Addresses: the bottle is 10.0.2.100 (2001:db8:2::100), the "internet" is
+198.18.0.0/15 and 2001:db8::/32, the resolver 198.18.0.53. Nothing is sent
+anywhere: this only writes files.
+"""
+import inspect
+import ipaddress
+import json
+import logging
+import os
+import struct
+import sys
+
+# wrpcap() warns about "inconsistent linktypes" for Raw packets under an
+# explicit linktype=101; the records are raw IP, as intended.
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+
+from scapy.all import (ICMP, IP, TCP, UDP, IPv6, IPv6ExtHdrDestOpt,
+                       IPv6ExtHdrHopByHop, Raw, wrpcap)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+T0 = 1732786400.0
+BOT = "10.0.2.100"
+BOT6 = "2001:db8:2::100"
+NS = "198.18.0.53"
+DD = "default deny"
+DA = "default allow"
+
+# ---------------------------------------------------------------------------
+# DNS encoder: no validation and no compression unless asked, on purpose.
+
+TYPES = {"A": 1, "CNAME": 5, "AAAA": 28, "HTTPS": 65}
+
+
+def name(dotted):
+    """Uncompressed wire form of a dotted name ("" is the root)."""
+    out = b""
+    for label in filter(None, dotted.split(".")):
+        out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def ptr(off):
+    return struct.pack("!H", 0xC000 | off)
+
+
+def header(ident, flags, qd=1, an=0, ns=0, ar=0):
+    return struct.pack("!6H", ident, flags, qd, an, ns, ar)
+
+
+def question(qname, qtype="A"):
+    return name(qname) + struct.pack("!HH", TYPES[qtype], 1)
+
+
+def rr(owner, rtype, ttl, rdata):
+    """@owner: wire bytes (name() or ptr()); @rtype: a TYPES key"""
+    return owner + struct.pack("!HHIH", TYPES[rtype], 1, ttl, len(rdata)) + rdata
+
+
+def a(addr):
+    return ipaddress.IPv4Address(addr).packed
+
+
+def aaaa(addr):
+    return ipaddress.IPv6Address(addr).packed
+
+
+def query(ident, qname, qtype="A"):
+    return header(ident, 0x0100) + question(qname, qtype)
+
+
+def answer(ident, qname, records, qtype="A", an=None, ns=0, ar=0, extra=b""):
+    """A response (QR, RD, RA) echoing the question, then @records."""
+    n = len(records) if an is None else an
+    return (header(ident, 0x8180, 1, n, ns, ar) + question(qname, qtype)
+            + b"".join(records) + extra)
+
+
+QNAME_OFF = 12		# the question name's offset, for pointers
+
+# ---------------------------------------------------------------------------
+# Packets
+
+
+def udp(src, sport, dst, dport, payload=b""):
+    l3 = IPv6(src=src, dst=dst) if ":" in src else IP(src=src, dst=dst)
+    return l3 / UDP(sport=sport, dport=dport) / Raw(payload)
+
+
+def tcp(src, sport, dst, dport, flags="S", payload=b""):
+    p = IP(src=src, dst=dst) / TCP(sport=sport, dport=dport, flags=flags,
+                                   seq=1000, window=64240)
+    return p / Raw(payload) if payload else p
+
+
+def q(sport, ident, qname, qtype="A"):
+    return udp(BOT, sport, NS, 53, query(ident, qname, qtype))
+
+
+def r(sport, msg):
+    return udp(NS, 53, BOT, sport, msg)
+
+
+def syn(sport, dst, dport=80):
+    return tcp(BOT, sport, dst, dport)
+
+
+def synack(sport, src, sport_peer=80):
+    return tcp(src, sport_peer, BOT, sport, flags="SA")
+
+
+# ---------------------------------------------------------------------------
+# Expected decisions (only the fields that identify and decide)
+
+
+def dns(verdict, reason, rule, qname, sport, qtype="A", src=BOT, dst=NS):
+    o = {"event": "dns", "verdict": verdict, "reason": reason}
+    if rule:
+        o["rule"] = rule
+    o.update(proto="udp", src=src, sport=sport, dst=dst, dport=53,
+             qname=qname, qtype=qtype)
+    return o
+
+
+def flow(verdict, reason, rule, dst, dport, sport=None, proto="tcp",
+         name_=None, src=BOT):
+    o = {"event": "flow", "verdict": verdict, "reason": reason}
+    if rule:
+        o["rule"] = rule
+    if name_:
+        o["name"] = name_
+    if proto:
+        o["proto"] = proto
+    o["src"] = src
+    if sport is not None:
+        o["sport"] = sport
+    o["dst"] = dst
+    if dport is not None:
+        o["dport"] = dport
+    return o
+
+
+def refused(qname):
+    return {"event": "dns", "verdict": "deny", "reason": "dns_private_answer",
+            "qname": qname}
+
+
+# ---------------------------------------------------------------------------
+# The cases. Each function returns a list of packets (scapy packets, or bytes
+# for what scapy would repair), or of (seconds after T0, packet) pairs.
+
+CASES = {}
+
+
+def case(policy, expected, summary, about, args=None):
+    def reg(fn):
+        CASES["x-" + fn.__name__.replace("_", "-")] = dict(
+            fn=fn, policy=policy, expected=expected, summary=summary,
+            about=about, args=args)
+        return fn
+    return reg
+
+
+LOOP_POLICY = """[policy]
+name = malformed
+default = deny
+
+[allow]
+domain = loop.example.test tcp/80
+domain = good.example.test tcp/80
+"""
+
+
+def malformed_answer_case(bad_answer):
+    """query, malformed answer whose first record alone would teach
+    198.18.0.10, a connection to .10 (must be denied), then a good
+    query/answer/connection to show the path still works"""
+    return [
+        q(50001, 0x1001, "loop.example.test"),
+        r(50001, bad_answer),
+        syn(50002, "198.18.0.10"),
+        q(50003, 0x1002, "good.example.test"),
+        r(50003, answer(0x1002, "good.example.test",
+                        [rr(ptr(QNAME_OFF), "A", 300, a("198.18.0.11"))])),
+        syn(50004, "198.18.0.11"),
+        synack(50004, "198.18.0.11"),
+    ]
+
+
+def malformed_expected():
+    return [
+        dns("allow", "rule", "allow domain loop.example.test tcp/80", "loop.example.test", 50001),
+        flow("deny", "default", DD, "198.18.0.10", 80, 50002),
+        dns("allow", "rule", "allow domain good.example.test tcp/80", "good.example.test", 50003),
+        flow("allow", "rule", "allow domain good.example.test tcp/80", "198.18.0.11", 80, 50004,
+             name_="good.example.test"),
+    ]
+
+
+def malformed_summary(reason):
+    return dict(packets=7, allowed=5, dropped=2, dns_allowed=2, dns_denied=0,
+                **{f"drop_{reason}": 1, "drop_policy": 1})
+
+
+# The answer section starts right after the question "loop.example.test A IN"
+AN_OFF = 12 + len(name("loop.example.test")) + 4
+GOOD_RR = rr(ptr(QNAME_OFF), "A", 300, a("198.18.0.10"))
+
+
+@case(LOOP_POLICY, malformed_expected(), malformed_summary("dns_pointer"), """
+An answer whose second record's owner is a compression pointer to itself (a
+pointer loop). The whole answer is refused (dns_pointer), so its first,
+well-formed record (loop.example.test A 198.18.0.10) is not learnt either:
+the connection to 198.18.0.10 is denied by the default. A good answer for
+another allowed name afterwards is learnt as usual.
+""")
+def dns_pointer_loop():
+    second = AN_OFF + len(GOOD_RR)
+    bad = answer(0x1001, "loop.example.test",
+                 [GOOD_RR, rr(ptr(second), "A", 300, a("198.18.0.12"))])
+    return malformed_answer_case(bad)
+
+
+@case(LOOP_POLICY, malformed_expected(), malformed_summary("dns_pointer"), """
+An answer whose second record's owner is a compression pointer pointing
+*forward* (to the record's own type field, past the pointer). Pointers must
+point strictly backwards: the answer is refused (dns_pointer) and nothing in
+it is learnt.
+""")
+def dns_forward_pointer():
+    second = AN_OFF + len(GOOD_RR)
+    bad = answer(0x1001, "loop.example.test",
+                 [GOOD_RR, rr(ptr(second + 2), "A", 300, a("198.18.0.12"))])
+    return malformed_answer_case(bad)
+
+
+@case(LOOP_POLICY, malformed_expected(), malformed_summary("dns_label_type"), """
+An answer with a 64-byte label in its second record's owner name. Labels are
+at most 63 bytes, and on the wire a length byte of 64 (0x40) is necessarily
+the extended label type of RFC 6891 (obsolete), so the answer is refused
+whole as dns_label_type (dns_label_len cannot come from the wire). The first
+record is not learnt.
+""")
+def dns_label_long():
+    owner = bytes([64]) + b"a" * 64 + name("example.test")
+    bad = answer(0x1001, "loop.example.test",
+                 [GOOD_RR, rr(owner, "A", 300, a("198.18.0.12"))])
+    return malformed_answer_case(bad)
+
+
+@case(LOOP_POLICY, malformed_expected(), malformed_summary("dns_counts"), """
+An answer whose header claims 3 answer records while the message holds one
+(16 bytes; three records need at least 33). The counts are checked against
+the bytes left before any record is read: dns_counts, nothing learnt.
+""")
+def dns_counts():
+    bad = answer(0x1001, "loop.example.test", [GOOD_RR], an=3)
+    return malformed_answer_case(bad)
+
+
+@case(LOOP_POLICY, malformed_expected(), malformed_summary("dns_trailing"), """
+A well-formed answer followed by 5 bytes of garbage. Nothing may follow the
+last record: dns_trailing, and the (otherwise fine) address is not learnt.
+""")
+def dns_trailing():
+    bad = answer(0x1001, "loop.example.test", [GOOD_RR], extra=b"\xde\xad\xbe\xef\x00")
+    return malformed_answer_case(bad)
+
+
+CIDR_ANY = """[policy]
+name = frag
+default = deny
+
+[allow]
+cidr = 198.18.0.0/24
+"""
+
+
+def fragments_of(pkt, splits):
+    """Cut an IPv4 packet's payload at byte offsets @splits (multiples of 8)."""
+    raw = bytes(pkt)
+    ihl = (raw[0] & 0xF) * 4
+    payload = raw[ihl:]
+    edges = [0] + list(splits) + [len(payload)]
+    ip = IP(raw[:ihl])
+    out = []
+    for i in range(len(edges) - 1):
+        lo, hi = edges[i], edges[i + 1]
+        f = IP(src=ip.src, dst=ip.dst, id=ip.id, proto=ip.proto, ttl=ip.ttl,
+               flags="MF" if hi < len(payload) else 0, frag=lo // 8)
+        out.append(f / Raw(payload[lo:hi]))
+    return out
+
+
+@case(CIDR_ANY, [
+    flow("allow", "rule", "allow cidr 198.18.0.0/24", "198.18.0.10", 80, 50100),
+], dict(packets=3, allowed=1, dropped=2, drop_frag_tiny=1, drop_frag_no_first=1), """
+A TCP SYN to 198.18.0.10:81 fragmented so that the first fragment holds only
+8 bytes of the 20-byte TCP header (ports, but not the flags): frag_tiny. Its
+second fragment then has no known first fragment: frag_no_first. Neither is
+a flow decision. A plain SYN before them (the only decision) is allowed by
+the CIDR rule, which would have allowed the fragmented one too.
+""")
+def frag_tiny():
+    s = IP(src=BOT, dst="198.18.0.10", id=0x4242) / TCP(sport=50101, dport=81, flags="S", seq=1000)
+    return [syn(50100, "198.18.0.10")] + fragments_of(s, [8])
+
+
+@case(CIDR_ANY, [
+    flow("allow", "rule", "allow cidr 198.18.0.0/24", "198.18.0.10", 80, 50110),
+    flow("allow", "rule", "allow cidr 198.18.0.0/24", "198.18.0.10", 5000, 50112, proto="udp"),
+], dict(packets=5, allowed=2, dropped=3, drop_frag_no_first=3), """
+Later fragments whose first fragment was never seen are dropped
+(frag_no_first): the last fragment of a UDP datagram, a middle fragment of
+an ICMP echo, and the last fragment of a UDP datagram arriving *before* its
+first fragment. That first fragment, arriving afterwards, is decided as a
+new flow (allowed by the CIDR rule). A plain SYN opens the capture.
+""")
+def frag_no_first():
+    u1 = IP(src=BOT, dst="198.18.0.10", id=0x1111) / UDP(sport=50111, dport=5000) / Raw(b"u" * 3000)
+    e = IP(src=BOT, dst="198.18.0.10", id=0x2222) / ICMP(id=7, seq=1) / Raw(b"e" * 3000)
+    u3 = IP(src=BOT, dst="198.18.0.10", id=0x3333) / UDP(sport=50112, dport=5000) / Raw(b"o" * 100)
+    f1 = fragments_of(u1, [1480, 2960])
+    f2 = fragments_of(e, [1480, 2960])
+    f3 = fragments_of(u3, [64])
+    return [syn(50110, "198.18.0.10"), f1[2], f2[1], f3[1], f3[0]]
+
+
+@case("""[policy]
+name = fragudp
+default = deny
+
+[allow]
+cidr = 198.18.0.10/32 udp/5000
+""", [
+    flow("allow", "rule", "allow cidr 198.18.0.10/32 udp/5000", "198.18.0.10", 5000, 50200, proto="udp"),
+    flow("deny", "default", DD, "198.18.0.11", 5000, 50201, proto="udp"),
+], dict(packets=7, allowed=4, dropped=3, flows=2, drop_policy=3), """
+Whole fragmented UDP datagrams (3000 bytes of payload, three fragments each).
+The first fragment carries the ports and decides; later fragments follow its
+verdict without a decision of their own:
+- to 198.18.0.10:5000, allowed by the CIDR rule: all three pass, and so does
+  the (unfragmented) reply;
+- to 198.18.0.11:5000, no rule: the first fragment is denied by the default
+  and the other two are dropped with it (drop_policy 3).
+""")
+def frag_udp():
+    ok = IP(src=BOT, dst="198.18.0.10", id=0x5001) / UDP(sport=50200, dport=5000) / Raw(b"a" * 3000)
+    no = IP(src=BOT, dst="198.18.0.11", id=0x5002) / UDP(sport=50201, dport=5000) / Raw(b"b" * 3000)
+    reply = udp("198.18.0.10", 5000, BOT, 50200, b"thanks")
+    return fragments_of(ok, [1480, 2960]) + fragments_of(no, [1480, 2960]) + [reply]
+
+
+@case("""[policy]
+name = v6ext
+default = deny
+
+[allow]
+cidr = 2001:db8::/64 udp/5000
+""", [
+    flow("allow", "rule", "allow cidr 2001:db8::/64 udp/5000", "2001:db8::10", 5000, 50300,
+         proto="udp", src=BOT6),
+    flow("allow", "rule", "allow cidr 2001:db8::/64 udp/5000", "2001:db8::10", 5000, 50301,
+         proto="udp", src=BOT6),
+], dict(packets=5, allowed=3, dropped=2, drop_ipv6_ext_chain=1, drop_ipv6_ext_order=1), """
+IPv6 extension-header chains (the bottle is 2001:db8:2::100, the source of
+the first packet):
+1. one destination-options header before UDP: walked, allowed (new flow);
+2. eight destination-options headers (the bound, IPV6_EXT_MAX): still
+   walked, allowed (new flow, another source port);
+3. nine: over the bound, ipv6_ext_chain;
+4. destination options, then hop-by-hop: hop-by-hop must come first,
+   ipv6_ext_order;
+5. hop-by-hop first, as it should be: allowed, part of flow 1.
+""")
+def ipv6_ext():
+    def v6(sport, *ext):
+        p = IPv6(src=BOT6, dst="2001:db8::10")
+        for e in ext:
+            p = p / e
+        return p / UDP(sport=sport, dport=5000) / Raw(b"x" * 16)
+    d = IPv6ExtHdrDestOpt
+    return [
+        v6(50300, d()),
+        v6(50301, *[d() for _ in range(8)]),
+        v6(50302, *[d() for _ in range(9)]),
+        v6(50303, d(), IPv6ExtHdrHopByHop()),
+        v6(50300, IPv6ExtHdrHopByHop()),
+    ]
+
+
+@case("""[policy]
+name = spoof
+default = deny
+
+[allow]
+cidr = 198.18.0.10/32 tcp/80
+""", [
+    flow("deny", "spoofed_source", None, "198.18.0.10", 80, 50400, src="10.0.2.99"),
+    flow("deny", "spoofed_source", None, "198.18.0.10", 80, 50401, src="198.18.0.99"),
+    flow("allow", "rule", "allow cidr 198.18.0.10/32 tcp/80", "198.18.0.10", 80, 50402),
+], dict(packets=5, allowed=2, dropped=3, drop_spoofed_source=2, drop_no_flow=1), """
+The bottle is named (`--bottle 10.0.2.100`, see `args`), so the capture's
+first packet does not define it. A SYN from 10.0.2.99 (another inside
+address) and one from 198.18.0.99 to 198.18.0.10 (neither from nor to the
+bottle) are refused before policy as spoofed_source, although the CIDR rule
+would allow the destination. The bottle's own SYN is allowed and its SYN-ACK
+follows the flow. An inbound segment to a port with no flow is no_flow.
+""", args=["--bottle", BOT])
+def spoofed_source():
+    return [
+        tcp("10.0.2.99", 50400, "198.18.0.10", 80),
+        tcp("198.18.0.99", 50401, "198.18.0.10", 80),
+        syn(50402, "198.18.0.10"),
+        synack(50402, "198.18.0.10"),
+        tcp("198.18.0.10", 80, BOT, 50403, flags="A"),
+    ]
+
+
+@case("""[policy]
+name = offchain
+default = deny
+
+[allow]
+domain = www.example.test tcp/80
+domain = evil.example.test tcp/80
+""", [
+    dns("allow", "rule", "allow domain www.example.test tcp/80", "www.example.test", 50500),
+    flow("allow", "rule", "allow domain www.example.test tcp/80", "198.18.0.30", 80, 50501,
+         name_="www.example.test"),
+    flow("deny", "default", DD, "198.18.0.99", 80, 50502),
+    flow("deny", "default", DD, "198.18.0.98", 80, 50503),
+], dict(packets=5, allowed=3, dropped=2, dns_allowed=1, dns_denied=0, drop_policy=2), """
+Answer poisoning by records off the CNAME chain. The answer to
+`www.example.test A` holds:
+  www.example.test CNAME edge.cdn-example.test
+  edge.cdn-example.test A 198.18.0.30        (on the chain: learnt)
+  evil.example.test A 198.18.0.99            (answer section, off the chain)
+and, in the additional section, www.example.test A 198.18.0.98 (only the
+answer section counts). Only 198.18.0.30 is learnt, under www.example.test.
+198.18.0.99 stays unreachable even though the policy allows
+evil.example.test: nobody asked for that name. 198.18.0.98 likewise.
+""")
+def cname_offchain():
+    cname_rr = rr(ptr(QNAME_OFF), "CNAME", 300, name("edge.cdn-example.test"))
+    edge_off = 12 + len(name("www.example.test")) + 4 + 12	# the CNAME's rdata
+    msg = answer(0x3001, "www.example.test", [
+        cname_rr,
+        rr(ptr(edge_off), "A", 300, a("198.18.0.30")),
+        rr(name("evil.example.test"), "A", 300, a("198.18.0.99")),
+    ], ar=1, extra=rr(ptr(QNAME_OFF), "A", 300, a("198.18.0.98")))
+    return [
+        q(50500, 0x3001, "www.example.test"),
+        r(50500, msg),
+        syn(50501, "198.18.0.30"),
+        syn(50502, "198.18.0.99"),
+        syn(50503, "198.18.0.98"),
+    ]
+
+
+@case(CIDR_ANY.replace("name = frag", "name = flags"), [
+    flow("allow", "rule", "allow cidr 198.18.0.0/24", "198.18.0.10", 80, 50600),
+], dict(packets=6, allowed=1, dropped=5, drop_tcp_flags=4, drop_tcp_port_zero=1), """
+Impossible TCP segments are refused by the parser, before any flow or policy
+(no decision lines): SYN+FIN, SYN+RST, no flags at all (a "null scan") and
+every flag lit (a "Xmas" segment) are tcp_flags, and a SYN to port 0 is
+tcp_port_zero. The CIDR rule would allow all of them; a plain SYN first is
+allowed.
+""")
+def tcp_flags():
+    return [
+        syn(50600, "198.18.0.10"),
+        tcp(BOT, 50601, "198.18.0.10", 80, flags="SF"),
+        tcp(BOT, 50602, "198.18.0.10", 80, flags="SR"),
+        tcp(BOT, 50603, "198.18.0.10", 80, flags=""),
+        tcp(BOT, 50604, "198.18.0.10", 80, flags="FSRPAUEC"),
+        tcp(BOT, 50605, "198.18.0.10", 0, flags="S"),
+    ]
+
+
+@case("""[policy]
+name = unsolicited
+default = deny
+
+[allow]
+domain = web.example.test tcp/80
+""", [
+    dns("allow", "rule", "allow domain web.example.test tcp/80", "web.example.test", 50701),
+    flow("deny", "default", DD, "198.18.0.66", 80, 50703),
+    flow("allow", "rule", "allow domain web.example.test tcp/80", "198.18.0.10", 80, 50704,
+         name_="web.example.test"),
+], dict(packets=7, allowed=3, dropped=4, dns_allowed=1, dns_denied=0,
+        drop_dns_unsolicited=3, drop_policy=1), """
+Answers must match a pending allowed query by client port, DNS id and
+question. The query is written in mixed case, `WeB.ExAmPlE.TeSt` (names are
+compared and logged normalised: the decision's qname is web.example.test).
+Then:
+- an answer with the right port and question but another id (teaching
+  198.18.0.66): dns_unsolicited;
+- the right id but another client port (198.18.0.67): dns_unsolicited;
+- an answer to a port that asked nothing (198.18.0.68): dns_unsolicited;
+- the real answer (same id, port, and the question echoed in the query's
+  case): learnt, 198.18.0.10.
+A connection to 198.18.0.66 is denied by the default; to 198.18.0.10,
+allowed through the name.
+""")
+def dns_unsolicited():
+    qn = "WeB.ExAmPlE.TeSt"
+    good = [rr(ptr(QNAME_OFF), "A", 300, a("198.18.0.10"))]
+    return [
+        q(50701, 0x5001, qn),
+        r(50701, answer(0x5002, qn, [rr(ptr(QNAME_OFF), "A", 300, a("198.18.0.66"))])),
+        r(50799, answer(0x5001, qn, [rr(ptr(QNAME_OFF), "A", 300, a("198.18.0.67"))])),
+        r(50702, answer(0x5003, "web.example.test",
+                        [rr(ptr(QNAME_OFF), "A", 300, a("198.18.0.68"))])),
+        r(50701, answer(0x5001, qn, good)),
+        syn(50703, "198.18.0.66"),
+        syn(50704, "198.18.0.10"),
+    ]
+
+
+def svcb(priority, target, params):
+    """SVCB/HTTPS rdata; @params: (key, value bytes) in ascending key order"""
+    out = struct.pack("!H", priority) + name(target)
+    for k, v in params:
+        out += struct.pack("!HH", k, len(v)) + v
+    return out
+
+
+@case("""[policy]
+name = https
+default = deny
+
+[allow]
+domain = svc.example.test tcp/443
+""", [
+    dns("allow", "rule", "allow domain svc.example.test tcp/443", "svc.example.test", 50800,
+        qtype="HTTPS"),
+    flow("allow", "rule", "allow domain svc.example.test tcp/443", "198.18.0.40", 443, 50801,
+         name_="svc.example.test"),
+    flow("deny", "default", DD, "198.18.0.41", 443, 50802),
+], dict(packets=4, allowed=3, dropped=1, dns_allowed=1, dns_denied=0, drop_policy=1), """
+An HTTPS (type 65) query answered with an HTTPS record in service mode
+(priority 1, target ".") carrying alpn=h2, ipv4hint=198.18.0.40 and
+ipv6hint=2001:db8::40. The hints are learnt for svc.example.test: a TLS
+connection to 198.18.0.40:443 is allowed through the name; 198.18.0.41,
+never mentioned, is denied by the default.
+""")
+def https_hint():
+    rdata = svcb(1, "", [(1, b"\x02h2"), (4, a("198.18.0.40")), (6, aaaa("2001:db8::40"))])
+    return [
+        q(50800, 0x6001, "svc.example.test", "HTTPS"),
+        r(50800, answer(0x6001, "svc.example.test",
+                        [rr(ptr(QNAME_OFF), "HTTPS", 300, rdata)], qtype="HTTPS")),
+        syn(50801, "198.18.0.40", 443),
+        syn(50802, "198.18.0.41", 443),
+    ]
+
+
+@case("""[policy]
+name = clamp
+default = deny
+min_ttl = 30
+max_ttl = 60
+
+[allow]
+domain = short.example.test tcp/80
+domain = long.example.test tcp/80
+""", [
+    dns("allow", "rule", "allow domain short.example.test tcp/80", "short.example.test", 50900),
+    dns("allow", "rule", "allow domain long.example.test tcp/80", "long.example.test", 50901),
+    flow("allow", "rule", "allow domain short.example.test tcp/80", "198.18.0.21", 80, 50902,
+         name_="short.example.test"),
+    flow("deny", "default", DD, "198.18.0.21", 80, 50903),
+    flow("allow", "rule", "allow domain long.example.test tcp/80", "198.18.0.22", 80, 50904,
+         name_="long.example.test"),
+    flow("deny", "default", DD, "198.18.0.22", 80, 50905),
+], dict(packets=8, allowed=6, dropped=2, dns_allowed=2, dns_denied=0, drop_policy=2), """
+TTL clamping on the capture's clock, with min_ttl = 30 and max_ttl = 60.
+At t=0 short.example.test answers 198.18.0.21 with TTL 1 (raised to 30) and
+long.example.test answers 198.18.0.22 with TTL 3600 (cut to 60). New
+connections:
+- t=10 s to .21: allowed (TTL 1 alone would have expired);
+- t=40 s to .21: expired at 30, default deny;
+- t=50 s to .22: allowed;
+- t=70 s to .22: expired at 60, default deny.
+""")
+def ttl_clamp():
+    return [
+        (0.000, q(50900, 0x7001, "short.example.test")),
+        (0.001, r(50900, answer(0x7001, "short.example.test",
+                                [rr(ptr(QNAME_OFF), "A", 1, a("198.18.0.21"))]))),
+        (0.002, q(50901, 0x7002, "long.example.test")),
+        (0.003, r(50901, answer(0x7002, "long.example.test",
+                                [rr(ptr(QNAME_OFF), "A", 3600, a("198.18.0.22"))]))),
+        (10.0, syn(50902, "198.18.0.21")),
+        (40.0, syn(50903, "198.18.0.21")),
+        (50.0, syn(50904, "198.18.0.22")),
+        (70.0, syn(50905, "198.18.0.22")),
+    ]
+
+
+PRIVATE = [
+    ("mapped.example.test", "AAAA", "::ffff:198.18.0.10"),	# IPv4-mapped
+    ("nat64.example.test", "AAAA", "64:ff9b::c612:a"),	# NAT64, embeds 198.18.0.10
+    ("sixtofour.example.test", "AAAA", "2002:c612:a::1"),	# 6to4, embeds 198.18.0.10
+    ("cgnat.example.test", "A", "100.64.1.1"),
+    ("meta.example.test", "A", "169.254.169.254"),
+    ("ula.example.test", "AAAA", "fd00::1"),
+]
+
+
+@case("""[policy]
+name = embedded
+default = deny
+
+[allow]
+""" + "".join(f"domain = {n}\n" for n, _, _ in PRIVATE), [
+    x for i, (n, t, _) in enumerate(PRIVATE) for x in (
+        dns("allow", "rule", f"allow domain {n}", n, 51000 + i, qtype=t),
+        refused(n))
+] + [flow("deny", "default", DD, "100.64.1.1", 80, 51010)],
+    dict(packets=13, allowed=6, dropped=7, dns_allowed=6, dns_denied=0,
+         drop_dns_private_answer=6, drop_policy=1), """
+Answers that point at special-purpose addresses other than the classic
+RFC 1918 ones are refused too (dns_private_answer), each logged after its
+allowed query: IPv4-mapped ::ffff:198.18.0.10, NAT64 64:ff9b::c612:a and
+6to4 2002:c612:a::1 (all three embed an IPv4 address, a way around IPv4
+rules), CGNAT 100.64.1.1, link-local 169.254.169.254 (cloud metadata), and
+ULA fd00::1. A connection to 100.64.1.1 afterwards is denied by the default.
+""")
+def private_embedded():
+    out = []
+    for i, (n, t, addr) in enumerate(PRIVATE):
+        data = aaaa(addr) if t == "AAAA" else a(addr)
+        out.append(q(51000 + i, 0x8000 + i, n, t))
+        out.append(r(51000 + i, answer(0x8000 + i, n, [rr(ptr(QNAME_OFF), t, 300, data)],
+                                       qtype=t)))
+    out.append(syn(51010, "100.64.1.1"))
+    return out
+
+
+@case("""[policy]
+name = protos
+default = allow
+""", [
+    flow("allow", "default", DA, "198.18.0.10", 80, 51100),
+    flow("deny", "proto_unsupported", None, "198.18.0.10", None, proto=None),
+    flow("deny", "proto_unsupported", None, "198.18.0.10", None, proto=None),
+], dict(packets=3, allowed=1, dropped=2, drop_proto_unsupported=2), """
+Transport protocols sentry does not forward are refused before policy, even
+under `default = allow`: GRE (47) and SCTP (132) from the bottle, each a
+flow decision with reason proto_unsupported. A TCP SYN first is allowed by
+the default.
+""")
+def proto_unsupported():
+    return [
+        syn(51100, "198.18.0.10"),
+        IP(src=BOT, dst="198.18.0.10", proto=47) / Raw(b"\x00\x00\x08\x00" + b"g" * 20),
+        IP(src=BOT, dst="198.18.0.10", proto=132) / Raw(b"\x00" * 28),
+    ]
+
+
+def csum16(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def ipv4_fix(raw):
+    """recompute the IPv4 header checksum of @raw (bytes) after an edit"""
+    b = bytearray(raw)
+    ihl = (b[0] & 0xF) * 4
+    b[10:12] = b"\0\0"
+    b[10:12] = struct.pack("!H", csum16(bytes(b[:max(ihl, 20)])))
+    return bytes(b)
+
+
+MALFORMED_IP = [
+    "ipv4_checksum", "ipv4_hdr_len", "ipv4_total_len", "ip_version",
+    "ipv4_truncated", "ip_bad_addr", "tcp_hdr_len", "udp_length",
+    "udp_port_zero", "icmp_type",
+]
+
+
+@case("""[policy]
+name = malformed_ip
+default = allow
+""", [
+    flow("allow", "default", DA, "198.18.0.10", 80, 51200),
+], dict(packets=11, allowed=1, dropped=10, **{f"drop_{x}": 1 for x in MALFORMED_IP}), """
+Malformed packets are dropped with their parse reason and never reach flow
+or policy (no decision lines), even under `default = allow`. After one good
+SYN (allowed by the default), one packet for each of: ipv4_checksum (header
+checksum off by one), ipv4_hdr_len (IHL 4), ipv4_total_len (total length
+past the captured bytes), ip_version (version 5), ipv4_truncated (12
+bytes), ip_bad_addr (to 255.255.255.255), tcp_hdr_len (data offset 4),
+udp_length (UDP length 100 in a 12-byte datagram), udp_port_zero
+(destination port 0) and icmp_type (an ICMP redirect from the bottle).
+""")
+def malformed_ip():
+    good = bytes(syn(51201, "198.18.0.10"))
+    out = [syn(51200, "198.18.0.10")]
+    b = bytearray(good)					# header checksum off by one
+    b[10:12] = struct.pack("!H", (struct.unpack("!H", b[10:12])[0] + 1) & 0xFFFF)
+    out.append(bytes(b))
+    b = bytearray(good); b[0] = 0x44; out.append(ipv4_fix(b))	# IHL 4
+    b = bytearray(good); b[2:4] = struct.pack("!H", len(good) + 40)
+    out.append(ipv4_fix(b))					# total length past the end
+    b = bytearray(good); b[0] = 0x55; out.append(ipv4_fix(b))	# version 5
+    out.append(good[:12])					# truncated header
+    out.append(bytes(IP(src=BOT, dst="255.255.255.255") / UDP(sport=51202, dport=9) / Raw(b"x")))
+    b = bytearray(good); b[20 + 12] = 0x40			# TCP data offset 4
+    out.append(bytes(b))
+    u = bytearray(bytes(udp(BOT, 51203, "198.18.0.10", 5000, b"abcd")))
+    u[24:26] = struct.pack("!H", 100)				# UDP length field
+    out.append(bytes(u))
+    out.append(udp(BOT, 51204, "198.18.0.10", 0, b"abcd"))	# port 0
+    out.append(IP(src=BOT, dst="198.18.0.10") / ICMP(type=5, code=1, gw="198.18.0.1")
+               / Raw(bytes(udp(BOT, 51205, "198.18.0.10", 5000, b"q"))))
+    return out
+
+
+MALFORMED_Q = ["dns_not_query", "dns_qdcount", "dns_pointer_in_query",
+               "dns_sections", "dns_label_type", "dns_trailing"]
+
+
+@case("""[policy]
+name = badquery
+default = allow
+""", [
+    dns("allow", "default", DA, "web.example.test", 51300),
+], dict(packets=7, allowed=1, dropped=6, dns_allowed=1, dns_denied=0,
+        **{f"drop_{x}": 1 for x in MALFORMED_Q}), """
+Malformed DNS queries from the bottle are dropped with their parse reason
+before any policy decision, even under `default = allow` (only the first,
+well-formed query is a decision): a query with QR set (dns_not_query), two
+questions (dns_qdcount), a compression pointer in the question
+(dns_pointer_in_query), an answer record in a query (dns_sections), a
+64-byte label (its length byte 0x40 is the extended label type:
+dns_label_type), and trailing bytes (dns_trailing).
+""")
+def dns_query_malformed():
+    qs = [
+        query(0x9001, "web.example.test"),
+        header(0x9002, 0x8100) + question("web.example.test"),
+        header(0x9003, 0x0100, qd=2) + question("web.example.test") + question("web.example.test"),
+        header(0x9004, 0x0100) + b"\x03web" + ptr(QNAME_OFF) + struct.pack("!HH", 1, 1),
+        header(0x9005, 0x0100, an=1) + question("web.example.test")
+        + rr(ptr(QNAME_OFF), "A", 300, a("198.18.0.10")),
+        header(0x9006, 0x0100) + bytes([64]) + b"w" * 64 + name("example.test")
+        + struct.pack("!HH", 1, 1),
+        query(0x9007, "web.example.test") + b"\x00\x01\x02",
+    ]
+    return [q_ for q_ in (udp(BOT, 51300 + i, NS, 53, m) for i, m in enumerate(qs))]
+
+
+@case("""[policy]
+name = icmperr
+default = deny
+
+[allow]
+cidr = 198.18.0.10/32 udp/5000
+""", [
+    flow("allow", "rule", "allow cidr 198.18.0.10/32 udp/5000", "198.18.0.10", 5000, 51400,
+         proto="udp"),
+], dict(packets=4, allowed=2, dropped=2, drop_no_flow=2), """
+Inbound ICMP errors belong to the flow of the packet they quote:
+- a UDP datagram to 198.18.0.10:5000 (allowed by the CIDR rule);
+- port unreachable from 198.18.0.10 quoting that datagram: follows its flow,
+  allowed;
+- port unreachable quoting a datagram from port 51401, which the bottle
+  never sent: no flow, no_flow;
+- an echo reply from 198.18.0.10 with an identifier the bottle never used:
+  inbound with no flow, no_flow.
+""")
+def icmp_error():
+    sent = udp(BOT, 51400, "198.18.0.10", 5000, b"ping")
+    ghost = udp(BOT, 51401, "198.18.0.10", 5000, b"ping")
+    return [
+        sent,
+        IP(src="198.18.0.10", dst=BOT) / ICMP(type=3, code=3) / Raw(bytes(sent)),
+        IP(src="198.18.0.10", dst=BOT) / ICMP(type=3, code=3) / Raw(bytes(ghost)),
+        IP(src="198.18.0.10", dst=BOT) / ICMP(type=0, id=9, seq=1) / Raw(b"hello"),
+    ]
+
+
+# ---------------------------------------------------------------------------
+
+
+def write_case(cname, c):
+    d = os.path.join(HERE, cname)
+    os.makedirs(d, exist_ok=True)
+    items = c["fn"]()
+    pkts = []
+    for i, it in enumerate(items):
+        when, p = it if isinstance(it, tuple) else (i * 0.001, it)
+        raw = p if isinstance(p, bytes) else bytes(p)
+        pkt = Raw(raw)
+        pkt.time = T0 + when
+        pkts.append(pkt)
+    wrpcap(os.path.join(d, "input.pcap"), pkts, linktype=101)
+
+    with open(os.path.join(d, "policy.ini"), "w") as f:
+        f.write(c["policy"])
+    with open(os.path.join(d, "expected.jsonl"), "w") as f:
+        for e in c["expected"]:
+            f.write(json.dumps(e, separators=(",", ":")) + "\n")
+    s = dict(c["summary"])
+    assert s["allowed"] + s["dropped"] == s["packets"] == len(pkts), cname
+    with open(os.path.join(d, "expected-summary"), "w") as f:
+        for k, v in s.items():
+            f.write(f"{k}={v}\n")
+    args_path = os.path.join(d, "args")
+    if c["args"]:
+        with open(args_path, "w") as f:
+            f.write("\n".join(c["args"]) + "\n")
+    elif os.path.exists(args_path):
+        os.unlink(args_path)
+    with open(os.path.join(d, "README.md"), "w") as f:
+        f.write(f"# {cname}\n\nCrafted (adversarial) case.\n{c['about'].rstrip()}\n\n")
+        f.write("## How the capture was made\n\n")
+        f.write(f"`/usr/bin/python3 test/replay/make-crafted.py {cname}` (python3-scapy "
+                "2.5); it writes every file of this directory. The packets, LINKTYPE_RAW,\n"
+                "1 ms apart from T0 = 1732786400 unless the case gives times:\n\n")
+        f.write("```python\n" + inspect.getsource(c["fn"]) + "```\n")
+
+
+def main(argv):
+    names = argv or sorted(CASES)
+    for n in names:
+        if n not in CASES:
+            print(f"make-crafted: no case {n}", file=sys.stderr)
+            return 2
+    for n in names:
+        write_case(n, CASES[n])
+        print(f"wrote {n}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -16,6 +16,14 @@ CC       ?= gcc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 FUZZ_SECONDS ?= 60
+V        ?= 0
+ifeq ($(V),0)
+Q  := @
+QP  = @printf '  %-6s %s\n'
+else
+Q  :=
+QP  = @true
+endif
 
 LIBS     := lmdb inih libpcap libmnl libnftables libseccomp libcap-ng
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -45,22 +53,27 @@ sentry: build/release/sentry
 
 build/release/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(RELEASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(QP) CC $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(RELEASE_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 build/asan/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(QP) CC-ASAN $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 build/release/sentry: $(call objs,release,$(COMMON_SRC) $(GATEWAY_SRC) gateway/main.c)
-	$(CC) $(RELEASE_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(QP) LD $@
+	$(Q)$(CC) $(RELEASE_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build/asan/sentry: $(call objs,asan,$(COMMON_SRC) $(GATEWAY_SRC) gateway/main.c)
-	$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(QP) LD $@
+	$(Q)$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # One unit-test binary per test/unit/test_*.c, linked with everything but main().
 build/asan/test/%: build/asan/test/unit/%.o $(call objs,asan,$(COMMON_SRC) $(GATEWAY_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(QP) LD $@
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
 
 UNIT_BINS := $(patsubst test/unit/%.c,build/asan/test/%,$(UNIT_SRC))
 
@@ -82,7 +95,8 @@ demo: deps-demo
 
 build/release/bench/%: build/release/test/bench/%.o $(call objs,release,$(COMMON_SRC) $(GATEWAY_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(QP) LD $@
+	$(Q)$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(LDLIBS)
 
 bench: deps-test sentry $(patsubst test/bench/%.c,build/release/bench/%,$(BENCH_SRC))
 	test/bench/run

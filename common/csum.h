@@ -11,6 +11,9 @@
  *
  * UDP over IPv4 uses 0 for "no checksum": an adjusted UDP checksum that comes
  * out as 0 is written as 0xffff, and an absent one (0) is left alone.
+ *
+ * Every uint16_t checksum taken or returned here is as stored in the header:
+ * memcpy() it to and from the packet bytes; never ntohs()/put_be16() it.
  */
 #ifndef SENTRY_CSUM_H
 #define SENTRY_CSUM_H

@@ -64,10 +64,13 @@ static bool find_cname(const struct dns_msg *m, const struct dns_wname *name,
 		struct dns_rr rr;
 		size_t end;
 
-		if (dns_rr_read(m->buf, m->len, off, &rr, &owner))
+		/* the owner is copied only for the records that can match */
+		if (dns_rr_read(m->buf, m->len, off, &rr, NULL))
 			return false;
 		off = rr.end;
-		if (rr.type != DNS_TYPE_CNAME || rr.rclass != DNS_CLASS_IN ||
+		if (rr.type != DNS_TYPE_CNAME || rr.rclass != DNS_CLASS_IN)
+			continue;
+		if (dns_name_read(m->buf, m->len, rr.off, 0, &owner, &end) ||
 		    !dns_wname_equal(&owner, name))
 			continue;
 		if (dns_name_read(m->buf, rr.end, rr.rdata, 0, target, &end))
@@ -155,6 +158,8 @@ static void svcb_hints(const uint8_t *buf, const struct dns_rr *rr,
 		const uint8_t *v = cur_bytes(&c, vlen);
 		size_t step;
 
+		if (!v)
+			return;
 		if (key == SVC_KEY_IPV4HINT)
 			step = 4;
 		else if (key == SVC_KEY_IPV6HINT)

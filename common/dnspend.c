@@ -167,6 +167,18 @@ uint32_t dnspend_expire(struct dnspend_table *t, uint64_t now,
 	return n;
 }
 
+struct dnspend *dnspend_at(struct dnspend_table *t, uint32_t idx)
+{
+	if (idx >= t->capacity || !t->pool[idx].expires)
+		return NULL;
+	return &t->pool[idx];
+}
+
+uint32_t dnspend_index(const struct dnspend_table *t, const struct dnspend *p)
+{
+	return (uint32_t)(p - t->pool);
+}
+
 uint32_t dnspend_used(const struct dnspend_table *t)
 {
 	return t->used;

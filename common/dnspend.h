@@ -75,6 +75,12 @@ void dnspend_remove(struct dnspend_table *t, struct dnspend *p);
 uint32_t dnspend_expire(struct dnspend_table *t, uint64_t now,
 			void (*fn)(struct dnspend *p, void *arg), void *arg);
 
+/* dnspend_at() - the entry at pool index @idx if in use (live or expired), else NULL */
+struct dnspend *dnspend_at(struct dnspend_table *t, uint32_t idx);
+
+/* dnspend_index() - @p's index in the pool, for callers' side tables */
+uint32_t dnspend_index(const struct dnspend_table *t, const struct dnspend *p);
+
 uint32_t dnspend_used(const struct dnspend_table *t);
 uint32_t dnspend_capacity(const struct dnspend_table *t);
 

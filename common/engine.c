@@ -181,6 +181,25 @@ void engine_count(struct engine *e, struct bottle *b, enum drop_reason reason)
 	}
 }
 
+void engine_count_reason(struct engine *e, struct bottle *b,
+			 enum drop_reason reason)
+{
+	if ((unsigned)reason >= DROP_MAX)
+		reason = DROP_NONE;
+	e->stats.drops.n[reason]++;
+	if (b)
+		b->c.drops.n[reason]++;
+}
+
+void engine_count_unpass(struct engine *e, struct bottle *b,
+			 enum drop_reason reason)
+{
+	e->stats.forwarded--;
+	if (b)
+		b->c.forwarded--;
+	engine_count(e, b, reason);
+}
+
 void engine_count_drop(struct engine *e, struct bottle *b, bool outbound,
 		       size_t len, enum drop_reason reason)
 {

@@ -221,6 +221,18 @@ enum drop_reason engine_dns_answer(struct engine *e, struct bottle *b,
 void engine_count_drop(struct engine *e, struct bottle *b, bool outbound,
 		       size_t len, enum drop_reason reason);
 
+/* engine_count_reason() - count a refusal that was not a packet (a DNS message over TCP) */
+void engine_count_reason(struct engine *e, struct bottle *b,
+			 enum drop_reason reason);
+
+/*
+ * engine_count_unpass() - a packet the engine passed was dropped after all
+ * by its caller, for @reason (replay: a TCP segment carrying a refused
+ * DNS query)
+ */
+void engine_count_unpass(struct engine *e, struct bottle *b,
+			 enum drop_reason reason);
+
 /* engine_count_pass() - count a packet the caller passed on itself (a DNS answer) */
 void engine_count_pass(struct engine *e, struct bottle *b, bool outbound,
 		       size_t len);

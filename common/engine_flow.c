@@ -365,7 +365,7 @@ enum engine_action engine_outbound(struct engine *e, struct bottle *b,
 			return drop(e, b, r, DROP_ICMP_TYPE);
 		break;
 	default:
-		return drop(e, b, r, DROP_PROTO_UNSUPPORTED);
+		return refuse(e, b, p, now, r, DROP_PROTO_UNSUPPORTED);
 	}
 	return via_flow(e, b, p, true, now, r);
 }

@@ -80,8 +80,6 @@ fail(struct compile *c, const char *fmt, ...)
 	c->err_line = c->lineno ? c->lineno : 1;
 	if (!c->err_ret)
 		c->err_ret = -EINVAL;
-	if (!c->err)
-		return 0;
 	/* a long file name may crowd out the message; it never overflows */
 	n = snprintf(c->err, POLICY_ERR_MAX, "%s:%u: ", c->file, c->err_line);
 	if (n < 0 || n >= POLICY_ERR_MAX)
@@ -405,10 +403,9 @@ static int finish(struct compile *c)
 		if (!policy_name_valid(stem)) {
 			c->err_ret = -EINVAL;
 			c->err_line = 1;
-			if (c->err)
-				snprintf(c->err, POLICY_ERR_MAX, "%s: the file "
-					 "name is not a policy name; set name "
-					 "= in [policy]", c->file);
+			snprintf(c->err, POLICY_ERR_MAX, "%s: the file name is "
+				 "not a policy name; set name = in [policy]",
+				 c->file);
 			return 0;
 		}
 		memcpy(p->name, stem, strlen(stem) + 1);	/* valid: it fits */
@@ -419,15 +416,16 @@ static int finish(struct compile *c)
 int policy_compile_text(const char *text, size_t len, const char *filename,
 			struct policy **out, char *err)
 {
+	char scratch[POLICY_ERR_MAX];
 	struct compile c = {
 		.text = text, .len = len, .file = filename ? filename : "-",
-		.line = "", .err = err,
+		.line = "", .err = err ? err : scratch,
 	};
 	int rc, ret;
 
 	*out = NULL;
-	if (err)
-		err[0] = '\0';
+	err = c.err;
+	err[0] = '\0';
 	c.p = policy_new(NULL);
 	if (!c.p)
 		return -ENOMEM;
@@ -451,7 +449,7 @@ int policy_compile_text(const char *text, size_t len, const char *filename,
 fail:
 	ret = c.err_ret ? c.err_ret : -EINVAL;
 err:
-	if (err && !err[0])
+	if (!err[0])
 		snprintf(err, POLICY_ERR_MAX, "%s: %s", c.file, strerror(-ret));
 	policy_free(c.p);
 	return ret;
@@ -459,13 +457,15 @@ err:
 
 int policy_compile_file(const char *path, struct policy **out, char *err)
 {
+	char scratch[POLICY_ERR_MAX], *buf = NULL;
 	FILE *f = fopen(path, "re");
 	struct stat st;
-	char *buf = NULL;
 	size_t n;
 	int ret;
 
 	*out = NULL;
+	if (!err)
+		err = scratch;
 	if (!f)
 		goto err_errno;
 	if (fstat(fileno(f), &st))

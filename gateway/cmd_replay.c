@@ -280,8 +280,14 @@ static bool one_packet(struct replay *rp, uint8_t *ip, size_t len, uint64_t now)
 	}
 	if (r.action != ENGINE_FORWARD)
 		return false;
-	if (r.dns_flow && p.payload_len && pkt_has_l4(&p))
-		tcp_dns(rp, &p, outbound, now);
+	if (r.dns_flow && p.payload_len && pkt_has_l4(&p)) {
+		reason = tcp_dns(rp, &p, outbound, now);
+		if (reason != DROP_NONE && reason != DROP_DNS_TRUNCATED) {
+			/* the segment carried a refused query or an unsolicited answer */
+			engine_count_unpass(rp->e, &rp->b, reason);
+			return false;
+		}
+	}
 	return true;
 }
 

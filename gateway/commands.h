@@ -9,8 +9,13 @@
 #ifndef SENTRY_COMMANDS_H
 #define SENTRY_COMMANDS_H
 
+int cmd_check(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
 
 /* usage_error() - print "sentry CMD: MSG" and a usage hint; returns 2 */
 int usage_error(const char *cmd, const char *fmt, ...)

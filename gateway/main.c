@@ -2,7 +2,6 @@
 /*
  * main.c - the sentry program: one table drives dispatch and usage
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +21,14 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+	{ "run", "[-c sentry.ini]", "run the gateway daemon", cmd_run },
+	{ "check", "[-c sentry.ini]", "check the configuration and the policy store",
+	  cmd_check },
+	{ "attach", "(--netns PATH | --pid PID) [--policy NAME] ...",
+	  "put a network namespace behind the daemon", cmd_attach },
+	{ "detach", "NAME", "end a bottle", cmd_detach },
+	{ "ctl", "bottles|stats|flows|names|reload|detach|ping",
+	  "ask the running daemon", cmd_ctl },
 	{ "policy", "load|list|show|remove|test --db DIR ...",
 	  "manage the policy store", cmd_policy },
 	{ "replay", "--db DIR --policy NAME [--decisions FILE] IN.pcap",
@@ -55,18 +62,6 @@ static int cmd_version(int argc, char **argv)
 	(void)argv;
 	printf("sentry %s\n", SENTRY_VERSION);
 	return 0;
-}
-
-int usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sentry %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'sentry %s --help'.\n", cmd);
-	return 2;
 }
 
 int main(int argc, char **argv)

@@ -442,6 +442,17 @@ case_dns_tcp() {
 	summary 0 dns_allowed=1 dns_denied=0
 }
 
+case_dns_tcp_denied() {
+	LOCAL4="198.18.0.10" NFT_EXTRA=""
+	net_up
+	dns_up --address=/denied.example.test/198.18.0.66 --address=/web.example.test/198.18.0.10
+	cap_start
+	in_b "${DIG[@]}" +tcp @198.18.0.53 -b 10.0.2.100#40950 denied.example.test A
+	in_b "${DIG[@]}" +tcp @198.18.0.53 -b 10.0.2.100#40951 web.example.test A
+	cap_stop
+	summary 2 dns_allowed=1 dns_denied=1 drop_dns_denied=1 drop_dns_unsolicited=1
+}
+
 case_rebinding() {
 	LOCAL4="198.18.0.10" NFT_EXTRA="tcp sport 41004 drop"
 	net_up
@@ -457,7 +468,7 @@ case_rebinding() {
 	in_b "${CURL[@]}" "${DENIED[@]}" --local-port 41003 http://10.1.2.3/ || true
 	in_b "${CURL[@]}" "${DENIED[@]}" --local-port 41004 http://198.18.0.10/ || true
 	cap_stop
-	summary 5 dns_allowed=3 dns_denied=0 drop_dns_private_answer=3 drop_policy=2
+	summary 5 dns_allowed=3 dns_denied=3 drop_dns_private_answer=3 drop_policy=2
 }
 
 case_private_allow() {
@@ -559,7 +570,7 @@ case_udp_flow() {
 }
 
 ALL_CASES=(http-allowed dns-denied direct-ip-denied wildcard port-set cname cidr
-	ttl-expiry ipv6 dns-tcp rebinding private-allow dot icmp default-allow
+	ttl-expiry ipv6 dns-tcp dns-tcp-denied rebinding private-allow dot icmp default-allow
 	deny-port-rule shared-address udp-flow)
 
 cases=("$@")

@@ -35,7 +35,8 @@ import sys
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 
 from scapy.all import (ICMP, IP, TCP, UDP, IPv6, IPv6ExtHdrDestOpt,
-                       IPv6ExtHdrHopByHop, Raw, wrpcap)
+                       IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, Raw,
+                       fragment6, wrpcap)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 T0 = 1732786400.0
@@ -586,14 +587,15 @@ max_ttl = 60
 domain = short.example.test tcp/80
 domain = long.example.test tcp/80
 """, [
-    dns("allow", "rule", "allow domain short.example.test tcp/80", "short.example.test", 50900),
+    dict(dns("allow", "rule", "allow domain short.example.test tcp/80", "short.example.test", 50900),
+         ts=T0, policy="clamp"),
     dns("allow", "rule", "allow domain long.example.test tcp/80", "long.example.test", 50901),
-    flow("allow", "rule", "allow domain short.example.test tcp/80", "198.18.0.21", 80, 50902,
-         name_="short.example.test"),
-    flow("deny", "default", DD, "198.18.0.21", 80, 50903),
-    flow("allow", "rule", "allow domain long.example.test tcp/80", "198.18.0.22", 80, 50904,
-         name_="long.example.test"),
-    flow("deny", "default", DD, "198.18.0.22", 80, 50905),
+    dict(flow("allow", "rule", "allow domain short.example.test tcp/80", "198.18.0.21", 80, 50902,
+              name_="short.example.test"), ts=T0 + 10),
+    dict(flow("deny", "default", DD, "198.18.0.21", 80, 50903), ts=T0 + 40),
+    dict(flow("allow", "rule", "allow domain long.example.test tcp/80", "198.18.0.22", 80, 50904,
+              name_="long.example.test"), ts=T0 + 50),
+    dict(flow("deny", "default", DD, "198.18.0.22", 80, 50905), ts=T0 + 70),
 ], dict(packets=8, allowed=6, dropped=2, dns_allowed=2, dns_denied=0, drop_policy=2), """
 TTL clamping on the capture's clock, with min_ttl = 30 and max_ttl = 60.
 At t=0 short.example.test answers 198.18.0.21 with TTL 1 (raised to 30) and
@@ -603,6 +605,7 @@ connections:
 - t=40 s to .21: expired at 30, default deny;
 - t=50 s to .22: allowed;
 - t=70 s to .22: expired at 60, default deny.
+The decisions' timestamps are the capture's (`ts`, checked here).
 """)
 def ttl_clamp():
     return [
@@ -639,14 +642,16 @@ default = deny
         dns("allow", "rule", f"allow domain {n}", n, 51000 + i, qtype=t),
         refused(n))
 ] + [flow("deny", "default", DD, "100.64.1.1", 80, 51010)],
-    dict(packets=13, allowed=6, dropped=7, dns_allowed=6, dns_denied=0,
+    dict(packets=13, allowed=6, dropped=7, dns_allowed=6, dns_denied=6,
          drop_dns_private_answer=6, drop_policy=1), """
 Answers that point at special-purpose addresses other than the classic
 RFC 1918 ones are refused too (dns_private_answer), each logged after its
 allowed query: IPv4-mapped ::ffff:198.18.0.10, NAT64 64:ff9b::c612:a and
 6to4 2002:c612:a::1 (all three embed an IPv4 address, a way around IPv4
 rules), CGNAT 100.64.1.1, link-local 169.254.169.254 (cloud metadata), and
-ULA fd00::1. A connection to 100.64.1.1 afterwards is denied by the default.
+ULA fd00::1. Each refusal is a DNS "deny" decision and counts in
+dns_denied, beside the six allowed queries in dns_allowed. A connection to
+100.64.1.1 afterwards is denied by the default.
 """)
 def private_embedded():
     out = []
@@ -699,7 +704,7 @@ def ipv4_fix(raw):
 
 
 MALFORMED_IP = [
-    "ipv4_checksum", "ipv4_hdr_len", "ipv4_total_len", "ip_version",
+    "ipv4_checksum", "ipv4_hdr_len", "ipv4_total_len", "ipv4_options", "ip_version",
     "ipv4_truncated", "ip_bad_addr", "tcp_hdr_len", "udp_length",
     "udp_port_zero", "icmp_type",
 ]
@@ -710,12 +715,13 @@ name = malformed_ip
 default = allow
 """, [
     flow("allow", "default", DA, "198.18.0.10", 80, 51200),
-], dict(packets=11, allowed=1, dropped=10, **{f"drop_{x}": 1 for x in MALFORMED_IP}), """
+], dict(packets=12, allowed=1, dropped=11, **{f"drop_{x}": 1 for x in MALFORMED_IP}), """
 Malformed packets are dropped with their parse reason and never reach flow
 or policy (no decision lines), even under `default = allow`. After one good
 SYN (allowed by the default), one packet for each of: ipv4_checksum (header
 checksum off by one), ipv4_hdr_len (IHL 4), ipv4_total_len (total length
-past the captured bytes), ip_version (version 5), ipv4_truncated (12
+past the captured bytes), ipv4_options (a record-route option claiming 16
+bytes in a 4-byte option area), ip_version (version 5), ipv4_truncated (12
 bytes), ip_bad_addr (to 255.255.255.255), tcp_hdr_len (data offset 4),
 udp_length (UDP length 100 in a 12-byte datagram), udp_port_zero
 (destination port 0) and icmp_type (an ICMP redirect from the bottle).
@@ -729,6 +735,10 @@ def malformed_ip():
     b = bytearray(good); b[0] = 0x44; out.append(ipv4_fix(b))	# IHL 4
     b = bytearray(good); b[2:4] = struct.pack("!H", len(good) + 40)
     out.append(ipv4_fix(b))					# total length past the end
+    opt = bytearray(good[:20]) + b"\x07\x10\x04\x00" + good[20:]
+    opt[0] = 0x46
+    opt[2:4] = struct.pack("!H", len(opt))
+    out.append(ipv4_fix(opt))					# option past the header
     b = bytearray(good); b[0] = 0x55; out.append(ipv4_fix(b))	# version 5
     out.append(good[:12])					# truncated header
     out.append(bytes(IP(src=BOT, dst="255.255.255.255") / UDP(sport=51202, dport=9) / Raw(b"x")))
@@ -744,7 +754,7 @@ def malformed_ip():
 
 
 MALFORMED_Q = ["dns_not_query", "dns_qdcount", "dns_pointer_in_query",
-               "dns_sections", "dns_label_type", "dns_trailing"]
+               "dns_sections", "dns_label_type", "dns_trailing", "dns_name_len"]
 
 
 @case("""[policy]
@@ -752,7 +762,7 @@ name = badquery
 default = allow
 """, [
     dns("allow", "default", DA, "web.example.test", 51300),
-], dict(packets=7, allowed=1, dropped=6, dns_allowed=1, dns_denied=0,
+], dict(packets=8, allowed=1, dropped=7, dns_allowed=1, dns_denied=0,
         **{f"drop_{x}": 1 for x in MALFORMED_Q}), """
 Malformed DNS queries from the bottle are dropped with their parse reason
 before any policy decision, even under `default = allow` (only the first,
@@ -760,7 +770,8 @@ well-formed query is a decision): a query with QR set (dns_not_query), two
 questions (dns_qdcount), a compression pointer in the question
 (dns_pointer_in_query), an answer record in a query (dns_sections), a
 64-byte label (its length byte 0x40 is the extended label type:
-dns_label_type), and trailing bytes (dns_trailing).
+dns_label_type), trailing bytes (dns_trailing), and a name of four 63-byte
+labels, 257 bytes on the wire where 255 is the most (dns_name_len).
 """)
 def dns_query_malformed():
     qs = [
@@ -773,6 +784,7 @@ def dns_query_malformed():
         header(0x9006, 0x0100) + bytes([64]) + b"w" * 64 + name("example.test")
         + struct.pack("!HH", 1, 1),
         query(0x9007, "web.example.test") + b"\x00\x01\x02",
+        header(0x9008, 0x0100) + labels(*["n" * 63] * 4) + struct.pack("!HH", 1, 1),
     ]
     return [q_ for q_ in (udp(BOT, 51300 + i, NS, 53, m) for i, m in enumerate(qs))]
 
@@ -807,6 +819,233 @@ def icmp_error():
     ]
 
 
+@case("""[policy]
+name = fragkey
+default = deny
+
+[allow]
+cidr = 198.18.0.10/32 udp/5000
+""", [
+    flow("allow", "rule", "allow cidr 198.18.0.10/32 udp/5000", "198.18.0.10", 5000, 52100,
+         proto="udp"),
+], dict(packets=4, allowed=2, dropped=2, drop_frag_no_first=2), """
+A later fragment follows its first fragment's verdict only if it belongs to
+the same datagram: same source, destination, protocol and IP id. An allowed
+first fragment (id 0x7777, UDP to 198.18.0.10:5000) must not carry through:
+- a later fragment with id 0x7777 addressed to 198.18.0.11 (no rule),
+- a later fragment with id 0x7777 to 198.18.0.10 but protocol ICMP;
+both are frag_no_first. The genuine last fragment passes.
+""")
+def frag_key():
+    dgram = IP(src=BOT, dst="198.18.0.10", id=0x7777) / UDP(sport=52100, dport=5000) / Raw(b"k" * 2000)
+    first, last = fragments_of(dgram, [1480])
+    other_dst = IP(src=BOT, dst="198.18.0.11", id=0x7777, proto=17, frag=185) / Raw(b"k" * 528)
+    other_proto = IP(src=BOT, dst="198.18.0.10", id=0x7777, proto=1, frag=185) / Raw(b"k" * 528)
+    return [first, other_dst, other_proto, last]
+
+
+@case("""[policy]
+name = fragv6
+default = deny
+
+[allow]
+cidr = 2001:db8::10/128 udp/5000
+""", [
+    flow("allow", "rule", "allow cidr 2001:db8::10/128 udp/5000", "2001:db8::10", 5000, 52200,
+         proto="udp", src=BOT6),
+    flow("deny", "default", DD, "2001:db8::11", 5000, 52201, proto="udp", src=BOT6),
+    flow("allow", "rule", "allow cidr 2001:db8::10/128 udp/5000", "2001:db8::10", 5000, 52202,
+         proto="udp", src=BOT6),
+], dict(packets=7, allowed=4, dropped=3, drop_policy=3), """
+IPv6 fragments (a fragment extension header). The bottle is 2001:db8:2::100.
+- a 3000-byte UDP datagram to [2001:db8::10]:5000 in three fragments: the
+  first decides (allowed by the CIDR rule), the other two follow;
+- the same to [2001:db8::11]:5000: denied by the default, and its later
+  fragments are dropped with it;
+- an atomic fragment (RFC 6946: offset 0, no more fragments) is a whole
+  datagram: a new flow, allowed.
+""")
+def frag_v6():
+    def big(dst, sport, ident):
+        p = IPv6(src=BOT6, dst=dst) / IPv6ExtHdrFragment(id=ident) / UDP(sport=sport, dport=5000) \
+            / Raw(b"s" * 3000)
+        return fragment6(p, 1280)
+    atomic = IPv6(src=BOT6, dst="2001:db8::10") / IPv6ExtHdrFragment(id=0x6003, offset=0, m=0) \
+        / UDP(sport=52202, dport=5000) / Raw(b"atomic")
+    return big("2001:db8::10", 52200, 0x6001) + big("2001:db8::11", 52201, 0x6002) + [atomic]
+
+
+@case("""[policy]
+name = inbound
+default = deny
+
+[allow]
+cidr = 198.18.0.10/32 tcp/80
+""", [
+    flow("allow", "rule", "allow cidr 198.18.0.10/32 tcp/80", "198.18.0.10", 80, 52300),
+    flow("deny", "default", DD, "198.18.0.11", 80, 52301),
+], dict(packets=6, allowed=2, dropped=4, drop_policy=2, drop_no_flow=2), """
+What comes in follows the flows the bottle opened, and nothing else does:
+- the bottle's SYN to 198.18.0.10:80 is allowed, and the SYN-ACK follows;
+- its SYN to 198.18.0.11:80 is denied by the default, and the SYN-ACK that
+  came back anyway follows that flow's verdict (dropped, policy);
+- a SYN from outside to the bottle's port 22, and a UDP datagram from
+  198.18.0.10:123 to a port the bottle never used: no flow, no_flow. Neither
+  is a decision.
+""")
+def inbound():
+    return [
+        syn(52300, "198.18.0.10"),
+        synack(52300, "198.18.0.10"),
+        syn(52301, "198.18.0.11"),
+        synack(52301, "198.18.0.11"),
+        tcp("198.18.0.10", 40000, BOT, 22, flags="S"),
+        udp("198.18.0.10", 123, BOT, 52302, b"\x24" + b"\0" * 47),
+    ]
+
+
+@case("""[policy]
+name = pending
+default = deny
+
+[allow]
+domain = multi.example.test tcp/80
+domain = other.example.test
+""", [
+    dns("allow", "rule", "allow domain multi.example.test tcp/80", "multi.example.test", 52000),
+    dns("allow", "rule", "allow domain multi.example.test tcp/80", "multi.example.test", 52000,
+        qtype="AAAA"),
+    dns("allow", "rule", "allow domain other.example.test", "other.example.test", 52001,
+        dst="198.19.0.1"),
+    dns("allow", "rule", "allow domain multi.example.test tcp/80", "multi.example.test", 52002),
+    flow("allow", "rule", "allow domain multi.example.test tcp/80", "198.18.0.50", 80, 52003,
+         name_="multi.example.test"),
+    flow("allow", "rule", "allow domain other.example.test", "198.18.0.51", 80, 52004,
+         name_="other.example.test"),
+    flow("deny", "default", DD, "198.18.0.52", 80, 52005),
+], dict(packets=11, allowed=9, dropped=2, dns_allowed=4, dns_denied=0,
+        drop_dns_mismatch=1, drop_policy=1), """
+Pending queries, matched by client port, id and question:
+- A and AAAA for multi.example.test in flight together from one port (as
+  glibc sends them); the answers come back in the other order, each matches
+  its own query, the A answer teaches 198.18.0.50;
+- DNS to *any* address on port 53 is DNS: other.example.test asked of
+  198.19.0.1; its answer teaches 198.18.0.51;
+- a third query for multi.example.test gets an answer with the right port
+  and id but the question other.example.test (teaching 198.18.0.52): the
+  question differs from the one asked, dns_mismatch, nothing learnt.
+Then HTTP to .50 and .51 is allowed through their names, and to .52 denied by
+the default.
+""")
+def dns_pending():
+    def ans(ident, qname, qtype, rdata):
+        return answer(ident, qname, [rr(ptr(QNAME_OFF), qtype, 300, rdata)], qtype=qtype)
+    return [
+        q(52000, 0xA001, "multi.example.test"),
+        q(52000, 0xA002, "multi.example.test", "AAAA"),
+        r(52000, ans(0xA002, "multi.example.test", "AAAA", aaaa("2001:db8::50"))),
+        r(52000, ans(0xA001, "multi.example.test", "A", a("198.18.0.50"))),
+        udp(BOT, 52001, "198.19.0.1", 53, query(0xA003, "other.example.test")),
+        udp("198.19.0.1", 53, BOT, 52001, ans(0xA003, "other.example.test", "A", a("198.18.0.51"))),
+        q(52002, 0xA004, "multi.example.test"),
+        r(52002, ans(0xA004, "other.example.test", "A", a("198.18.0.52"))),
+        syn(52003, "198.18.0.50"),
+        syn(52004, "198.18.0.51"),
+        syn(52005, "198.18.0.52"),
+    ]
+
+
+def labels(*ls):
+    """a wire name from raw labels (a label may hold a '.')"""
+    return b"".join(bytes([len(x)]) + x.encode() for x in ls) + b"\0"
+
+
+@case("""[policy]
+name = labeldot
+default = deny
+
+[allow]
+domain = web.example.test tcp/80
+""", [
+    dns("deny", "default", DD, "web\\046example.test", 52400),
+    flow("deny", "default", DD, "198.18.0.10", 80, 52401),
+    dns("allow", "rule", "allow domain web.example.test tcp/80", "web.example.test", 52402),
+], dict(packets=4, allowed=1, dropped=3, dns_allowed=1, dns_denied=1,
+        drop_dns_denied=1, drop_dns_unsolicited=1, drop_policy=1), """
+A label may hold any byte, a '.' included. The query's name is the two
+labels `web.example` and `test`: printed naively it reads
+"web.example.test", but it is not that name. It must not match `domain =
+web.example.test`: denied by the default, and logged in the escaped form
+`web\046example.test` (JSON: "web\\046example.test"). The answer to it is
+then unsolicited and 198.18.0.10 stays unreachable. The real
+web.example.test (three labels) is allowed right after (its answer is not
+sent: nothing is learnt).
+""")
+def dns_label_dot():
+    trick = header(0xB001, 0x0100) + labels("web.example", "test") + struct.pack("!HH", 1, 1)
+    ans = header(0xB001, 0x8180, 1, 1) + labels("web.example", "test") + struct.pack("!HH", 1, 1) \
+        + rr(ptr(QNAME_OFF), "A", 300, a("198.18.0.10"))
+    return [
+        udp(BOT, 52400, NS, 53, trick),
+        r(52400, ans),
+        syn(52401, "198.18.0.10"),
+        q(52402, 0xB002, "web.example.test"),
+    ]
+
+
+@case("""[policy]
+name = ttlzero
+default = deny
+min_ttl = 0
+max_ttl = 60
+
+[allow]
+domain = zero.example.test tcp/80
+domain = five.example.test tcp/80
+""", [
+    dns("allow", "rule", "allow domain zero.example.test tcp/80", "zero.example.test", 52500),
+    flow("deny", "default", DD, "198.18.0.23", 80, 52501),
+    dns("allow", "rule", "allow domain five.example.test tcp/80", "five.example.test", 52502),
+    flow("allow", "rule", "allow domain five.example.test tcp/80", "198.18.0.24", 80, 52503,
+         name_="five.example.test"),
+    flow("deny", "default", DD, "198.18.0.24", 80, 52504),
+], dict(packets=7, allowed=5, dropped=2, dns_allowed=2, dns_denied=0, drop_policy=2), """
+TTLs at the low end, with `min_ttl = 0`: an answer with TTL 0 may not be
+cached, so the address it gives is not reachable a millisecond later
+(default deny). An answer with TTL 5 keeps its address reachable at +4 s
+and no longer at +6 s (times from the answer, on the capture clock).
+""")
+def ttl_zero():
+    return [
+        (0.000, q(52500, 0xC001, "zero.example.test")),
+        (0.001, r(52500, answer(0xC001, "zero.example.test",
+                                [rr(ptr(QNAME_OFF), "A", 0, a("198.18.0.23"))]))),
+        (0.002, syn(52501, "198.18.0.23")),
+        (1.000, q(52502, 0xC002, "five.example.test")),
+        (1.001, r(52502, answer(0xC002, "five.example.test",
+                                [rr(ptr(QNAME_OFF), "A", 5, a("198.18.0.24"))]))),
+        (5.001, syn(52503, "198.18.0.24")),
+        (7.001, syn(52504, "198.18.0.24")),
+    ]
+
+
+@case(CIDR_ANY.replace("name = frag", "name = v4only"), [
+    flow("allow", "rule", "allow cidr 198.18.0.0/24", "198.18.0.10", 80, 52600),
+    flow("deny", "ipv6_disabled", None, "2001:db8::10", 80, 52601, src=BOT6),
+], dict(packets=2, allowed=1, dropped=1, drop_ipv6_disabled=1), """
+The bottle is the source of the first packet, 10.0.2.100: it has no IPv6
+address. A later IPv6 packet (from 2001:db8:2::100, not addressed to the
+bottle) is taken as the bottle's and refused before policy as
+ipv6_disabled, as the live gateway would refuse any IPv6 packet read from
+the TUN of a bottle without an IPv6 address. The CIDR rule does not matter.
+""")
+def ipv6_disabled():
+    return [
+        syn(52600, "198.18.0.10"),
+        IPv6(src=BOT6, dst="2001:db8::10") / TCP(sport=52601, dport=80, flags="S", seq=1000),
+    ]
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -829,6 +1068,8 @@ def write_case(cname, c):
         for e in c["expected"]:
             f.write(json.dumps(e, separators=(",", ":")) + "\n")
     s = dict(c["summary"])
+    s.setdefault("dns_allowed", 0)
+    s.setdefault("dns_denied", 0)
     assert s["allowed"] + s["dropped"] == s["packets"] == len(pkts), cname
     with open(os.path.join(d, "expected-summary"), "w") as f:
         for k, v in s.items():

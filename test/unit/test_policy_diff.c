@@ -304,7 +304,7 @@ static bool check_one(struct pstore *s, const struct policy *p,
 	const struct rule *c[MAXC];
 	uint32_t want[MAXC], got[MAXC];
 	size_t nw = 0, n, i;
-	struct policy_match mn, mi, md, mq;
+	struct policy_match mn = { 0, 0 }, mi = { 0, 0 }, md = { 0, 0 }, mq = { 0, 0 };
 	bool dn, di, dd, dq;
 	int k;
 

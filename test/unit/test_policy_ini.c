@@ -382,7 +382,7 @@ TEST(comments_blanks_repeats)
 		"\tname = c ; inline\n"
 		"[allow]\n"
 		"  domain = a.example   ; indented: not a continuation\n"
-		"domain = b.example\n"
+		"\t  domain = b.example   ; after a key: still not a continuation\n"
 		"domain = B.Example tcp/443 ; the same name again\n"
 		"[deny]\n"
 		"domain = c.example\n"
@@ -397,6 +397,8 @@ TEST(comments_blanks_repeats)
 	CHECK_EQ(p->nrules, 5);
 	CHECK_STR(p->rules[0].pattern, "a.example");
 	CHECK_EQ(p->rules[0].line, 7);
+	CHECK_STR(p->rules[1].pattern, "b.example");
+	CHECK_EQ(p->rules[1].nports, 0);
 	CHECK_STR(p->rules[2].pattern, "b.example");
 	CHECK_EQ(p->rules[2].nports, 1);
 	CHECK_EQ(p->rules[3].action, ACTION_DENY);

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ctl_proto.c - control requests: parse and format
+ *
+ * The walk is a flat list of guards: each token is split at '=', its key
+ * looked up in a table, its value decoded into a bounded buffer and then
+ * converted. Anything unexpected ends the parse with a message naming the
+ * token.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_proto.h"
+
+static const struct {
+	const char *word;
+	enum ctl_verb verb;
+} verbs[] = {
+	{ "attach", CTL_ATTACH }, { "detach", CTL_DETACH },
+	{ "bottles", CTL_BOTTLES }, { "stats", CTL_STATS },
+	{ "flows", CTL_FLOWS }, { "names", CTL_NAMES },
+	{ "reload", CTL_RELOAD }, { "ping", CTL_PING },
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool name_char(char c, bool first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return !first && (c == '_' || c == '.' || c == '-');
+}
+
+bool ctl_bottle_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n > BOTTLE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!name_char(name[i], i == 0))
+			return false;
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode %XX escapes of @in (@n bytes) into @out (@cap, NUL-terminated) */
+static int decode(const char *in, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return -1;
+			hi = hexval(in[i + 1]);
+			lo = hexval(in[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+			if (!c)
+				return -1;	/* no NUL smuggled into a C string */
+		} else if (c < 0x21 || c > 0x7e) {
+			return -1;
+		}
+		if (o + 1 >= cap)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9' || strlen(s) > 10)
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "1")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(s, "0")) {
+		*out = false;
+		return 0;
+	}
+	return -1;
+}
+
+/* An interface address with its prefix length: host bits are the point */
+static int parse_prefix(const char *s, uint8_t family, struct ctl_prefix *p)
+{
+	const char *slash = strchr(s, '/');
+	char a[ADDR_TEXT_MAX];
+	uint32_t plen;
+	size_t n;
+
+	if (!slash)
+		return -1;
+	n = (size_t)(slash - s);
+	if (n >= sizeof(a))
+		return -1;
+	memcpy(a, s, n);
+	a[n] = '\0';
+	if (addr_parse(a, &p->addr) || p->addr.family != family ||
+	    parse_u32(slash + 1, family == ADDR_FAMILY_V4 ? 32 : 128, &plen))
+		return -1;
+	p->plen = (uint8_t)plen;
+	p->set = true;
+	return 0;
+}
+
+static int parse_addr(const char *s, uint8_t family, struct ipaddr *a, bool *set)
+{
+	if (addr_parse(s, a) || a->family != family)
+		return -1;
+	*set = true;
+	return 0;
+}
+
+static int copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+/* Apply one KEY=VALUE; returns 0 or -1 (bad value) or -2 (unknown key) */
+static int apply(struct ctl_request *r, const char *key, const char *val)
+{
+	if (!strcmp(key, "name"))
+		return ctl_bottle_name_valid(val) ?
+		       copy(r->name, sizeof(r->name), val) : -1;
+	if (!strcmp(key, "policy"))
+		return policy_name_valid(val) ?
+		       copy(r->policy, sizeof(r->policy), val) : -1;
+	if (!strcmp(key, "json"))
+		return parse_bool(val, &r->json);
+	if (!strcmp(key, "keep"))
+		return parse_bool(val, &r->keep);
+	if (!strcmp(key, "pidfd"))
+		return parse_bool(val, &r->pidfd);
+	if (!strcmp(key, "queues"))
+		return parse_u32(val, CTL_QUEUES_MAX, &r->queues) || !r->queues ? -1 : 0;
+	if (!strcmp(key, "addr4"))
+		return parse_prefix(val, ADDR_FAMILY_V4, &r->addr4);
+	if (!strcmp(key, "addr6"))
+		return parse_prefix(val, ADDR_FAMILY_V6, &r->addr6);
+	if (!strcmp(key, "gw4"))
+		return parse_addr(val, ADDR_FAMILY_V4, &r->gw4, &r->has_gw4);
+	if (!strcmp(key, "gw6"))
+		return parse_addr(val, ADDR_FAMILY_V6, &r->gw6, &r->has_gw6);
+	if (!strcmp(key, "dns4"))
+		return parse_addr(val, ADDR_FAMILY_V4, &r->dns4, &r->has_dns4);
+	if (!strcmp(key, "dns6"))
+		return parse_addr(val, ADDR_FAMILY_V6, &r->dns6, &r->has_dns6);
+	if (!strcmp(key, "netns"))
+		return val[0] == '/' ? copy(r->netns, sizeof(r->netns), val) : -1;
+	return -2;
+}
+
+int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
+		      char *err, size_t errlen)
+{
+	char key[32], val[CTL_PATH_MAX];
+	size_t i = 0, vlen;
+
+	memset(req, 0, sizeof(*req));
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (!len)
+		return fail(err, errlen, "empty request");
+	if (len >= CTL_REQUEST_MAX)
+		return fail(err, errlen, "request longer than %d bytes", CTL_REQUEST_MAX);
+	if (memchr(buf, '\n', len) || memchr(buf, '\0', len))
+		return fail(err, errlen, "request must be one line of text");
+
+	for (vlen = 0; vlen < len && buf[vlen] != ' '; vlen++)
+		;
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (strlen(verbs[v].word) == vlen && !memcmp(buf, verbs[v].word, vlen))
+			req->verb = verbs[v].verb;
+	if (!req->verb)
+		return fail(err, errlen, "unknown request '%.*s'",
+			    (int)(vlen > 32 ? 32 : vlen), buf);
+	i = vlen;
+
+	while (i < len) {
+		size_t start, klen, tlen;
+		const char *eq;
+		int rc;
+
+		if (buf[i] == ' ') {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < len && buf[i] != ' ')
+			i++;
+		tlen = i - start;
+		eq = memchr(buf + start, '=', tlen);
+		if (!eq)
+			return fail(err, errlen, "expected KEY=VALUE, got '%.*s'",
+				    (int)(tlen > 64 ? 64 : tlen), buf + start);
+		klen = (size_t)(eq - (buf + start));
+		if (!klen || klen >= sizeof(key))
+			return fail(err, errlen, "bad key in '%.*s'",
+				    (int)(tlen > 64 ? 64 : tlen), buf + start);
+		for (size_t k = 0; k < klen; k++) {
+			char c = buf[start + k];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+				return fail(err, errlen, "bad key in '%.*s'",
+					    (int)(tlen > 64 ? 64 : tlen), buf + start);
+		}
+		memcpy(key, buf + start, klen);
+		key[klen] = '\0';
+		if (decode(eq + 1, tlen - klen - 1, val, sizeof(val)))
+			return fail(err, errlen, "bad value for '%s'", key);
+		rc = apply(req, key, val);
+		if (rc == -2)
+			return fail(err, errlen, "unknown key '%s'", key);
+		if (rc)
+			return fail(err, errlen, "bad value for '%s': '%.64s'", key, val);
+	}
+
+	switch (req->verb) {
+	case CTL_ATTACH:
+		if (!req->queues)
+			return fail(err, errlen, "attach needs queues=N");
+		if (!req->addr4.set && !req->addr6.set)
+			return fail(err, errlen, "attach needs addr4 or addr6");
+		if (!req->name[0])
+			return fail(err, errlen, "attach needs name");
+		break;
+	case CTL_DETACH:
+		if (!req->name[0])
+			return fail(err, errlen, "detach needs name");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Append KEY=VALUE with VALUE escaped */
+static int put(char *buf, size_t cap, size_t *o, const char *key, const char *val)
+{
+	int n = snprintf(buf + *o, cap - *o, " %s=", key);
+
+	if (n < 0 || (size_t)n >= cap - *o)
+		return -ENOSPC;
+	*o += (size_t)n;
+	for (const unsigned char *p = (const unsigned char *)val; *p; p++) {
+		if (*o + 4 >= cap)
+			return -ENOSPC;
+		if (*p < 0x21 || *p > 0x7e || *p == '%' || *p == '=')
+			*o += (size_t)snprintf(buf + *o, cap - *o, "%%%02X", *p);
+		else
+			buf[(*o)++] = (char)*p;
+	}
+	buf[*o] = '\0';
+	return 0;
+}
+
+static int put_prefix(char *buf, size_t cap, size_t *o, const char *key,
+		      const struct ctl_prefix *p)
+{
+	char a[ADDR_TEXT_MAX], t[PREFIX_TEXT_MAX];
+
+	if (!p->set)
+		return 0;
+	snprintf(t, sizeof(t), "%s/%u", addr_format(&p->addr, a), p->plen);
+	return put(buf, cap, o, key, t);
+}
+
+static int put_addr(char *buf, size_t cap, size_t *o, const char *key,
+		    bool set, const struct ipaddr *a)
+{
+	char t[ADDR_TEXT_MAX];
+
+	return set ? put(buf, cap, o, key, addr_format(a, t)) : 0;
+}
+
+int ctl_format_request(const struct ctl_request *req, char *buf, size_t cap)
+{
+	const char *word = NULL;
+	size_t o;
+	char num[16];
+	int rc = 0;
+
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (verbs[v].verb == req->verb)
+			word = verbs[v].word;
+	if (!word || cap < strlen(word) + 2)
+		return -ENOSPC;
+	o = (size_t)snprintf(buf, cap, "%s", word);
+	if (req->name[0])
+		rc |= put(buf, cap, &o, "name", req->name);
+	if (req->policy[0])
+		rc |= put(buf, cap, &o, "policy", req->policy);
+	rc |= put_prefix(buf, cap, &o, "addr4", &req->addr4);
+	rc |= put_prefix(buf, cap, &o, "addr6", &req->addr6);
+	rc |= put_addr(buf, cap, &o, "gw4", req->has_gw4, &req->gw4);
+	rc |= put_addr(buf, cap, &o, "gw6", req->has_gw6, &req->gw6);
+	rc |= put_addr(buf, cap, &o, "dns4", req->has_dns4, &req->dns4);
+	rc |= put_addr(buf, cap, &o, "dns6", req->has_dns6, &req->dns6);
+	if (req->queues) {
+		snprintf(num, sizeof(num), "%u", req->queues);
+		rc |= put(buf, cap, &o, "queues", num);
+	}
+	if (req->pidfd)
+		rc |= put(buf, cap, &o, "pidfd", "1");
+	if (req->keep)
+		rc |= put(buf, cap, &o, "keep", "1");
+	if (req->netns[0])
+		rc |= put(buf, cap, &o, "netns", req->netns);
+	if (req->json)
+		rc |= put(buf, cap, &o, "json", "1");
+	if (rc || o + 2 > cap)
+		return -ENOSPC;
+	buf[o++] = '\n';
+	buf[o] = '\0';
+	return (int)o;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ctl_proto.h - the control socket's request format
+ *
+ * One request per connection, one line of text:
+ *
+ *     VERB [KEY=VALUE]...\n
+ *
+ * Keys are [a-z0-9_]; values are printable ASCII with '%', ' ', '=' and
+ * anything outside 0x21..0x7e written as %XX. An attach request carries
+ * its file descriptors (TUN queues, then optionally a pidfd) as SCM_RIGHTS
+ * on the same message. The reply is text: a first line "ok" or
+ * "error MESSAGE", then the body; the daemon closes the connection after
+ * it.
+ *
+ *   attach   name= policy= addr4=A/N gw4= addr6=A/N gw6= dns4= dns6=
+ *            queues=N (TUN fds passed) netns=PATH (watched: the bottle ends
+ *            when the file is deleted) pidfd=1 (one more fd: the bottle ends
+ *            when that process exits) keep=1 (do not end it when its
+ *            namespace file goes)
+ *   detach   name=
+ *   bottles | stats [name=] | flows [name=] | names [name=]   (json=1: JSON)
+ *   reload | ping
+ *
+ * Malformed requests are answered with an error, never a crash: the parser
+ * checks everything against fixed bounds and never allocates.
+ */
+#ifndef SENTRY_CTL_PROTO_H
+#define SENTRY_CTL_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "bottle.h"
+#include "policy.h"
+
+#define CTL_REQUEST_MAX		4096	/* one request line, newline included */
+#define CTL_QUEUES_MAX		16	/* TUN queues per bottle */
+#define CTL_PATH_MAX		1024
+
+enum ctl_verb {
+	CTL_ATTACH = 1,
+	CTL_DETACH,
+	CTL_BOTTLES,
+	CTL_STATS,
+	CTL_FLOWS,
+	CTL_NAMES,
+	CTL_RELOAD,
+	CTL_PING,
+};
+
+struct ctl_prefix {
+	bool set;
+	struct ipaddr addr;
+	uint8_t plen;
+};
+
+struct ctl_request {
+	enum ctl_verb verb;
+	bool json;
+	char name[BOTTLE_NAME_MAX + 1];		/* "" if absent */
+	char policy[POLICY_NAME_MAX + 1];	/* "" if absent */
+	struct ctl_prefix addr4, addr6;
+	bool has_gw4, has_gw6, has_dns4, has_dns6;
+	struct ipaddr gw4, gw6, dns4, dns6;
+	uint32_t queues;			/* TUN fds attached */
+	bool pidfd;				/* one more fd follows the queues */
+	bool keep;				/* keep=1 */
+	char netns[CTL_PATH_MAX];		/* "" if absent */
+};
+
+/*
+ * ctl_parse_request() - parse one request line
+ * @buf, @len:	the bytes received (a trailing '\n' is optional)
+ * @err:	on failure, what was wrong (@errlen bytes)
+ * Return: 0, or -EINVAL with @err set.
+ */
+int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
+		      char *err, size_t errlen);
+
+/*
+ * ctl_format_request() - the line for @req, '\n' included
+ * Return: its length, or -ENOSPC.
+ */
+int ctl_format_request(const struct ctl_request *req, char *buf, size_t cap);
+
+/* ctl_bottle_name_valid() - [A-Za-z0-9_.-]{1,63}, starting alphanumeric */
+bool ctl_bottle_name_valid(const char *name);
+
+#endif /* SENTRY_CTL_PROTO_H */

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * reply.c - packets sentry writes itself, and the ICMP quote NAT fix-up
+ *
+ * Theory of operation: see reply.h for what is built and what is never
+ * answered. Here, how:
+ *
+ * Every reply is put_ip() + a transport header + a payload, and its
+ * transport checksum is csum_l4() over a minimal struct pkt view of the
+ * bytes just written: one checksum routine for what sentry parses and what
+ * it builds, so the two cannot disagree.
+ *
+ * The DNS refusal is written over the query. The question must survive
+ * byte for byte (dns_synth_refusal() keeps it), but the headers in front of
+ * it change length: IPv4 options and IPv6 extension headers are dropped, so
+ * the message moves *down* (towards p->data) to sit behind 28 or 48 bytes
+ * of plain header. It moves before it is rewritten, so that @cap is
+ * measured against the answer where it ends up. The query's addresses and
+ * ports are copied out first: the new header overwrites the old one.
+ * Nothing is written until every check has passed, so a caller that gets
+ * an error still holds the query. The answer's length is learnt from a
+ * dry run of dns_synth_refusal() on a small scratch buffer (it writes the
+ * header and the OPT record and reads nothing but @m), which also has it
+ * validate @rcode and @ede for us.
+ *
+ * The quote fix-up (pkt_rewrite_quote_addr()) changes up to three regions
+ * of the ICMP message: the quoted address, the quoted IPv4 header checksum,
+ * the quoted transport checksum. Each inner checksum is adjusted for the
+ * address (RFC 1624), and the outer ICMP checksum, which covers all three
+ * regions, is adjusted for every one of them as it changes. The adjustment
+ * sums 16-bit words, so every region must start at an even offset from
+ * the start of the ICMP message: the quote starts at 8, the addresses and
+ * checksum fields at even offsets inside IP and transport headers, and
+ * IPv4 header and IPv6 extension lengths are multiples of 4.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "csum.h"
+#include "cursor.h"
+#include "packet_int.h"
+#include "reply.h"
+
+#define IPV4_HDR_LEN	20
+#define IPV6_HDR_LEN	40
+#define IPV4_DF		0x4000
+#define UDP_HDR_LEN	8
+#define TCP_HDR_LEN	20
+#define ICMP_HDR_LEN	8
+#define IP_LEN_MAX	65535
+
+#define TCP_CSUM_OFF	16
+#define UDP_CSUM_OFF	6
+#define ICMP_CSUM_OFF	2
+
+#define ICMP_UNREACH		3
+#define ICMP_SOURCE_QUENCH	4
+#define ICMP_REDIRECT		5
+#define ICMP_CODE_PROHIBITED	13	/* RFC 1812 5.2.7.1 */
+#define ICMPV6_UNREACH		1
+#define ICMPV6_CODE_PROHIBITED	1	/* RFC 4443 3.1 */
+#define ICMPV6_INFO_MIN		128	/* types below are errors (RFC 4443 2.1) */
+#define ICMPV6_REDIRECT		137
+
+/*
+ * Room for a dry-run refusal: header, the longest question (255-byte name,
+ * type, class), and sentry's OPT with one EDE option, rounded up well.
+ */
+#define REFUSAL_SCRATCH	512
+_Static_assert(REFUSAL_SCRATCH >= DNS_HDR_LEN + DNS_NAME_WIRE_MAX + 4 +
+	       DNS_RR_MIN + 6, "a refusal of any parsed query fits the dry run");
+
+static size_t ip_hdr_len(uint8_t family)
+{
+	return family == ADDR_FAMILY_V4 ? IPV4_HDR_LEN : IPV6_HDR_LEN;
+}
+
+/*
+ * put_ip() - a plain IP header for @l4len transport bytes; returns its length
+ * @src, @dst must not point into the header being written.
+ */
+static size_t put_ip(uint8_t *b, uint8_t family, uint8_t proto,
+		     const uint8_t *src, const uint8_t *dst, size_t l4len)
+{
+	uint16_t check;
+
+	if (family == ADDR_FAMILY_V4) {
+		memset(b, 0, IPV4_HDR_LEN);
+		b[0] = 0x45;
+		put_be16(b + 2, (uint16_t)(IPV4_HDR_LEN + l4len));
+		put_be16(b + 6, IPV4_DF);	/* ID 0 is fine when atomic (RFC 6864) */
+		b[8] = 63;
+		b[9] = proto;
+		memcpy(b + 12, src, 4);
+		memcpy(b + 16, dst, 4);
+		check = csum_ipv4_header(b, IPV4_HDR_LEN);
+		memcpy(b + 10, &check, 2);
+		return IPV4_HDR_LEN;
+	}
+	memset(b, 0, 8);
+	b[0] = 0x60;
+	put_be16(b + 4, (uint16_t)l4len);
+	b[6] = proto;
+	b[7] = REPLY_TTL;
+	memcpy(b + 8, src, 16);
+	memcpy(b + 24, dst, 16);
+	return IPV6_HDR_LEN;
+}
+
+/* put_l4_csum() - compute and store the transport checksum of a built packet */
+static void put_l4_csum(uint8_t *b, uint8_t family, uint8_t proto,
+			size_t hlen, size_t len, size_t csum_off)
+{
+	struct pkt v = {
+		.data = b, .len = (uint32_t)len, .family = family,
+		.proto = proto, .l4_off = (uint16_t)hlen,
+	};
+	uint16_t check = csum_l4(&v);
+
+	memcpy(b + hlen + csum_off, &check, 2);
+}
+
+/* put_udp() - IP and UDP headers in front of @plen bytes already in place */
+static size_t put_udp(uint8_t *b, uint8_t family, const uint8_t *src,
+		      uint16_t sport, const uint8_t *dst, uint16_t dport,
+		      size_t plen)
+{
+	size_t hlen = put_ip(b, family, PROTO_UDP, src, dst, UDP_HDR_LEN + plen);
+	size_t len = hlen + UDP_HDR_LEN + plen;
+	uint8_t *u = b + hlen;
+
+	put_be16(u, sport);
+	put_be16(u + 2, dport);
+	put_be16(u + 4, (uint16_t)(UDP_HDR_LEN + plen));
+	put_be16(u + 6, 0);
+	put_l4_csum(b, family, PROTO_UDP, hlen, len, UDP_CSUM_OFF);
+	return len;
+}
+
+int reply_dns_refusal(struct pkt *p, size_t cap, const struct dns_msg *m,
+		      unsigned int rcode, int ede)
+{
+	uint8_t scratch[REFUSAL_SCRATCH];
+	uint16_t sport = p->sport, dport = p->dport;
+	uint8_t family = p->family, src[16], dst[16];
+	size_t alen = pkt_addr_len(p), hlen, off, len;
+	int n;
+
+	/* a segment, a fragment: not one whole datagram to answer */
+	if (p->proto != PROTO_UDP || p->frag != PKT_FRAG_NONE)
+		return -EINVAL;
+	/* source port 0: "no reply expected" (RFC 768), and none can be addressed */
+	if (!sport)
+		return -EINVAL;
+	/* @m was parsed from somewhere else, or @cap cannot even hold the query */
+	if (m->buf != p->data + p->payload_off || m->len != p->payload_len ||
+	    cap < p->len)
+		return -EINVAL;
+
+	n = dns_synth_refusal(scratch, sizeof(scratch), m, rcode, ede);
+	if (n == -ENOSPC)		/* no parsed question is that long */
+		return -EINVAL;
+	if (n < 0)
+		return n;
+
+	hlen = ip_hdr_len(family);
+	off = hlen + UDP_HDR_LEN;
+	if ((size_t)n > cap - off)	/* off <= payload_off <= p->len <= cap */
+		return -ENOSPC;
+
+	memcpy(src, pkt_src(p), alen);
+	memcpy(dst, pkt_dst(p), alen);
+	memmove(p->data + off, p->data + p->payload_off, m->len);
+	n = dns_synth_refusal(p->data + off, cap - off, m, rcode, ede);
+	if (n < 0)			/* cannot happen: the dry run said yes */
+		return n;
+	len = put_udp(p->data, family, dst, dport, src, sport, (size_t)n);
+
+	*p = (struct pkt){
+		.data = p->data,
+		.len = (uint32_t)len,
+		.family = family,
+		.proto = PROTO_UDP,
+		.ttl = REPLY_TTL,
+		.frag = PKT_FRAG_NONE,
+		.l3_hdr_len = (uint16_t)hlen,
+		.l4_off = (uint16_t)hlen,
+		.payload_off = (uint16_t)off,
+		.payload_len = (uint32_t)n,
+		.sport = dport,
+		.dport = sport,
+	};
+	return (int)len;
+}
+
+int reply_udp_build(uint8_t *buf, size_t cap, const struct ipaddr *src,
+		    uint16_t sport, const struct ipaddr *dst, uint16_t dport,
+		    size_t payload_len)
+{
+	size_t room, over;
+
+	/* the two ends must speak the same IP */
+	if ((src->family != ADDR_FAMILY_V4 && src->family != ADDR_FAMILY_V6) ||
+	    src->family != dst->family)
+		return -EINVAL;
+	/* port 0 names no socket; pkt_parse() refuses it too */
+	if (!dport)
+		return -EINVAL;
+
+	room = reply_udp_headroom(src->family);
+	/* IPv4: total length is 16 bits; IPv6: the UDP length is */
+	over = src->family == ADDR_FAMILY_V4 ? room : UDP_HDR_LEN;
+	if (payload_len > IP_LEN_MAX - over)
+		return -EMSGSIZE;
+	if (payload_len > cap || room > cap - payload_len)
+		return -ENOSPC;
+	return (int)put_udp(buf, src->family, src->b, sport, dst->b, dport,
+			    payload_len);
+}
+
+int reply_tcp_rst(const struct pkt *p, uint8_t *out, size_t cap)
+{
+	const uint8_t *th = p->data + p->l4_off;
+	size_t hlen = ip_hdr_len(p->family), len = hlen + TCP_HDR_LEN;
+	uint32_t seq = 0, ack = 0;
+	uint8_t flags, *t;
+
+	/* no TCP header here to answer */
+	if (p->proto != PROTO_TCP || !pkt_has_l4(p))
+		return -EINVAL;
+	/* a reset is never answered (RFC 793: "An incoming segment containing a RST is discarded") */
+	if (p->tcp_flags & TCP_RST)
+		return -EINVAL;
+	if (p->tcp_flags & TCP_ACK) {
+		seq = get_be32(th + 8);
+		flags = TCP_RST;
+	} else {
+		/* the data length of a fragmented segment is not known here */
+		if (p->frag != PKT_FRAG_NONE)
+			return -EINVAL;
+		ack = get_be32(th + 4) + p->payload_len +
+		      !!(p->tcp_flags & TCP_SYN) + !!(p->tcp_flags & TCP_FIN);
+		flags = TCP_RST | TCP_ACK;
+	}
+	if (cap < len)
+		return -ENOSPC;
+
+	put_ip(out, p->family, PROTO_TCP, pkt_dst(p), pkt_src(p), TCP_HDR_LEN);
+	t = out + hlen;
+	memset(t, 0, TCP_HDR_LEN);
+	put_be16(t, p->dport);
+	put_be16(t + 2, p->sport);
+	put_be32(t + 4, seq);
+	put_be32(t + 8, ack);
+	t[12] = (TCP_HDR_LEN / 4) << 4;
+	t[13] = flags;
+	put_l4_csum(out, p->family, PROTO_TCP, hlen, len, TCP_CSUM_OFF);
+	return (int)len;
+}
+
+/*
+ * error_like() - ICMP messages no ICMP error may answer: errors (RFC 1122
+ * 3.2.2, RFC 4443 2.4(e.1)), and the redirects and source quenches that
+ * stacks treat as errors (RFC 4443 2.4(e.2); Linux icmp_pointers[].error)
+ */
+static bool error_like(const struct pkt *p)
+{
+	if (p->icmp_kind == ICMP_KIND_ERROR)
+		return true;
+	if (p->family == ADDR_FAMILY_V4 && p->proto == PROTO_ICMP)
+		return p->icmp_type == ICMP_SOURCE_QUENCH ||
+		       p->icmp_type == ICMP_REDIRECT;
+	if (p->family == ADDR_FAMILY_V6 && p->proto == PROTO_ICMPV6)
+		return p->icmp_type < ICMPV6_INFO_MIN ||
+		       p->icmp_type == ICMPV6_REDIRECT;
+	return false;
+}
+
+int reply_icmp_prohibited(const struct pkt *p, uint8_t *out, size_t cap)
+{
+	bool v4 = p->family == ADDR_FAMILY_V4;
+	size_t hlen = ip_hdr_len(p->family), qlen, len;
+	size_t max = v4 ? REPLY_ICMP_MAX_V4 : REPLY_ICMP_MAX_V6;
+	uint8_t proto = v4 ? PROTO_ICMP : PROTO_ICMPV6;
+	uint8_t *icmp;
+
+	/* no transport header: nothing to tell the sender which flow failed */
+	if (!pkt_has_l4(p))
+		return -EINVAL;
+	/* errors about errors can loop between two hosts forever */
+	if (error_like(p))
+		return -EINVAL;
+
+	qlen = p->len;
+	if (qlen > max - hlen - ICMP_HDR_LEN)
+		qlen = max - hlen - ICMP_HDR_LEN;
+	len = hlen + ICMP_HDR_LEN + qlen;
+	if (cap < len)
+		return -ENOSPC;
+
+	put_ip(out, p->family, proto, pkt_dst(p), pkt_src(p), ICMP_HDR_LEN + qlen);
+	icmp = out + hlen;
+	memset(icmp, 0, ICMP_HDR_LEN);		/* checksum, and "unused" */
+	icmp[0] = v4 ? ICMP_UNREACH : ICMPV6_UNREACH;
+	icmp[1] = v4 ? ICMP_CODE_PROHIBITED : ICMPV6_CODE_PROHIBITED;
+	memcpy(icmp + ICMP_HDR_LEN, p->data, qlen);
+	put_l4_csum(out, p->family, proto, hlen, len, ICMP_CSUM_OFF);
+	return (int)len;
+}
+
+/* patch() - write @len bytes @to over @field, adjusting the checksum at @outer */
+static void patch(uint8_t *outer, uint8_t *field, const void *to, size_t len)
+{
+	uint16_t check;
+
+	memcpy(&check, outer, 2);
+	check = csum_replace(check, field, to, len);
+	memcpy(outer, &check, 2);
+	memcpy(field, to, len);
+}
+
+/*
+ * fix_inner() - adjust the inner checksum at @field for @from becoming @to,
+ * through patch(), so the outer checksum follows. A UDP checksum of 0 was
+ * never computed and stays 0; a computed 0 is sent as 0xffff (csum.c).
+ */
+static void fix_inner(uint8_t *outer, uint8_t *field, const uint8_t *from,
+		      const uint8_t *to, size_t len, bool udp)
+{
+	uint16_t check;
+
+	memcpy(&check, field, 2);
+	if (udp && !check)
+		return;
+	check = csum_replace(check, from, to, len);
+	if (udp && !check)
+		check = 0xffff;
+	patch(outer, field, &check, 2);
+}
+
+/* quoted_csum_off() - where the quoted transport checksum sits; 0 if none we fix */
+static size_t quoted_csum_off(uint8_t family, uint8_t proto)
+{
+	switch (proto) {
+	case PROTO_TCP:
+		return TCP_CSUM_OFF;
+	case PROTO_UDP:
+		return UDP_CSUM_OFF;
+	case PROTO_ICMPV6:	/* its pseudo-header has the quoted addresses */
+		return family == ADDR_FAMILY_V6 ? ICMP_CSUM_OFF : 0;
+	default:		/* ICMP has no pseudo-header; others we do not know */
+		return 0;
+	}
+}
+
+int pkt_rewrite_quote_addr(struct pkt *p, bool dst, const uint8_t *to)
+{
+	bool v4 = p->family == ADDR_FAMILY_V4;
+	uint8_t *outer = p->data + p->l4_off + ICMP_CSUM_OFF;
+	uint8_t *q = p->data + p->payload_off;
+	size_t alen = pkt_addr_len(p), l4, off;
+	struct pkt_quote pq;
+	enum drop_reason r;
+	struct cursor c;
+	uint8_t *addr;
+
+	if (p->icmp_kind != ICMP_KIND_ERROR)
+		return -EINVAL;
+	cur_init(&c, q, p->payload_len);
+	r = v4 ? ipv4_quote(&c, &pq) : ipv6_quote(&c, &pq);
+	if (r != DROP_NONE)
+		return -EINVAL;
+	l4 = c.off;			/* the quoted transport header */
+
+	if (v4)
+		addr = q + (dst ? 16 : 12);
+	else
+		addr = q + (dst ? 24 : 8);
+
+	if (v4)				/* the quoted IPv4 header checksum */
+		fix_inner(outer, q + 10, addr, to, alen, false);
+	off = quoted_csum_off(p->family, pq.proto);
+	if (off && l4 + off + 2 <= p->payload_len)
+		fix_inner(outer, q + l4 + off, addr, to, alen,
+			  pq.proto == PROTO_UDP);
+	patch(outer, addr, to, alen);
+	return 0;
+}

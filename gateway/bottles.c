@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * bottles.c - the bottles the daemon serves: attach, detach, and noticing
+ * when one is gone
+ *
+ * A bottle ends when:
+ *   - `sentry detach NAME` (or `sentry ctl detach`) asks;
+ *   - its TUN reports an error or hang-up (the device went away);
+ *   - the process it was attached by pid exits (pidfd readable);
+ *   - its network namespace file is deleted (inotify on the file's
+ *     directory; Podman and `ip netns del` delete it), unless keep=1.
+ * The TUN fds pin the bottle's namespace while sentry holds them, so the
+ * namespace cannot "disappear" by itself: the file going is the signal, as
+ * for pasta. Closing the fds then destroys the TUN, and the bottle's
+ * namespace has no way out.
+ *
+ * Zones (the engine's bottle ids) are never reused while the daemon runs, so
+ * a flow left behind by a departed bottle can never match a newcomer that
+ * got the same slot or inside address.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+int bottles_init(struct daemon *d)
+{
+	d->bottles = calloc(d->cfg.bottles, sizeof(*d->bottles));
+	if (!d->bottles)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->cfg.bottles; i++) {
+		d->bottles[i].slot = i;
+		d->bottles[i].pidfd = -1;
+		d->bottles[i].watch_wd = -1;
+	}
+	d->next_zone = 1;
+	return 0;
+}
+
+void bottles_fini(struct daemon *d)
+{
+	if (!d->bottles)
+		return;
+	for (uint32_t i = 0; i < d->cfg.bottles; i++)
+		if (d->bottles[i].used)
+			bottle_detach(d, &d->bottles[i], "daemon stopping");
+	free(d->bottles);
+	d->bottles = NULL;
+}
+
+struct gw_bottle *bottle_by_name(struct daemon *d, const char *name)
+{
+	for (uint32_t i = 0; i < d->cfg.bottles; i++)
+		if (d->bottles[i].used && !strcmp(d->bottles[i].eb.name, name))
+			return &d->bottles[i];
+	return NULL;
+}
+
+struct gw_bottle *bottle_by_zone(struct daemon *d, uint32_t zone)
+{
+	for (uint32_t i = 0; i < d->cfg.bottles; i++)
+		if (d->bottles[i].used && d->bottles[i].eb.id == zone)
+			return &d->bottles[i];
+	return NULL;
+}
+
+/* The pool address of host index @host (network byte order into @out) */
+static void pool_addr(const struct ipaddr *pool, uint32_t host, struct ipaddr *out)
+{
+	size_t n = addr_len(pool);
+
+	*out = *pool;
+	for (size_t i = n; i > n - 4 && host; i--) {
+		uint32_t sum = out->b[i - 1] + (host & 0xff);
+
+		out->b[i - 1] = (uint8_t)sum;
+		host = (host >> 8) + (sum >> 8);
+	}
+}
+
+/* Host index of @a within @pool/@plen, or UINT32_MAX if outside */
+static uint32_t pool_index(const struct ipaddr *pool, uint8_t plen,
+			   const uint8_t *a, uint8_t family)
+{
+	struct ipaddr x;
+	size_t n = family == ADDR_FAMILY_V4 ? 4 : 16;
+	uint32_t host = 0;
+
+	addr_set(&x, a, n);
+	if (!addr_in_prefix(&x, pool, plen))
+		return UINT32_MAX;
+	for (size_t i = n - 4; i < n; i++)
+		host = host << 8 | x.b[i];
+	/* the bits above the pool's host part are the network's */
+	if (n * 8 - plen < 32)
+		host &= (1U << (n * 8 - plen)) - 1;
+	return host;
+}
+
+struct gw_bottle *bottle_by_egress(struct daemon *d, const uint8_t *dst,
+				   uint8_t family)
+{
+	const struct sentry_config *c = &d->cfg;
+	uint32_t host, slot;
+	struct gw_bottle *b;
+
+	if (family == ADDR_FAMILY_V4)
+		host = c->pool4.enabled ? pool_index(&c->pool4.net, c->pool4.plen, dst, family)
+				    : UINT32_MAX;
+	else
+		host = c->pool6.enabled ? pool_index(&c->pool6.net, c->pool6.plen, dst, family)
+				    : UINT32_MAX;
+	if (host == UINT32_MAX || host < 2)
+		return NULL;
+	slot = host - 2;
+	if (slot >= c->bottles)
+		return NULL;
+	b = &d->bottles[slot];
+	return b->used ? b : NULL;
+}
+
+/* Watch the directory of @b's netns file for its deletion */
+static void watch_netns(struct daemon *d, struct gw_bottle *b)
+{
+	char dir[CTL_PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", b->netns);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	b->watch_wd = inotify_add_watch(d->inotify_fd, dir,
+					IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF |
+					IN_UNMOUNT);
+	if (b->watch_wd < 0)
+		warn("bottle %s: cannot watch %s (%s): it will end only on detach or TUN loss",
+		     b->eb.name, dir, strerror(errno));
+}
+
+static int check_pool(struct daemon *d, uint32_t slot, const struct ctl_request *req,
+		      char *errbuf, size_t errlen)
+{
+	const struct sentry_config *c = &d->cfg;
+	uint64_t hosts;
+
+	if (req->addr4.set) {
+		if (!c->pool4.enabled) {
+			snprintf(errbuf, errlen, "bottle has IPv4 but the daemon has no [egress] pool4");
+			return -EINVAL;
+		}
+		hosts = 32 - c->pool4.plen >= 32 ? UINT32_MAX : (1ULL << (32 - c->pool4.plen));
+		if (slot + 3 > hosts) {
+			snprintf(errbuf, errlen, "egress pool4 is full");
+			return -ENOSPC;
+		}
+	}
+	if (req->addr6.set && !c->pool6.enabled) {
+		snprintf(errbuf, errlen, "bottle has IPv6 but the daemon has no [egress] pool6");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
+		  char *errbuf, size_t errlen)
+{
+	struct engine_policy *ep;
+	struct gw_bottle *b = NULL;
+	const char *policy = req->policy[0] ? req->policy : d->cfg.default_policy;
+	int rc;
+
+	if (bottle_by_name(d, req->name)) {
+		snprintf(errbuf, errlen, "a bottle named '%s' is already attached", req->name);
+		return -EEXIST;
+	}
+	if (!policy[0]) {
+		snprintf(errbuf, errlen, "no policy given and no default_policy configured");
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < d->cfg.bottles && !b; i++)
+		if (!d->bottles[i].used)
+			b = &d->bottles[i];
+	if (!b) {
+		snprintf(errbuf, errlen, "bottle table full (%u, [tables] bottles)",
+			 d->cfg.bottles);
+		return -ENOSPC;
+	}
+	rc = check_pool(d, b->slot, req, errbuf, errlen);
+	if (rc)
+		return rc;
+	ep = daemon_policy(d, policy, errbuf, errlen);
+	if (!ep)
+		return -ENOENT;
+
+	engine_bottle_init(&b->eb, d->next_zone++, req->name, ep);
+	b->req = *req;
+	b->eb.has4 = req->addr4.set;
+	b->eb.addr4 = req->addr4.addr;
+	b->eb.has6 = req->addr6.set;
+	b->eb.addr6 = req->addr6.addr;
+	b->has_e4 = req->addr4.set;
+	b->has_e6 = req->addr6.set;
+	if (b->has_e4)
+		pool_addr(&d->cfg.pool4.net, b->slot + 2, &b->egress4);
+	if (b->has_e6)
+		pool_addr(&d->cfg.pool6.net, b->slot + 2, &b->egress6);
+	b->nfds = req->queues;
+	for (uint32_t q = 0; q < b->nfds; q++) {
+		b->fds[q] = fds[q];
+		if (daemon_watch(d, fds[q], EPOLLIN, TAG_BOTTLE, BOTTLE_REF(b->slot, q))) {
+			rc = -errno;
+			snprintf(errbuf, errlen, "epoll: %s", strerror(errno));
+			for (uint32_t k = 0; k < q; k++)
+				daemon_unwatch(d, fds[k]);
+			engine_policy_put(d->e, ep);
+			return rc;
+		}
+	}
+	b->pidfd = -1;
+	if (req->pidfd) {
+		b->pidfd = fds[b->nfds];
+		daemon_watch(d, b->pidfd, EPOLLIN, TAG_PIDFD, b->slot);
+	}
+	b->keep = req->keep;
+	snprintf(b->netns, sizeof(b->netns), "%s", req->netns);
+	b->watch_wd = -1;
+	if (b->netns[0] && !b->keep)
+		watch_netns(d, b);
+	b->attached_ns = now_ns();
+	b->attached_wall_ns = wall_ns();
+	b->used = true;
+	d->nbottles++;
+	info("bottle %s attached: policy %s, %u queue(s)%s%s", b->eb.name, ep->name,
+	     b->nfds, b->netns[0] ? ", netns " : "", b->netns);
+	return 0;
+}
+
+void bottle_detach(struct daemon *d, struct gw_bottle *b, const char *why)
+{
+	if (!b->used)
+		return;
+	info("bottle %s detached: %s", b->eb.name, why);
+	dnstcp_forget_bottle(d, b->eb.id);
+	for (uint32_t q = 0; q < b->nfds; q++) {
+		daemon_unwatch(d, b->fds[q]);
+		close(b->fds[q]);
+	}
+	if (b->pidfd >= 0) {
+		daemon_unwatch(d, b->pidfd);
+		close(b->pidfd);
+	}
+	if (b->watch_wd >= 0) {
+		bool shared = false;
+
+		/* one watch per directory: drop it only when no one else uses it */
+		for (uint32_t i = 0; i < d->cfg.bottles; i++)
+			if (&d->bottles[i] != b && d->bottles[i].used &&
+			    d->bottles[i].watch_wd == b->watch_wd)
+				shared = true;
+		if (!shared)
+			inotify_rm_watch(d->inotify_fd, b->watch_wd);
+	}
+	engine_policy_put(d->e, b->eb.policy);
+	b->used = false;
+	b->nfds = 0;
+	b->pidfd = -1;
+	b->watch_wd = -1;
+	d->nbottles--;
+}
+
+void bottles_pidfd(struct daemon *d, uint32_t slot)
+{
+	if (slot < d->cfg.bottles && d->bottles[slot].used)
+		bottle_detach(d, &d->bottles[slot], "its process exited");
+}
+
+/* Does deleted entry @name in watch @wd name bottle @b's netns file? */
+static bool is_netns_of(const struct gw_bottle *b, int wd, const char *name)
+{
+	const char *base = strrchr(b->netns, '/');
+
+	return b->used && b->watch_wd == wd && base && !strcmp(base + 1, name);
+}
+
+void bottles_inotify(struct daemon *d)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(d->inotify_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			for (uint32_t i = 0; i < d->cfg.bottles; i++) {
+				struct gw_bottle *b = &d->bottles[i];
+
+				if (!b->used || b->watch_wd != ev->wd)
+					continue;
+				if ((ev->mask & (IN_DELETE_SELF | IN_UNMOUNT | IN_IGNORED)) ||
+				    (ev->len && is_netns_of(b, ev->wd, ev->name)))
+					bottle_detach(d, b, "its network namespace was deleted");
+			}
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}

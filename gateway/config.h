@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config.h - the daemon's configuration file, sentry.ini
+ *
+ * The file is INI (libinih). Every key, its default and its bounds:
+ *
+ *   [daemon]
+ *   control_socket = /run/sentry/control.sock  ; absolute, < 108 bytes
+ *   control_mode = 0600               ; octal, 0000..0777
+ *   control_group =                   ; group name or gid; empty: none
+ *   policy_store = /var/lib/sentry/policies    ; absolute path
+ *   decision_log = stderr             ; "stderr" or an absolute path
+ *   mode = enforce                    ; enforce | audit
+ *   default_policy =                  ; policy name; empty: none
+ *   user = nobody                     ; user name or uid
+ *   log_level = info                  ; error | warning | info | debug
+ *   log_refusals = 20                 ; lines/s for refusals before
+ *                                     ; policy, 0..1000000 (0: all)
+ *   [dns]
+ *   upstream = ADDR | ADDR:PORT | [V6] | [V6]:PORT   ; repeatable, at most 8;
+ *                                     ; none: nameservers of resolv_conf
+ *   resolv_conf = /etc/resolv.conf    ; absolute path
+ *   timeout_ms = 2000                 ; 10..60000
+ *   rate = 100                        ; queries/s per bottle, 0..1000000 (0: unlimited)
+ *   burst = 200                       ; 1..1000000
+ *   tcp_port = 5353                   ; 1..65535
+ *   upstream_sockets = 16             ; 1..1024
+ *   [egress]
+ *   interface = sentry0               ; 1..15 bytes, no '/', ':' or blanks
+ *   pool4 = 100.127.0.0/16            ; /8../30, or none
+ *   pool6 = fd5e:5e:5e::/64           ; /48../120, or none (not both none)
+ *   mtu = 65520                       ; 1280..65535
+ *   txqueuelen = 10000                ; 1..1000000
+ *   nft_table = sentry                ; letter, then letters, digits, '_'; <= 32
+ *   queues = 1                        ; 1..256
+ *   [tables]
+ *   flows = 65536    learnt = 65536    names = 16384    fragments = 1024
+ *   pending_dns = 4096                ; each 1..16777216
+ *   per_name = 32                     ; 0..16777216 (0: no cap)
+ *   bottles = 256                     ; 1..65536
+ *   [timeouts]                        ; seconds, 1..604800
+ *   tcp_new = 60  tcp_established = 7440  tcp_closing = 120  tcp_closed = 10
+ *   udp_new = 30  udp_established = 180   icmp = 30          other = 60
+ *   fragments = 30                    ; 1..120
+ *   [reject]
+ *   tcp = rst                         ; rst | icmp | drop
+ *   udp = icmp                        ; icmp | drop
+ *   other = icmp                      ; icmp | drop
+ *   [helper]
+ *   standalone = no                   ; yes | no
+ *   egress_netns =                    ; absolute path; empty: none
+ *
+ * Rules of the format: unknown sections and keys are errors; a key other
+ * than upstream may appear once; a section may be opened more than once.
+ * Values are whole: a number is decimal digits only (octal for
+ * control_mode), with no sign, unit or blank. Paths are absolute, because
+ * the daemon does not stay in the directory it was started from. A line
+ * is at most 198 characters (libinih's buffer); a longer one is an error,
+ * never split. Comments start with ';' or '#' at the start of a line, or
+ * with " ;" after a value. Every error is "FILE:LINE: what was expected"
+ * and stops the load; no partial configuration is ever returned.
+ *
+ * Nothing here touches the system beyond reading the file (and, for
+ * config_resolv_upstreams(), resolv.conf): user and group names are checked
+ * for syntax only, and paths are not opened. `sentry check` does the rest.
+ */
+#ifndef SENTRY_CONFIG_H
+#define SENTRY_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "flow.h"
+#include "policy.h"
+
+struct engine_config;
+
+#define CONFIG_DEFAULT_PATH	"/etc/sentry/sentry.ini"
+#define CONFIG_ERR_MAX		512	/* room for any message config_* writes */
+#define CONFIG_PATH_MAX		160	/* a path value; printed with its key it fits a line */
+#define CONFIG_SOCKET_MAX	107	/* sun_path, less its NUL */
+#define CONFIG_NAME_MAX		32	/* user and group names */
+#define CONFIG_IFNAME_MAX	15	/* IFNAMSIZ, less its NUL */
+#define CONFIG_NFT_NAME_MAX	32
+#define CONFIG_UPSTREAMS_MAX	8
+#define CONFIG_TABLE_MAX	(16u << 20)
+#define CONFIG_DNS_PORT		53
+
+enum config_mode {
+	CONFIG_MODE_ENFORCE = 0,
+	CONFIG_MODE_AUDIT,	/* decide and log, forward denied traffic as would_deny */
+};
+
+/* How a denied flow is refused, per protocol */
+enum config_reject {
+	CONFIG_REJECT_DROP = 0,	/* silently */
+	CONFIG_REJECT_RST,	/* TCP RST (TCP only) */
+	CONFIG_REJECT_ICMP,	/* ICMP/ICMPv6 administratively prohibited */
+};
+
+struct config_upstream {
+	struct ipaddr addr;	/* never unspecified or multicast */
+	uint16_t port;		/* 1..65535, CONFIG_DNS_PORT unless given */
+};
+
+struct config_pool {
+	bool enabled;		/* false: "none" */
+	struct ipaddr net;	/* host bits zero */
+	uint8_t plen;
+};
+
+/*
+ * struct sentry_config - the effective settings, defaults filled in
+ *
+ * A plain value: no pointers, safe to copy. Strings are NUL-terminated;
+ * an empty string means "not set" where the key allows it. The functions
+ * here leave padding and unused bytes zero, so memcmp() tells whether two
+ * configurations are the same (a reload can see that nothing changed).
+ */
+struct sentry_config {
+	/* [daemon] */
+	char control_socket[CONFIG_SOCKET_MAX + 1];
+	uint32_t control_mode;			/* permission bits, <= 0777 */
+	char control_group[CONFIG_NAME_MAX + 1];	/* name or decimal gid; "": none */
+	char policy_store[CONFIG_PATH_MAX + 1];
+	char decision_log[CONFIG_PATH_MAX + 1];	/* an absolute path, or "stderr" */
+	uint8_t mode;				/* enum config_mode */
+	char default_policy[POLICY_NAME_MAX + 1];	/* "": none */
+	char user[CONFIG_NAME_MAX + 1];		/* name or decimal uid */
+	uint8_t log_level;			/* enum log_level (log.h) */
+	uint32_t log_refusals;			/* engine_config.log_refusals_per_s */
+
+	/* [dns] */
+	struct config_upstream upstream[CONFIG_UPSTREAMS_MAX];
+	uint32_t nupstreams;			/* 0: ask config_resolv_upstreams() */
+	bool upstreams_from_resolv;		/* upstream[] came from resolv_conf */
+	char resolv_conf[CONFIG_PATH_MAX + 1];
+	uint32_t dns_timeout_ms;
+	uint32_t dns_rate;			/* 0: unlimited */
+	uint32_t dns_burst;
+	uint32_t dns_tcp_port;
+	uint32_t upstream_sockets;
+
+	/* [egress] */
+	char interface[CONFIG_IFNAME_MAX + 1];
+	struct config_pool pool4, pool6;	/* at least one enabled */
+	uint32_t mtu;
+	uint32_t txqueuelen;
+	char nft_table[CONFIG_NFT_NAME_MAX + 1];
+	uint32_t queues;
+
+	/* [tables] */
+	uint32_t flows;
+	uint32_t learnt;			/* learnt bindings (address x name) */
+	uint32_t names;
+	uint32_t per_name;			/* addresses per name; 0: no cap */
+	uint32_t fragments;			/* datagrams being held */
+	uint32_t pending_dns;			/* queries awaiting an upstream */
+	uint32_t bottles;
+
+	/* [timeouts] */
+	struct flow_timeouts timeouts;		/* seconds */
+	uint32_t frag_timeout;			/* seconds */
+
+	/* [reject] */
+	uint8_t reject_tcp;			/* enum config_reject */
+	uint8_t reject_udp;			/* CONFIG_REJECT_ICMP or _DROP */
+	uint8_t reject_other;			/* CONFIG_REJECT_ICMP or _DROP */
+
+	/* [helper] */
+	bool standalone;
+	char egress_netns[CONFIG_PATH_MAX + 1];	/* "": none */
+};
+
+/* config_defaults() - fill @cfg with the defaults listed above (no upstreams) */
+void config_defaults(struct sentry_config *cfg);
+
+/*
+ * config_load() - read the configuration file at @path
+ * @cfg:	on success, the defaults overlaid with the file's settings;
+ *		untouched on failure
+ * @err:	on failure, "PATH:LINE: what was expected" (or "PATH: reason"
+ *		when the file cannot be read), NUL-terminated, cut to @errlen
+ *		(CONFIG_ERR_MAX holds every message); may be NULL
+ *
+ * Return: 0; -EINVAL (a bad setting, with @err); -ENOENT, -EACCES, -EFBIG
+ * (over 1 MiB), -EISDIR or another -errno when the file cannot be read.
+ */
+int config_load(const char *path, struct sentry_config *cfg, char *err,
+		size_t errlen);
+
+/*
+ * config_load_text() - as config_load(), from @len bytes at @text
+ * @filename:	names the text in messages ("-" if NULL)
+ *
+ * @text need not be NUL-terminated and may hold any bytes (fuzzing).
+ * Return: 0, -EINVAL with @err, or -ENOMEM.
+ */
+int config_load_text(const char *text, size_t len, const char *filename,
+		     struct sentry_config *cfg, char *err, size_t errlen);
+
+/*
+ * config_print() - write every effective setting of @cfg to @f, as a file
+ * config_load() reads back to the same settings
+ *
+ * Upstreams taken from resolv_conf (upstreams_from_resolv) are written as
+ * comments, so the file printed still means "read resolv_conf".
+ * Return: 0, or -EIO if writing failed.
+ */
+int config_print(const struct sentry_config *cfg, FILE *f);
+
+/*
+ * config_engine() - the engine's configuration from @cfg
+ * @ec:		every field set (none left from a previous value)
+ */
+void config_engine(const struct sentry_config *cfg, struct engine_config *ec);
+
+/*
+ * config_resolv_upstreams() - when @cfg names no upstream, take the
+ * nameservers of @cfg->resolv_conf
+ *
+ * Reads "nameserver ADDR" lines, IPv4 and IPv6, port 53, in file order, at
+ * most CONFIG_UPSTREAMS_MAX. Skipped: addresses with a zone id ("%eth0"),
+ * unspecified and multicast addresses, duplicates, and lines that are not
+ * an address. Sets upstreams_from_resolv.
+ * @err:	on failure, "PATH: reason" (may be NULL)
+ *
+ * Return: 0 (also when @cfg already had upstreams: nothing is read);
+ * -ENOENT... (-errno) if the file cannot be read; -EDESTADDRREQ if it
+ * names no usable nameserver.
+ */
+int config_resolv_upstreams(struct sentry_config *cfg, char *err,
+			    size_t errlen);
+
+/* config_upstream_format() - "198.18.0.1:53" or "[2001:db8::1]:53" into @buf */
+char *config_upstream_format(const struct config_upstream *u, char *buf,
+			     size_t len);
+
+#endif /* SENTRY_CONFIG_H */

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * daemon.c - `sentry run`: set-up, the event loop, upkeep and tear-down
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "pstore.h"
+
+#define TICK_NS		(100 * 1000000ULL)
+#define EVENTS_PER_WAIT	64
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int daemon_watch(struct daemon *d, int fd, uint32_t events, enum tag tag,
+		 uint32_t index)
+{
+	struct epoll_event ev = {
+		.events = events,
+		.data.u64 = (uint64_t)tag << 32 | index,
+	};
+
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+		return 0;
+	if (errno == EEXIST && epoll_ctl(d->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
+		return 0;
+	return -errno;
+}
+
+void daemon_unwatch(struct daemon *d, int fd)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void emit_decision(void *ctx, const char *line, size_t len)
+{
+	struct daemon *d = ctx;
+
+	if (d->declog)
+		fwrite(line, 1, len, d->declog);
+}
+
+static int open_declog(struct daemon *d)
+{
+	const char *path = d->cfg.decision_log;
+	FILE *f;
+
+	if (!path[0] || !strcmp(path, "stderr")) {
+		d->declog = stderr;
+		return 0;
+	}
+	f = fopen(path, "ae");
+	if (!f) {
+		err("decision log %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (d->declog && d->declog != stderr)
+		fclose(d->declog);
+	d->declog = f;
+	return 0;
+}
+
+struct engine_policy *daemon_policy(struct daemon *d, const char *name,
+				    char *errbuf, size_t errlen)
+{
+	struct engine_policy *ep = engine_policy_get(d->e, name, NULL);
+	struct policy *pol;
+	int rc;
+
+	if (ep)
+		return ep;
+	rc = pstore_get(d->store, name, &pol);
+	if (rc == -ENOENT) {
+		snprintf(errbuf, errlen, "unknown policy '%s' (not in the store %s)",
+			 name, d->cfg.policy_store);
+		return NULL;
+	}
+	if (rc) {
+		snprintf(errbuf, errlen, "policy '%s': %s", name, pstore_strerror(rc));
+		return NULL;
+	}
+	ep = engine_policy_get(d->e, name, pol);
+	if (!ep) {
+		policy_free(pol);
+		snprintf(errbuf, errlen, "out of memory");
+	}
+	return ep;
+}
+
+void daemon_reload(struct daemon *d, bool force)
+{
+	uint64_t g = pstore_generation(d->store);
+
+	if (!force && g == d->store_gen)
+		return;
+	d->store_gen = g;
+	for (uint32_t i = 0; i < d->e->npolicies; i++) {
+		struct engine_policy *ep = d->e->policies[i];
+		struct policy *pol;
+		int rc = pstore_get(d->store, ep->name, &pol);
+
+		if (rc == -ENOENT) {
+			warn("policy %s is gone from the store: its bottles are denied everything",
+			     ep->name);
+			engine_policy_replace(d->e, ep, NULL);
+		} else if (rc) {
+			err("policy %s: %s; keeping the previous version",
+			    ep->name, pstore_strerror(rc));
+		} else {
+			engine_policy_replace(d->e, ep, pol);
+			info("policy %s reloaded (store generation %llu)", ep->name,
+			     (unsigned long long)g);
+		}
+	}
+}
+
+static void tick(struct daemon *d)
+{
+	uint64_t expirations, now = now_ns();
+
+	if (read(d->timerfd, &expirations, sizeof(expirations)) < 0 &&
+	    errno != EAGAIN)
+		warn("timerfd: %s", strerror(errno));
+	/* follow wall-clock steps in log timestamps */
+	d->e->wall_offset_ns = (int64_t)(wall_ns() - now);
+	daemon_reload(d, false);
+	engine_expire(d->e, now);
+	resolver_tick(d, now);
+	dnstcp_tick(d, now);
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			info("SIGHUP: reopening the decision log, reloading policies");
+			open_declog(d);
+			daemon_reload(d, true);
+			break;
+		default:
+			info("signal %u: stopping", si.ssi_signo);
+			d->stop = true;
+		}
+	}
+}
+
+static void dispatch(struct daemon *d, const struct epoll_event *ev)
+{
+	uint32_t tag = (uint32_t)(ev->data.u64 >> 32);
+	uint32_t index = (uint32_t)ev->data.u64;
+
+	switch (tag) {
+	case TAG_BOTTLE:
+		datapath_bottle(d, index, ev->events);
+		break;
+	case TAG_EGRESS:
+		datapath_egress(d, index);
+		break;
+	case TAG_UPSTREAM:
+		resolver_udp_ready(d, index);
+		break;
+	case TAG_UPTCP:
+		resolver_tcp_ready(d, index, ev->events);
+		break;
+	case TAG_DNSTCP_LISTEN:
+		dnstcp_accept(d, index);
+		break;
+	case TAG_DNSTCP:
+		dnstcp_ready(d, index, ev->events);
+		break;
+	case TAG_CONTROL_LISTEN:
+		control_accept(d);
+		break;
+	case TAG_CONTROL:
+		control_ready(d, index, ev->events);
+		break;
+	case TAG_PIDFD:
+		bottles_pidfd(d, index);
+		break;
+	case TAG_INOTIFY:
+		bottles_inotify(d);
+		break;
+	case TAG_TIMER:
+		tick(d);
+		break;
+	case TAG_SIGNAL:
+		on_signal(d);
+		break;
+	}
+}
+
+static int setup_loop_fds(struct daemon *d)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, TICK_NS },
+		.it_value = { 0, TICK_NS },
+	};
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d->epfd < 0 || d->sigfd < 0 || d->timerfd < 0 || d->inotify_fd < 0)
+		return -errno;
+	if (timerfd_settime(d->timerfd, 0, &its, NULL))
+		return -errno;
+	if (daemon_watch(d, d->sigfd, EPOLLIN, TAG_SIGNAL, 0) ||
+	    daemon_watch(d, d->timerfd, EPOLLIN, TAG_TIMER, 0) ||
+	    daemon_watch(d, d->inotify_fd, EPOLLIN, TAG_INOTIFY, 0))
+		return -errno;
+	return 0;
+}
+
+static void egress_spec_from_config(struct daemon *d)
+{
+	const struct sentry_config *c = &d->cfg;
+	struct egress_spec *s = &d->egress;
+
+	egress_spec_init(s);
+	static_assert(sizeof(s->ifname) >= sizeof(c->interface), "interface fits");
+	memcpy(s->ifname, c->interface, sizeof(c->interface));
+	s->mtu = c->mtu;
+	s->txqueuelen = c->txqueuelen;
+	s->queues = c->queues;
+	s->has_pool4 = c->pool4.enabled;
+	s->pool4 = c->pool4.net;
+	s->pool4_len = c->pool4.plen;
+	s->has_pool6 = c->pool6.enabled;
+	s->pool6 = c->pool6.net;
+	s->pool6_len = c->pool6.plen;
+	/* config.c allows 32 characters, netcfg's spec fewer: egress_spec_check() says so */
+	snprintf(s->nft_table, sizeof(s->nft_table), "%.*s",
+		 (int)sizeof(s->nft_table) - 1, c->nft_table);
+	s->dns_tcp_port = (uint16_t)c->dns_tcp_port;
+}
+
+static int setup_egress(struct daemon *d)
+{
+	char msg[512];
+	int rc;
+
+	egress_spec_from_config(d);
+	rc = egress_setup(&d->egress, d->egress_fds, msg, sizeof(msg));
+	if (rc) {
+		err("egress: %s", msg);
+		return rc;
+	}
+	d->egress_nfds = d->egress.queues ? d->egress.queues : 1;
+	d->egress_up = true;
+	for (uint32_t q = 0; q < d->egress_nfds; q++)
+		if (daemon_watch(d, d->egress_fds[q], EPOLLIN, TAG_EGRESS, q))
+			return -errno;
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	char msg[512];
+
+	control_fini(d);
+	dnstcp_fini(d);
+	resolver_fini(d);
+	bottles_fini(d);
+	if (d->egress_up) {
+		for (uint32_t q = 0; q < d->egress_nfds; q++)
+			close(d->egress_fds[q]);
+		if (egress_teardown(&d->egress, msg, sizeof(msg)))
+			warn("egress: %s", msg);
+	}
+	if (d->declog && d->declog != stderr)
+		fclose(d->declog);
+	if (d->store)
+		pstore_close(d->store);
+	engine_free(d->e);
+	free(d->buf);
+	free(d->aux);
+	if (d->inotify_fd >= 0)
+		close(d->inotify_fd);
+	if (d->timerfd >= 0)
+		close(d->timerfd);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->epfd >= 0)
+		close(d->epfd);
+}
+
+static int setup(struct daemon *d)
+{
+	struct engine_config ec;
+	char msg[512];
+	int rc;
+
+	config_engine(&d->cfg, &ec);
+	d->e = engine_new(&ec);
+	d->buf = malloc(PKT_BUF_SIZE);
+	d->aux = malloc(PKT_BUF_SIZE);
+	if (!d->e || !d->buf || !d->aux) {
+		err("out of memory for tables of %zu bytes", engine_memory(&ec));
+		return -ENOMEM;
+	}
+	d->e->sink.emit = emit_decision;
+	d->e->sink.ctx = d;
+	d->e->wall_offset_ns = (int64_t)(wall_ns() - now_ns());
+
+	rc = pstore_open(d->cfg.policy_store, false, true, &d->store);
+	if (rc) {
+		err("policy store %s: %s", d->cfg.policy_store, pstore_strerror(rc));
+		if (rc == -ENOENT)
+			err("create it with: sentry policy load --db %s FILE.ini",
+			    d->cfg.policy_store);
+		return rc;
+	}
+	d->store_gen = pstore_generation(d->store);
+	if (d->cfg.default_policy[0] && !daemon_policy(d, d->cfg.default_policy,
+							 msg, sizeof(msg))) {
+		err("default_policy: %s", msg);
+		return -ENOENT;
+	}
+	if ((rc = open_declog(d)) || (rc = setup_loop_fds(d)) ||
+	    (rc = setup_egress(d)) || (rc = bottles_init(d)) ||
+	    (rc = resolver_init(d)) || (rc = dnstcp_init(d)) ||
+	    (rc = control_init(d)))
+		return rc;
+	return 0;
+}
+
+int daemon_main(const char *config_path)
+{
+	struct epoll_event ev[EVENTS_PER_WAIT];
+	struct daemon *d = calloc(1, sizeof(*d));
+	char msg[512];
+	int rc;
+
+	if (!d)
+		return 1;
+	d->epfd = d->timerfd = d->sigfd = d->inotify_fd = -1;
+	d->config_path = config_path;
+	if (config_load(config_path, &d->cfg, msg, sizeof(msg))) {
+		fprintf(stderr, "%s\n", msg);
+		free(d);
+		return 1;
+	}
+	log_set_level((enum log_level)d->cfg.log_level);
+	d->started_ns = now_ns();
+	rc = setup(d);
+	if (rc) {
+		teardown(d);
+		free(d);
+		return 1;
+	}
+	info("running: control socket %s, policy store %s, egress %s",
+	     d->cfg.control_socket, d->cfg.policy_store, d->egress.ifname);
+	while (!d->stop) {
+		int n = epoll_wait(d->epfd, ev, EVENTS_PER_WAIT, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			dispatch(d, &ev[i]);
+		if (d->declog)
+			fflush(d->declog);
+	}
+	teardown(d);
+	free(d);
+	return 0;
+}

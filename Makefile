@@ -48,8 +48,9 @@ objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 .PHONY: all check unit demo bench fuzz install uninstall clean deps-test deps-demo analyze
 all: sentry
 
+# rename, not copy: a running daemon keeps its binary busy
 sentry: build/release/sentry
-	cp $< $@
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 
 build/release/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)

@@ -89,7 +89,7 @@ static size_t put_ip(uint8_t *b, uint8_t family, uint8_t proto,
 		b[0] = 0x45;
 		put_be16(b + 2, (uint16_t)(IPV4_HDR_LEN + l4len));
 		put_be16(b + 6, IPV4_DF);	/* ID 0 is fine when atomic (RFC 6864) */
-		b[8] = 63;
+		b[8] = REPLY_TTL;
 		b[9] = proto;
 		memcpy(b + 12, src, 4);
 		memcpy(b + 16, dst, 4);

@@ -87,7 +87,8 @@ static inline size_t reply_udp_headroom(uint8_t family)
  *
  * Return: the answer packet's length; -ENOSPC if it does not fit in @cap;
  * -EINVAL if @p is not an unfragmented UDP packet with a source port, @m is
- * not a parsed query of @p's payload, or @rcode / @ede are out of range.
+ * not a parsed query of @p's payload, @cap is below p->len, or @rcode /
+ * @ede are out of range.
  */
 int reply_dns_refusal(struct pkt *p, size_t cap, const struct dns_msg *m,
 		      unsigned int rcode, int ede);
@@ -168,7 +169,9 @@ int reply_icmp_prohibited(const struct pkt *p, uint8_t *out, size_t cap);
  * reaches it (its pseudo-header holds the quoted addresses; a quoted UDP
  * checksum of 0 stays 0); and the outer ICMP/ICMPv6 checksum, which covers
  * the quote and so every byte changed above. The outer IP header is not
- * touched (the outer ICMPv6 pseudo-header has the outer addresses).
+ * touched (the outer ICMPv6 pseudo-header has the outer addresses). A
+ * transport checksum the quote cuts in half is left as it is: with one of
+ * its old bytes unknown, no new value can be computed.
  *
  * The quote is read as pkt_parse_quote() reads it: it must hold the whole
  * quoted IP header (IPv4 options, the IPv6 extension-header chain), of @p's

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,7 @@ int cmd_attach(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *netns = NULL, *sock_opt = NULL, *config = NULL, *sock;
-	char sockbuf[128], msg[512], netns_abs[CTL_PATH_MAX];
+	char sockbuf[128], msg[512], netns_abs[PATH_MAX];
 	struct ctl_request req = { .verb = CTL_ATTACH };
 	struct tun_spec spec;
 	struct sbuf reply = { 0 };
@@ -195,8 +196,10 @@ int cmd_attach(int argc, char **argv)
 		fprintf(stderr, "sentry attach: %s: %s\n", netns, strerror(errno));
 		return 1;
 	}
+	if (netns && strlen(netns_abs) >= CTL_PATH_MAX)
+		return usage_error("attach", "--netns: path longer than %d bytes", CTL_PATH_MAX - 1);
 	if (!req.name[0]) {
-		char base[CTL_PATH_MAX];
+		char base[PATH_MAX];
 
 		if (netns)
 			snprintf(base, sizeof(base), "%s", basename(netns_abs));
@@ -250,7 +253,7 @@ int cmd_attach(int argc, char **argv)
 	req.has_gw6 = spec.has_gw6;
 	req.gw6 = spec.gw6;
 	if (netns)
-		snprintf(req.netns, sizeof(req.netns), "%s", netns_abs);
+		memcpy(req.netns, netns_abs, strlen(netns_abs) + 1);	/* checked above */
 
 	rc = ctl_call(sock, &req, fds, nfds, &reply, msg, sizeof(msg));
 	for (int i = 0; i < nfds; i++)

@@ -98,11 +98,24 @@ static int section_find(const char *s, size_t n)
 	return -1;
 }
 
+/* section_list() - "[daemon], [dns], ... or [helper]" */
+static const char *section_list(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < SEC_N && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s[%s]",
+					 !i ? "" : i + 1 < SEC_N ? ", " : " or ",
+					 config_section_names[i]);
+	return buf;
+}
+
 /* check_section() - a "[name]" line: a section we know, nothing after it */
 static void check_section(struct parse *p, const char *s, size_t n)
 {
 	const char *end = memchr(s, ']', n);
-	char sv[SHOW_MAX];
+	char sv[SHOW_MAX], list[128];
 	size_t name_len, i;
 
 	if (!end)
@@ -115,9 +128,8 @@ static void check_section(struct parse *p, const char *s, size_t n)
 		return;
 	}
 	if (section_find(s + 1, name_len) < 0)
-		fail(p, "unknown section [%s] (expected [daemon], [dns], "
-		     "[egress], [tables], [timeouts], [reject] or [helper])",
-		     show(s + 1, name_len, sv));
+		fail(p, "unknown section [%s] (expected %s)",
+		     show(s + 1, name_len, sv), section_list(list, sizeof(list)));
 }
 
 /* next_line() - inih's fgets: one line of the text, checked */
@@ -198,13 +210,15 @@ static int set_number(struct parse *p, const struct config_key *k,
 			const char *v)
 {
 	unsigned int base = k->type == VAL_OCTAL ? 8 : 10;
+	const char *digits = base == 8 ? "01234567" : "0123456789";
 	char sv[SHOW_MAX];
-	uint64_t n;
+	uint64_t n = UINT64_MAX;
 
-	if (!config_parse_digits(v, base, &n))
+	if (!config_parse_digits(v, base, &n) && (!*v || v[strspn(v, digits)]))
 		return fail(p, "expected %s for %s, got '%s'",
 			    base == 8 ? "octal permission bits (e.g. 0660)" :
 			    "a decimal number", k->name, show(v, SIZE_MAX, sv));
+	/* n stayed UINT64_MAX if there were more digits than fit */
 	if (base == 8 && n > k->max)
 		return fail(p, "%s %s out of range (0..0%o)", k->name,
 			    show(v, SIZE_MAX, sv), k->max);

@@ -31,8 +31,8 @@
  *   pool6 = fd5e:5e:5e::/64           ; /48../120, or none (not both none)
  *   mtu = 65520                       ; 1280..65535
  *   txqueuelen = 10000                ; 1..1000000
- *   nft_table = sentry                ; letter, then letters, digits, '_'; <= 32
- *   queues = 1                        ; 1..256
+ *   nft_table = sentry                ; letter, then letters, digits, '_'; <= 31
+ *   queues = 1                        ; 1..16
  *   [tables]
  *   flows = 65536    learnt = 65536    names = 16384    fragments = 1024
  *   pending_dns = 4096                ; each 1..16777216
@@ -84,9 +84,10 @@ struct engine_config;
 #define CONFIG_SOCKET_MAX	107	/* sun_path, less its NUL */
 #define CONFIG_NAME_MAX		32	/* user and group names */
 #define CONFIG_IFNAME_MAX	15	/* IFNAMSIZ, less its NUL */
-#define CONFIG_NFT_NAME_MAX	32
+#define CONFIG_NFT_NAME_MAX	31	/* EGRESS_TABLE_MAX (netcfg.h), less its NUL */
 #define CONFIG_UPSTREAMS_MAX	8
 #define CONFIG_TABLE_MAX	(16u << 20)
+#define CONFIG_QUEUES_MAX	16	/* TUN_QUEUES_MAX (netcfg.h) */
 #define CONFIG_DNS_PORT		53
 
 enum config_mode {

@@ -74,7 +74,7 @@ const struct config_key config_keys[] = {
 	NUM(SEC_EGRESS, "mtu", mtu, 1280, 65535),
 	NUM(SEC_EGRESS, "txqueuelen", txqueuelen, 1, 1000000),
 	STR(SEC_EGRESS, VAL_NFT, "nft_table", nft_table, 1),
-	NUM(SEC_EGRESS, "queues", queues, 1, 256),
+	NUM(SEC_EGRESS, "queues", queues, 1, CONFIG_QUEUES_MAX),
 
 	NUM(SEC_TABLES, "flows", flows, 1, CONFIG_TABLE_MAX),
 	NUM(SEC_TABLES, "learnt", learnt, 1, CONFIG_TABLE_MAX),

@@ -238,8 +238,9 @@ static int add_host(struct netlink *nl, const struct egress_spec *s,
 	char text[ADDR_TEXT_MAX];
 	int rc;
 
-	/* A host address, so that the pool route is ours (see add_route()).
-	 * No DAD: redirected DNS needs the IPv6 address usable at once. */
+	/* A host address, so that the pool route is ours, with the pool's
+	 * length and this source (see route_and_forward()). No DAD: the
+	 * redirected DNS needs the IPv6 address usable at once. */
 	rc = netlink_addr_add(nl, ifindex, &host,
 			      host.family == ADDR_FAMILY_V4 ? 32 : 128, true);
 	if (rc)
@@ -249,9 +250,9 @@ static int add_host(struct netlink *nl, const struct egress_spec *s,
 	return 0;
 }
 
-static int add_route(struct netlink *nl, const struct egress_spec *s,
-		     uint32_t ifindex, const struct ipaddr *pool, uint8_t plen,
-		     char *err, size_t len)
+static int route_and_forward(struct netlink *nl, const struct egress_spec *s,
+			     uint32_t ifindex, const struct ipaddr *pool,
+			     uint8_t plen, char *err, size_t len)
 {
 	struct ipaddr host = first_host(pool);
 	char text[ADDR_TEXT_MAX];
@@ -302,11 +303,13 @@ static int configure(struct netlink *nl, const struct egress_spec *s,
 	if (rc)
 		return netlink_error(nl, rc, err, len, "cannot bring %s up",
 				     name);
-	if (s->has_pool4 && (rc = add_route(nl, s, link.index, &s->pool4,
-					    s->pool4_len, err, len)))
+	if (s->has_pool4 &&
+	    (rc = route_and_forward(nl, s, link.index, &s->pool4, s->pool4_len,
+				    err, len)))
 		return rc;
-	if (s->has_pool6 && (rc = add_route(nl, s, link.index, &s->pool6,
-					    s->pool6_len, err, len)))
+	if (s->has_pool6 &&
+	    (rc = route_and_forward(nl, s, link.index, &s->pool6, s->pool6_len,
+				    err, len)))
 		return rc;
 	return 0;
 }

@@ -170,8 +170,9 @@ int netns_open(const char *path, int pid, char *err, size_t len);
  * @spec:	the interface to make; checked with tun_spec_check() first
  * @fds:	receives @spec->queues fds (O_NONBLOCK | O_CLOEXEC), owned by
  *		the caller; on failure every entry is -1
- * @err:	on failure, the message; on success, "" or a warning that a
- *		best-effort step failed (IPv6 could not be disabled)
+ * @err:	on failure, the message; on success, "" or the text of a
+ *		warning (no "warning:" prefix) that a best-effort step
+ *		failed: IPv6 could not be disabled
  * @len:	size of @err
  *
  * A short-lived thread enters the namespace with setns() and, there: opens

@@ -7,6 +7,9 @@
  * come as text written for a terminal (the command, a line of carets,
  * "Error: ..."): we keep the "Error:" lines, joined on one line, and guess
  * the errno from the strerror() text the kernel's answer was turned into.
+ *
+ * Caveat: without CAP_NET_ADMIN, libnftables itself prints "Operation not
+ * permitted (you must be root)" to the process's stderr, buffering or not.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -65,7 +68,8 @@ static void error_lines(const char *text, char *err, size_t len)
 
 		nl = strchr(p, '\n');
 		n = nl ? (size_t)(nl - p) : strlen(p);
-		if (n < 6 || strncmp(p, "Error:", 6))
+		/* "Error: ...", or "netlink: Error: ..." from the kernel side */
+		if (!memmem(p, n, "Error:", 6))
 			continue;
 		w = snprintf(err + used, len - used, "%s%.*s",
 			     used ? "; " : "", (int)n, p);
@@ -96,6 +100,8 @@ int nft_apply(const char *cmds, char *err, size_t len)
 	}
 
 	rc = 0;
+	if (len)
+		err[0] = '\0';
 	if (nft_run_cmd_from_buffer(ctx, cmds)) {
 		text = nft_ctx_get_error_buffer(ctx);
 		if (!text || !*text)

@@ -271,7 +271,7 @@ int netns_open(const char *path, int pid, char *err, size_t len)
 	return -EINVAL;
 }
 
-/* ---- the worker thread, inside the bottle's namespace --------------------- */
+/* ---- the worker thread, inside the bottle's namespace ------------------- */
 
 struct job {
 	int netns_fd;
@@ -328,7 +328,7 @@ static int configure(struct netlink *nl, const struct tun_spec *s,
 			 "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
 		rc = tun_sysctl_write(path, "1");
 		if (rc && rc != -ENOENT)
-			snprintf(err, len, "warning: cannot disable IPv6 on %s: %s",
+			snprintf(err, len, "cannot disable IPv6 on %s: %s",
 				 name, strerror(-rc));
 	}
 

@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_config.c - sentry.ini: defaults, every key, every error with its
- * line, the printed file read back, resolv.conf
+ * line, the printed file read back, resolv.conf, contrib/sentry.ini
+ *
+ * contrib/ is found at $SENTRY_TOP/contrib, else relative to the working
+ * directory (the repository root, or two levels below it), else relative
+ * to this binary (build/asan/test/ in the tree).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "policy_ini.h"
+#include "pstore.h"
 #include "t.h"
 
 static int load(const char *text, struct sentry_config *c, char *err)
@@ -193,7 +202,7 @@ static const char every_key[] =
 	"mtu = 1280\n"
 	"txqueuelen = 1\n"
 	"nft_table = Sentry_2\n"
-	"queues = 256\n"
+	"queues = 16\n"
 	"[tables]\n"
 	"flows = 16777216\n"
 	"learnt = 1\n"
@@ -264,7 +273,7 @@ TEST(every_key_parsed)
 	CHECK_EQ(c.mtu, 1280);
 	CHECK_EQ(c.txqueuelen, 1);
 	CHECK_STR(c.nft_table, "Sentry_2");
-	CHECK_EQ(c.queues, 256);
+	CHECK_EQ(c.queues, 16);
 	CHECK_EQ(c.flows, 16777216);
 	CHECK_EQ(c.learnt, 1);
 	CHECK_EQ(c.names, 2);
@@ -444,9 +453,12 @@ TEST(error_numbers)
 		  "f.ini:2: flows 16777217 out of range (1..16777216)");
 	CHECK_ERR("[tables]\nflows = 99999999999\n",
 		  "f.ini:2: flows 99999999999 out of range (1..16777216)");
-	CHECK_ERR("[tables]\nflows = 1234567890123\n",
-		  "f.ini:2: expected a decimal number for flows, got "
-		  "'1234567890123'");
+	CHECK_ERR("[tables]\nflows = 123456789012345678901234567890\n",
+		  "f.ini:2: flows 123456789012345678901234567890 out of range "
+		  "(1..16777216)");
+	CHECK_ERR("[daemon]\ncontrol_mode = 00000000000000000000000000000\n",
+		  "f.ini:2: control_mode 00000000000000000000000000000 out of "
+		  "range (0..0777)");
 	CHECK_ERR("[tables]\nbottles = 65537\n",
 		  "f.ini:2: bottles 65537 out of range (1..65536)");
 	CHECK_ERR("[tables]\nper_name = 16777217\n",
@@ -471,8 +483,8 @@ TEST(error_numbers)
 		  "f.ini:2: mtu 65536 out of range (1280..65535)");
 	CHECK_ERR("[egress]\ntxqueuelen = 0\n",
 		  "f.ini:2: txqueuelen 0 out of range (1..1000000)");
-	CHECK_ERR("[egress]\nqueues = 257\n",
-		  "f.ini:2: queues 257 out of range (1..256)");
+	CHECK_ERR("[egress]\nqueues = 17\n",
+		  "f.ini:2: queues 17 out of range (1..16)");
 	CHECK_ERR("[dns]\ntcp_port = 0\n",
 		  "f.ini:2: tcp_port 0 out of range (1..65535)");
 	CHECK_ERR("[dns]\ntcp_port = 65536\n",
@@ -612,8 +624,14 @@ TEST(error_strings)
 	CHECK_ERR("[egress]\nnft_table = sen-try\n",
 		  "f.ini:2: bad nftables table name 'sen-try' (a letter, then "
 		  "letters, digits or '_')");
-	snprintf(text, sizeof(text), "[egress]\nnft_table = t%032d\n", 0);
-	CHECK_ERR(text, "f.ini:2: nft_table too long (at most 32 characters)");
+	snprintf(text, sizeof(text), "[egress]\nnft_table = t%030d\n", 0);
+	{
+		struct sentry_config c;
+
+		CHECK_OK(text, &c);	/* 31 characters */
+	}
+	snprintf(text, sizeof(text), "[egress]\nnft_table = t%031d\n", 0);
+	CHECK_ERR(text, "f.ini:2: nft_table too long (at most 31 characters)");
 	/* a long bad value is cut short in the message */
 	snprintf(text, sizeof(text), "[daemon]\npolicy_store = x%0100d\n", 0);
 	snprintf(msg, sizeof(msg), "f.ini:2: expected an absolute path for "
@@ -734,8 +752,8 @@ TEST(error_line_length_and_nul)
 	CHECK_OK(text, &c);
 	/* a 198-character key line reaches the handler whole */
 	snprintf(text, sizeof(text), "[tables]\nflows = %0190d\n", 5);
-	snprintf(msg, sizeof(msg), "f.ini:2: expected a decimal number for "
-		 "flows, got '%044d...'", 0);
+	snprintf(msg, sizeof(msg), "f.ini:2: flows %044d... out of range "
+		 "(1..16777216)", 0);
 	CHECK_ERR(text, msg);
 	/* 199 would be split by libinih: refused, not parsed in two */
 	snprintf(text, sizeof(text), "[daemon]\n; x\n;%0198d\n", 0);
@@ -1011,6 +1029,195 @@ TEST(load_file_too_large)
 	CHECK(strstr(e, "file too large"));
 }
 
+static bool find_example(char path[PATH_MAX])
+{
+	const char *top = getenv("SENTRY_TOP");
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (top && *top) {
+		snprintf(path, PATH_MAX, "%.*s/contrib/sentry.ini",
+			 PATH_MAX - 32, top);
+		return !access(path, R_OK);
+	}
+	snprintf(path, PATH_MAX, "contrib/sentry.ini");
+	if (!access(path, R_OK))
+		return true;
+	snprintf(path, PATH_MAX, "../../contrib/sentry.ini");
+	if (!access(path, R_OK))
+		return true;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	snprintf(path, PATH_MAX, "%.*s/../../../contrib/sentry.ini",
+		 PATH_MAX - 32, exe);
+	return !access(path, R_OK);
+}
+
+/* contrib/sentry.ini shows every key, each at its default */
+TEST(contrib_example)
+{
+	struct sentry_config c, d;
+	char path[PATH_MAX], e[CONFIG_ERR_MAX], *printed, *text, *line;
+	char *save = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK(find_example(path));
+	CHECK_EQ(config_load(path, &c, e, sizeof(e)), 0);
+	config_defaults(&d);
+	CHECK(!memcmp(&c, &d, sizeof(c)));
+	f = fopen(path, "r");
+	CHECK(f);
+	text = calloc(1, 1 << 16);
+	if (!text)
+		fclose(f);
+	CHECK(text);
+	len = fread(text, 1, (1 << 16) - 1, f);
+	fclose(f);
+	printed = print(&d);
+	if (!printed)
+		free(text);
+	CHECK(printed);
+	/* every "key = value" line config_print() writes is in the example */
+	for (line = strtok_r(printed, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char want[256];
+
+		if (line[0] == ';' || line[0] == '[')
+			continue;
+		snprintf(want, sizeof(want), "\n%s\n", line);
+		if (!strstr(text, want))
+			t_fail_at("%s: no line '%s'", path, line);
+	}
+	if (!strstr(text, "\n#upstream = "))
+		t_fail_at("%s: no commented upstream example", path);
+	free(printed);
+	free(text);
+	CHECK(len > 0);
+}
+
+/* check() - `sentry check --quiet -c @file` with stderr silenced */
+static int check(char *file, char *extra)
+{
+	char *argv[] = { "check", "--quiet", "-c", file, extra, NULL };
+	int saved = dup(2), null = open("/dev/null", O_WRONLY), rc;
+
+	fflush(stderr);
+	if (null >= 0)
+		dup2(null, 2);
+	rc = cmd_check(extra ? 5 : 4, argv);
+	fflush(stderr);
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+	if (null >= 0)
+		close(null);
+	return rc;
+}
+
+static int write_check_config(const char *path, const char *store,
+			      const char *more)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "[daemon]\npolicy_store = %s\n%s", store, more);
+	return fclose(f) ? -1 : 0;
+}
+
+/* A store holding policy "p1" in a new directory under /tmp */
+static int make_store(char dir[64])
+{
+	static const char text[] = "[policy]\nname = p1\n[allow]\n"
+				   "domain = example.com\n";
+	char err[POLICY_ERR_MAX];
+	struct policy *pol;
+	struct pstore *s;
+	int ret;
+
+	snprintf(dir, 64, "/tmp/sentry-test-store-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	if (policy_compile_text(text, strlen(text), "p1.ini", &pol, err))
+		return -1;
+	ret = pstore_open(dir, true, false, &s);
+	if (!ret) {
+		ret = pstore_put(s, &pol, 1);
+		pstore_close(s);
+	}
+	policy_free(pol);
+	return ret;
+}
+
+static void remove_store(const char *dir)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* sentry check: 0 when all is well, 1 for each kind of problem, 2 usage */
+TEST(cmd_check_exit_status)
+{
+	char dir[64], cfg[64], empty[64], missing[128], foreign[64];
+	char more[256];
+	int fd;
+
+	CHECK(!make_store(dir));
+	CHECK(!tmpfile_with("", cfg));
+	CHECK(!tmpfile_with("", empty));
+	snprintf(foreign, sizeof(foreign), "/tmp/sentry-test-foreign-XXXXXX");
+	CHECK(mkdtemp(foreign));
+	snprintf(missing, sizeof(missing), "%s/none", dir);
+
+	write_check_config(cfg, dir, "default_policy = p1\n[dns]\n"
+			   "upstream = 198.18.0.1\n");
+	CHECK_EQ(check(cfg, NULL), 0);
+	/* no upstream, and a resolv.conf without nameservers */
+	snprintf(more, sizeof(more), "[dns]\nresolv_conf = %s\n", empty);
+	write_check_config(cfg, dir, more);
+	CHECK_EQ(check(cfg, NULL), 1);
+	/* ... with one */
+	fd = open(empty, O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "nameserver 198.18.0.2\n", 23), 23);
+	close(fd);
+	CHECK_EQ(check(cfg, NULL), 0);
+	write_check_config(cfg, dir, "default_policy = p2\n[dns]\n"
+			   "upstream = 198.18.0.1\n");
+	CHECK_EQ(check(cfg, NULL), 1);
+	write_check_config(cfg, missing, "[dns]\nupstream = 198.18.0.1\n");
+	CHECK_EQ(check(cfg, NULL), 1);
+	write_check_config(cfg, foreign, "[dns]\nupstream = 198.18.0.1\n");
+	CHECK_EQ(check(cfg, NULL), 1);
+	write_check_config(cfg, dir, "user = no-such-user-here\n[dns]\n"
+			   "upstream = 198.18.0.1\n");
+	CHECK_EQ(check(cfg, NULL), 1);
+	write_check_config(cfg, dir, "[dns]\nupstream = 198.18.0.1\n"
+			   "flows = 1\n");
+	CHECK_EQ(check(cfg, NULL), 1);
+	CHECK_EQ(check(missing, NULL), 1);
+	CHECK_EQ(check(cfg, "extra"), 2);
+	CHECK_EQ(check(cfg, "--bogus"), 2);
+
+	unlink(cfg);
+	unlink(empty);
+	rmdir(foreign);
+	remove_store(dir);
+}
+
 int main(void)
 {
 	RUN(defaults);
@@ -1038,5 +1245,7 @@ int main(void)
 	RUN(resolv_conf_errors);
 	RUN(load_file);
 	RUN(load_file_too_large);
+	RUN(contrib_example);
+	RUN(cmd_check_exit_status);
 	return t_done();
 }

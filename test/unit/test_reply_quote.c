@@ -33,6 +33,7 @@ struct qcase {
 	uint8_t proto;		/* TCP, UDP, ICMP/ICMPv6 (echo request), 47 */
 	size_t ext;		/* IPv4 option bytes / IPv6 destination-options bytes */
 	bool no_csum;		/* UDP: checksum 0 */
+	uint16_t word0;		/* if not 0, the payload's first two bytes */
 };
 
 /* inner() - the whole quoted packet @src -> @dst, checksums computed */
@@ -75,6 +76,8 @@ static size_t inner(uint8_t *b, const struct qcase *c, const uint8_t *src,
 	}
 	for (size_t i = 0; i < PLEN; i++)
 		b[n - PLEN + i] = (uint8_t)(i * 29 + 5);
+	if (c->word0)
+		put_be16(b + n - PLEN, c->word0);
 	off = l4_csum_off(c->proto);
 	if (off && !c->no_csum) {
 		ck = ref_l4_csum(b, c->v6, c->proto, b + hl, l4len, off);
@@ -198,10 +201,10 @@ static void one_case(const struct qcase *c)
 TEST(quote_rewrite_v4)
 {
 	static const struct qcase cases[] = {
-		{ false, PROTO_TCP, 0, false }, { false, PROTO_TCP, 8, false },
-		{ false, PROTO_UDP, 0, false }, { false, PROTO_UDP, 12, false },
-		{ false, PROTO_UDP, 0, true }, { false, PROTO_ICMP, 0, false },
-		{ false, 47, 4, false },
+		{ false, PROTO_TCP, 0, false, 0 }, { false, PROTO_TCP, 8, false, 0 },
+		{ false, PROTO_UDP, 0, false, 0 }, { false, PROTO_UDP, 12, false, 0 },
+		{ false, PROTO_UDP, 0, true, 0 }, { false, PROTO_ICMP, 0, false, 0 },
+		{ false, 47, 4, false, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -214,10 +217,10 @@ TEST(quote_rewrite_v4)
 TEST(quote_rewrite_v6)
 {
 	static const struct qcase cases[] = {
-		{ true, PROTO_TCP, 0, false }, { true, PROTO_TCP, 16, false },
-		{ true, PROTO_UDP, 0, false }, { true, PROTO_UDP, 8, false },
-		{ true, PROTO_UDP, 0, true }, { true, PROTO_ICMPV6, 0, false },
-		{ true, PROTO_ICMPV6, 8, false }, { true, 47, 0, false },
+		{ true, PROTO_TCP, 0, false, 0 }, { true, PROTO_TCP, 16, false, 0 },
+		{ true, PROTO_UDP, 0, false, 0 }, { true, PROTO_UDP, 8, false, 0 },
+		{ true, PROTO_UDP, 0, true, 0 }, { true, PROTO_ICMPV6, 0, false, 0 },
+		{ true, PROTO_ICMPV6, 8, false, 0 }, { true, 47, 0, false, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -230,7 +233,7 @@ TEST(quote_rewrite_v6)
 /* A quoted UDP checksum of 0 means none: it must stay 0, not become valid */
 TEST(quote_rewrite_keeps_udp_zero)
 {
-	struct qcase c = { false, PROTO_UDP, 0, true };
+	struct qcase c = { false, PROTO_UDP, 0, true, 0 };
 	size_t n = error_pkt(buf, &c, EGRESS4, DST4, 200);
 
 	CHECK_EQ(get_be16(buf + 28 + 26), 0);
@@ -239,6 +242,34 @@ TEST(quote_rewrite_keeps_udp_zero)
 	CHECK_EQ(get_be16(inb + 28 + 26), 0);
 	CHECK(!memcmp(inb + 28 + 12, SRC4, 4));
 	CHECK(verify(inb, n));
+}
+
+/*
+ * A rewrite whose quoted UDP checksum comes out as 0 must write 0xffff
+ * (0 would mean "none"): pick the payload's first word so that the
+ * packet with the bottle's address sums to -0, then rewrite the egress
+ * address into it.
+ */
+TEST(quote_rewrite_udp_sum_to_ffff)
+{
+	struct qcase c = { false, PROTO_UDP, 0, false, 0 };
+
+	for (int is_v6 = 0; is_v6 < 2; is_v6++) {
+		size_t hl = is_v6 ? 40 : 20;
+		uint32_t sum;
+
+		c.v6 = is_v6;
+		c.word0 = 0;
+		inner(ref, &c, is_v6 ? SRC6 : SRC4, is_v6 ? DST6 : DST4);
+		/* the word that makes the sum -0: the checksum + the word it replaces */
+		sum = (uint32_t)get_be16(ref + hl + 6) + get_be16(ref + hl + 8);
+		c.word0 = (uint16_t)((sum & 0xffff) + (sum >> 16));
+		inner(ref, &c, is_v6 ? SRC6 : SRC4, is_v6 ? DST6 : DST4);
+		CHECK_EQ(get_be16(ref + hl + 6), 0xffff);
+		one_case(&c);
+		if (t_cur_failed)
+			return;
+	}
 }
 
 /* expect -EINVAL for the packet at buf, with nothing written */
@@ -253,8 +284,8 @@ TEST(quote_rewrite_keeps_udp_zero)
 
 TEST(quote_rewrite_refuses)
 {
-	struct qcase c4 = { false, PROTO_UDP, 8, false };
-	struct qcase c6 = { true, PROTO_UDP, 16, false };
+	struct qcase c4 = { false, PROTO_UDP, 8, false, 0 };
+	struct qcase c6 = { true, PROTO_UDP, 16, false, 0 };
 	size_t n;
 
 	/* not an error: an echo reply, a TCP segment */
@@ -312,6 +343,7 @@ int main(void)
 	RUN(quote_rewrite_v4);
 	RUN(quote_rewrite_v6);
 	RUN(quote_rewrite_keeps_udp_zero);
+	RUN(quote_rewrite_udp_sum_to_ffff);
 	RUN(quote_rewrite_refuses);
 	return t_done();
 }

@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * bench_pipeline.c - the decision pipeline on one core, from packets in memory
+ *
+ * Theory of operation
+ *
+ * A capture of fixed-size slots (one IPv4 packet each, at most SLOT bytes)
+ * is generated in memory, then each slot goes through pkt_parse() and
+ * engine_outbound() exactly as gateway/datapath.c does for a packet read
+ * from a bottle's TUN. Nothing else is timed: no I/O, no rewriting.
+ *
+ * The bottle is 10.0.2.100 under one policy read back from an LMDB store
+ * (a mkdtemp() directory, removed at the end). Its destinations are spread
+ * over three kinds, so a new-flow decision takes each path of decide():
+ *
+ *   1/2   198.18.0.0/16     allowed by a CIDR rule (tcp/443 udp/443)
+ *   7/16  198.19.x.y        learnt beforehand (learn_add(), as an allowed
+ *                           answer would) for h<N>.cdn.example, allowed by
+ *                           "*.cdn.example tcp/443 udp/443"
+ *   1/16  198.19.x.y        not learnt: the default denies (rejected)
+ *
+ * A quarter of the flows are UDP (QUIC), the rest TCP.
+ *
+ * Established flows: every flow is seen once (untimed), then the timed runs
+ * pick a flow at random for each packet, so with 1M flows nearly every
+ * packet misses the caches. New flows: each packet is a flow never seen
+ * before (destination and source port step through their ranges), in a
+ * fresh engine per run whose table either holds them all or is the default
+ * 65536 and evicts.
+ *
+ * The decision sink is a function that discards the line: formatting the
+ * JSON record of each new flow is part of the real cost, and the case is
+ * also run without a sink to show how much.
+ *
+ * Each case runs REPS times and the median is printed. The actions are
+ * counted and checked against what the destinations should get, so a
+ * broken setup (every packet spoofed, say) fails instead of looking fast.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csum.h"
+#include "cursor.h"
+#include "engine.h"
+#include "policy_ini.h"
+#include "pstore.h"
+
+#define SLOT		64		/* bytes per packet in the capture */
+#define NDST		4096		/* destinations */
+#define NNAMES		(NDST / 16)	/* learnt names, 7 addresses each */
+#define STEP_NS		50		/* capture clock per packet: 20 Mpps */
+#define EPOCH_NS	(1000ULL * 1000000000ULL)
+#define POLICY_NAME	"bench"
+#define LOOKUP_INPUTS	4096
+
+static const uint8_t bottle4[4] = { 10, 0, 2, 100 };
+
+static const char small_policy[] =
+	"[policy]\n"
+	"name = " POLICY_NAME "\n"
+	"default = deny\n"
+	"[allow]\n"
+	"domain = github.com tcp/443 tcp/22\n"
+	"domain = api.github.com tcp/443\n"
+	"domain = *.githubusercontent.com tcp/443\n"
+	"domain = deb.debian.org tcp/80 tcp/443\n"
+	"domain = pypi.org tcp/443\n"
+	"domain = files.pythonhosted.org tcp/443\n"
+	"domain = registry.npmjs.org tcp/443\n"
+	"domain = *.cdn.example tcp/443 udp/443\n"
+	"cidr = 198.18.0.0/16 tcp/443 udp/443\n"
+	"cidr = 2001:db8::/32 tcp/443\n"
+	"[deny]\n"
+	"cidr = 169.254.0.0/16\n"
+	"cidr = 169.254.169.254/32\n"
+	"cidr = 100.100.100.200/32\n"
+	"cidr = 168.63.129.16/32\n"
+	"cidr = fe80::/10\n"
+	"domain = metadata.google.internal\n"
+	"domain = ads.cdn.example\n";
+
+enum dst_kind { DST_CIDR, DST_LEARNT, DST_DENIED };
+
+struct capture {
+	uint8_t *data;		/* n slots of SLOT bytes */
+	uint8_t *len;
+	uint32_t n;
+	uint64_t expect_forward;	/* packets the policy lets through */
+};
+
+/* One engine with one bottle, as the daemon sets it up */
+struct rig {
+	struct engine *e;
+	struct engine_policy *ep;
+	struct bottle b;
+};
+
+struct bench {
+	struct pstore *store;
+	char dir[64];
+	uint32_t npackets;
+	unsigned int reps;
+	uint64_t now;		/* capture clock, ns */
+	uint64_t sunk;		/* bytes of decision lines discarded */
+	struct capture cap;
+};
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bench_pipeline: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(2);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	/* xorshift64*: fixed seed, so every run sees the same capture */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static enum dst_kind dst_kind(uint32_t d)
+{
+	if (d % 16 < 8)
+		return DST_CIDR;
+	return d % 16 < 15 ? DST_LEARNT : DST_DENIED;
+}
+
+static void dst_addr(uint32_t d, uint8_t a[4])
+{
+	a[0] = 198;
+	a[1] = dst_kind(d) == DST_CIDR ? 18 : 19;
+	a[2] = (uint8_t)(d >> 8);
+	a[3] = (uint8_t)d;
+}
+
+static size_t name_of(uint32_t d, char *buf, size_t cap)
+{
+	return (size_t)snprintf(buf, cap, "h%u.cdn.example", d / 16);
+}
+
+/* Flow @j: destination, source port and protocol, unique per @j */
+static void flow_of(uint32_t j, uint32_t *d, uint16_t *sport, uint8_t *proto)
+{
+	*d = j % NDST;
+	*sport = (uint16_t)(1024 + j / NDST);
+	*proto = (j * 2654435761u) >> 30 == 3 ? PROTO_UDP : PROTO_TCP;
+}
+
+/* write_pkt() - flow @j's packet into @b: a SYN or ACK, or a QUIC-sized datagram head */
+static uint8_t write_pkt(uint8_t *b, uint32_t j, bool first)
+{
+	uint32_t d;
+	uint16_t sport, ck;
+	uint8_t proto, len;
+
+	flow_of(j, &d, &sport, &proto);
+	len = proto == PROTO_TCP ? 40 : 60;
+	memset(b, 0, SLOT);
+	b[0] = 0x45;
+	put_be16(b + 2, len);
+	put_be16(b + 4, (uint16_t)j);
+	b[6] = 0x40;			/* DF */
+	b[8] = 64;
+	b[9] = proto;
+	memcpy(b + 12, bottle4, 4);
+	dst_addr(d, b + 16);
+	ck = csum_ipv4_header(b, 20);
+	memcpy(b + 10, &ck, 2);
+	put_be16(b + 20, sport);
+	put_be16(b + 22, 443);
+	if (proto == PROTO_TCP) {
+		put_be32(b + 24, 0x01020304 + j);
+		b[32] = 5 << 4;
+		b[33] = first ? TCP_SYN : TCP_ACK | TCP_PSH;
+		put_be16(b + 34, 64240);
+	} else {
+		put_be16(b + 24, (uint16_t)(len - 20));
+	}
+	return len;
+}
+
+static void cap_alloc(struct capture *c, uint32_t n)
+{
+	c->data = aligned_alloc(64, (size_t)n * SLOT);
+	c->len = malloc(n);
+	if (!c->data || !c->len)
+		die("capture", ENOMEM);
+	c->n = n;
+}
+
+static void cap_add(struct capture *c, uint32_t i, uint32_t j, bool first)
+{
+	uint32_t d;
+	uint16_t sport;
+	uint8_t proto;
+
+	c->len[i] = write_pkt(c->data + (size_t)i * SLOT, j, first);
+	flow_of(j, &d, &sport, &proto);
+	if (dst_kind(d) != DST_DENIED)
+		c->expect_forward++;
+}
+
+/* Every flow's first packet in order: flows 0..@n-1 */
+static void cap_new_flows(struct capture *c, uint32_t n)
+{
+	c->n = n;
+	c->expect_forward = 0;
+	for (uint32_t i = 0; i < n; i++)
+		cap_add(c, i, i, true);
+}
+
+/* Packets of flows 0..@nflows-1, picked at random */
+static void cap_established(struct capture *c, uint32_t n, uint32_t nflows)
+{
+	uint64_t s = 0x9e3779b97f4a7c15ULL;
+
+	c->n = n;
+	c->expect_forward = 0;
+	for (uint32_t i = 0; i < n; i++)
+		cap_add(c, i, (uint32_t)(rnd(&s) % nflows), false);
+}
+
+static void discard(void *ctx, const char *line, size_t len)
+{
+	(void)line;
+	*(uint64_t *)ctx += len;
+}
+
+static struct policy *load_policy(struct bench *bn)
+{
+	struct policy *p;
+	int ret = pstore_get(bn->store, POLICY_NAME, &p);
+
+	if (ret)
+		die("pstore_get", ret);
+	return p;
+}
+
+static void rig_new(struct bench *bn, struct rig *r, uint32_t capacity,
+		    bool sink)
+{
+	struct engine_config cfg;
+	char name[LEARN_NAME_MAX + 1];
+
+	engine_config_default(&cfg);
+	cfg.flow_capacity = capacity;
+	r->e = engine_new(&cfg);
+	if (!r->e)
+		die("engine_new", errno);
+	if (sink)
+		r->e->sink = (struct decision_sink){ discard, &bn->sunk };
+	r->ep = engine_policy_get(r->e, POLICY_NAME, load_policy(bn));
+	if (!r->ep)
+		die("engine_policy_get", ENOMEM);
+	engine_bottle_init(&r->b, 1, "bench", r->ep);
+	r->b.has4 = true;
+	addr_set(&r->b.addr4, bottle4, 4);
+	/* what allowed answers for h<N>.cdn.example would have taught it */
+	for (uint32_t d = 0; d < NDST; d++) {
+		struct ipaddr a;
+		uint8_t b[4];
+		size_t len;
+		int ret;
+
+		if (dst_kind(d) == DST_CIDR)
+			continue;
+		if (dst_kind(d) == DST_DENIED)
+			continue;
+		dst_addr(d, b);
+		addr_set(&a, b, 4);
+		len = name_of(d, name, sizeof(name));
+		ret = learn_add(r->e->learn, r->ep->scope, &a, name, len,
+				DNS_TYPE_A, bn->now + 3600 * 1000000000ULL, bn->now);
+		if (ret)
+			die("learn_add", ret);
+	}
+}
+
+static void rig_free(struct rig *r)
+{
+	engine_policy_put(r->e, r->ep);
+	engine_free(r->e);
+}
+
+/* The daemon's per-packet work; returns packets forwarded */
+static uint64_t run(struct bench *bn, struct rig *r, const struct capture *c)
+{
+	uint64_t tally[ENGINE_DNS + 1] = { 0 };
+	uint64_t now = bn->now;
+	struct engine_result res;
+	struct pkt p;
+
+	for (uint32_t i = 0; i < c->n; i++, now += STEP_NS) {
+		uint8_t *b = c->data + (size_t)i * SLOT;
+		enum drop_reason why = pkt_parse(b, c->len[i], &p);
+
+		if (why != DROP_NONE) {
+			engine_count_drop(r->e, &r->b, true, c->len[i], why);
+			tally[ENGINE_DROP]++;
+			continue;
+		}
+		tally[engine_outbound(r->e, &r->b, &p, now, &res)]++;
+	}
+	bn->now = now;
+	if (tally[ENGINE_FORWARD] != c->expect_forward ||
+	    tally[ENGINE_FORWARD] + tally[ENGINE_REJECT] != c->n) {
+		fprintf(stderr, "bench_pipeline: expected %llu forwarded of %u, got "
+			"%llu forwarded, %llu rejected, %llu dropped, %llu dns\n",
+			(unsigned long long)c->expect_forward, c->n,
+			(unsigned long long)tally[ENGINE_FORWARD],
+			(unsigned long long)tally[ENGINE_REJECT],
+			(unsigned long long)tally[ENGINE_DROP],
+			(unsigned long long)tally[ENGINE_DNS]);
+		exit(1);
+	}
+	return tally[ENGINE_FORWARD];
+}
+
+static void row(const char *label, uint32_t packets, double ns_per_pkt)
+{
+	printf("  %-40s %9u %8.2f %8.1f\n", label, packets, 1e3 / ns_per_pkt,
+	       ns_per_pkt);
+	fflush(stdout);
+}
+
+static void bench_established(struct bench *bn, uint32_t nflows,
+			      const char *label)
+{
+	double ns[16];
+	struct capture *c = &bn->cap;
+	struct rig r;
+
+	rig_new(bn, &r, nflows < 65536 ? 65536 : nflows, true);
+	cap_new_flows(c, nflows);
+	run(bn, &r, c);				/* every flow seen once */
+	cap_established(c, bn->npackets, nflows);
+	for (unsigned int i = 0; i < bn->reps; i++) {
+		uint64_t t0 = mono_ns();
+
+		run(bn, &r, c);
+		ns[i] = (double)(mono_ns() - t0) / c->n;
+	}
+	row(label, c->n, median(ns, bn->reps));
+	rig_free(&r);
+}
+
+static void bench_new(struct bench *bn, uint32_t capacity, bool sink,
+		      const char *label)
+{
+	double ns[16];
+	struct capture *c = &bn->cap;
+	struct flow_stats fs;
+	struct rig r;
+
+	cap_new_flows(c, bn->npackets);
+	for (unsigned int i = 0; i < bn->reps; i++) {
+		uint64_t t0;
+
+		rig_new(bn, &r, capacity, sink);
+		t0 = mono_ns();
+		run(bn, &r, c);
+		ns[i] = (double)(mono_ns() - t0) / c->n;
+		flow_stats(r.e->flows, &fs);
+		if (fs.inserted != c->n) {
+			fprintf(stderr, "bench_pipeline: %llu flows inserted, not %u\n",
+				(unsigned long long)fs.inserted, c->n);
+			exit(1);
+		}
+		rig_free(&r);
+	}
+	row(label, c->n, median(ns, bn->reps));
+}
+
+/* ---- LMDB (direct) against the compiled snapshot ---- */
+
+struct lookups {
+	char names[LOOKUP_INPUTS][64];
+	uint8_t nlen[LOOKUP_INPUTS];
+	struct ipaddr addrs[LOOKUP_INPUTS];
+	struct rule rules[POLICY_CANDIDATES_MAX];
+};
+
+static void lookup_inputs(struct lookups *lk)
+{
+	for (uint32_t i = 0; i < LOOKUP_INPUTS; i++) {
+		uint8_t b[4];
+		int n;
+
+		/* learnt-style names under the wildcard, exact rules, unknown names */
+		if (i % 4 < 2)
+			n = snprintf(lk->names[i], 64, "h%u.cdn.example", i);
+		else if (i % 4 == 2)
+			n = snprintf(lk->names[i], 64, "s%u.example.net", i);
+		else
+			n = snprintf(lk->names[i], 64, "x%u.unknown.test", i);
+		lk->nlen[i] = (uint8_t)n;
+		dst_addr(i % NDST, b);
+		addr_set(&lk->addrs[i], b, 4);
+	}
+}
+
+static bool lmdb_decide(struct bench *bn, struct lookups *lk,
+			const struct policy *p, bool cidr, uint32_t i,
+			struct policy_match *m)
+{
+	const struct rule *c[POLICY_CANDIDATES_MAX];
+	int n;
+
+	if (cidr)
+		n = pstore_direct_cidr(bn->store, POLICY_NAME, &lk->addrs[i],
+				       lk->rules, POLICY_CANDIDATES_MAX);
+	else
+		n = pstore_direct_domain(bn->store, POLICY_NAME, lk->names[i],
+					 lk->nlen[i], lk->rules,
+					 POLICY_CANDIDATES_MAX);
+	if (n < 0)
+		die("pstore_direct", n);
+	for (int k = 0; k < n; k++)
+		c[k] = &lk->rules[k];
+	return policy_decide(p, c, (size_t)n, false, PROTO_TCP, 443, m);
+}
+
+static bool snap_decide(struct lookups *lk, const struct policy *p, bool cidr,
+			uint32_t i, struct policy_match *m)
+{
+	const struct rule *c[POLICY_CANDIDATES_MAX];
+	size_t n;
+
+	if (cidr)
+		n = policy_cidr_candidates(p, &lk->addrs[i], c,
+					   POLICY_CANDIDATES_MAX);
+	else
+		n = policy_domain_candidates(p, lk->names[i], lk->nlen[i], c,
+					     POLICY_CANDIDATES_MAX);
+	if (n > POLICY_CANDIDATES_MAX)
+		die("candidates", E2BIG);
+	return policy_decide(p, c, n, false, PROTO_TCP, 443, m);
+}
+
+/* Lookups per second of one path, median of the runs */
+static double lookup_rate(struct bench *bn, struct lookups *lk,
+			  const struct policy *p, bool cidr, bool lmdb,
+			  uint32_t count)
+{
+	double rate[16];
+	struct policy_match m;
+	volatile uint32_t sink = 0;
+
+	for (unsigned int r = 0; r < bn->reps; r++) {
+		uint64_t t0 = mono_ns();
+
+		for (uint32_t i = 0; i < count; i++) {
+			uint32_t k = i % LOOKUP_INPUTS;
+			bool hit = lmdb ? lmdb_decide(bn, lk, p, cidr, k, &m) :
+					  snap_decide(lk, p, cidr, k, &m);
+
+			sink += hit;
+		}
+		rate[r] = count * 1e9 / (double)(mono_ns() - t0);
+	}
+	return median(rate, bn->reps);
+}
+
+static void bench_lookups(struct bench *bn, const char *label)
+{
+	struct lookups *lk = calloc(1, sizeof(*lk));
+	struct policy *p = load_policy(bn);
+	struct policy_match a, b;
+
+	if (!lk)
+		die("lookups", ENOMEM);
+	lookup_inputs(lk);
+	/* the two paths must agree before their speed means anything */
+	for (int cidr = 0; cidr < 2; cidr++)
+		for (uint32_t i = 0; i < LOOKUP_INPUTS; i++) {
+			bool x = lmdb_decide(bn, lk, p, cidr, i, &a);
+			bool y = snap_decide(lk, p, cidr, i, &b);
+
+			if (x != y || (x && a.action != b.action)) {
+				fprintf(stderr, "bench_pipeline: LMDB and snapshot "
+					"disagree on input %u (%s)\n", i,
+					cidr ? "cidr" : lk->names[i]);
+				exit(1);
+			}
+		}
+	for (int cidr = 0; cidr < 2; cidr++) {
+		double l = lookup_rate(bn, lk, p, cidr, true, 200000);
+		double s = lookup_rate(bn, lk, p, cidr, false, 4000000);
+
+		printf("  %-6s %-26s %6u %12.0f %12.0f %8.1fx\n",
+		       cidr ? "cidr" : "domain", label, p->nrules, l, s, s / l);
+		fflush(stdout);
+	}
+	policy_free(p);
+	free(lk);
+}
+
+/* ---- the store ---- */
+
+static void store_put(struct bench *bn, const char *text, size_t len)
+{
+	char err[POLICY_ERR_MAX];
+	struct policy *p;
+	int ret = policy_compile_text(text, len, POLICY_NAME ".ini", &p, err);
+
+	if (ret) {
+		fprintf(stderr, "bench_pipeline: %s\n", err);
+		exit(2);
+	}
+	ret = pstore_put(bn->store, &p, 1);
+	if (ret)
+		die("pstore_put", ret);
+	policy_free(p);
+}
+
+/* A policy of thousands of rules: names, wildcards and prefixes of many lengths */
+static char *large_policy(size_t *len)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *t = malloc(cap);
+
+	if (!t)
+		die("large policy", ENOMEM);
+	n += (size_t)snprintf(t + n, cap - n, "%s", small_policy);
+	n += (size_t)snprintf(t + n, cap - n, "[allow]\n");
+	for (unsigned int i = 0; i < 10000; i++)
+		n += (size_t)snprintf(t + n, cap - n,
+				      "domain = s%u.example.net tcp/443\n", i);
+	for (unsigned int i = 0; i < 1000; i++)
+		n += (size_t)snprintf(t + n, cap - n,
+				      "domain = *.w%u.example.org tcp/443\n", i);
+	for (unsigned int i = 0; i < 1000; i++) {
+		unsigned int plen = 16 + i % 17;
+		uint32_t net = 203u << 24 | i << 12 | 1;
+
+		if (plen < 32)
+			net &= ~(0xffffffffu >> plen);
+		n += (size_t)snprintf(t + n, cap - n,
+				      "cidr = %u.%u.%u.%u/%u tcp/443\n",
+				      net >> 24, net >> 16 & 255, net >> 8 & 255,
+				      net & 255, plen);
+	}
+	*len = n;
+	return t;
+}
+
+static void memory_figures(void)
+{
+	struct engine_config cfg;
+	const uint32_t caps[] = { 65536, 1 << 20 };
+
+	engine_config_default(&cfg);
+	printf("\nmemory\n");
+	printf("  sizeof(struct flow)                      %6zu bytes\n",
+	       sizeof(struct flow));
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		printf("  flow table, %7u flows                %6.1f bytes/flow (%zu bytes)\n",
+		       caps[i], (double)flow_table_bytes(caps[i]) / caps[i],
+		       flow_table_bytes(caps[i]));
+	printf("  sizeof(struct learn_binding)             %6zu bytes\n",
+	       sizeof(struct learn_binding));
+	printf("  sizeof(struct learn_name)                %6zu bytes\n",
+	       sizeof(struct learn_name));
+	printf("  learn table (%u bindings, %u names)   %6.1f bytes/binding (%zu bytes)\n",
+	       cfg.learn.max_bindings, cfg.learn.max_names,
+	       (double)learn_table_bytes(&cfg.learn) / cfg.learn.max_bindings,
+	       learn_table_bytes(&cfg.learn));
+	printf("  engine, default configuration            %zu bytes\n",
+	       engine_memory(&cfg));
+}
+
+static void store_open(struct bench *bn)
+{
+	int ret;
+
+	snprintf(bn->dir, sizeof(bn->dir), "/tmp/sentry-bench.XXXXXX");
+	if (!mkdtemp(bn->dir))
+		die("mkdtemp", errno);
+	ret = pstore_open(bn->dir, true, false, &bn->store);
+	if (ret)
+		die("pstore_open", ret);
+}
+
+static void store_remove(struct bench *bn)
+{
+	static const char *const files[] = { "data.mdb", "lock.mdb" };
+	char path[128];
+
+	pstore_close(bn->store);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", bn->dir, files[i]);
+		unlink(path);
+	}
+	rmdir(bn->dir);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_pipeline [-n PACKETS] [-r REPS]\n"
+			"  PACKETS per run (default 1048576), REPS runs per case "
+			"(1-15, default 5)\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench bn = { .npackets = 1 << 20, .reps = 5, .now = EPOCH_NS };
+	char *large;
+	size_t len;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
+		switch (opt) {
+		case 'n':
+			bn.npackets = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			bn.reps = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || bn.npackets < NDST ||
+	    bn.npackets > (uint32_t)NDST * 60000 || !bn.reps || bn.reps > 15)
+		usage();
+	cap_alloc(&bn.cap, bn.npackets > (1u << 20) ? bn.npackets : 1u << 20);
+	store_open(&bn);
+	store_put(&bn, small_policy, sizeof(small_policy) - 1);
+
+	printf("decision pipeline (pkt_parse + engine_outbound), CPU %d, median of %u runs\n"
+	       "  destinations: 1/2 CIDR rule, 7/16 learnt (%u names), 1/16 default deny;"
+	       " 3/4 TCP, 1/4 UDP\n\n",
+	       sched_getcpu(), bn.reps, NNAMES);
+	printf("  %-40s %9s %8s %8s\n", "case", "packets", "Mpps", "ns/pkt");
+	bench_established(&bn, 1000, "established, 1k flows, random");
+	bench_established(&bn, 100000, "established, 100k flows, random");
+	bench_established(&bn, 1000000, "established, 1M flows, random");
+	bench_new(&bn, bn.npackets, true, "new flows, no eviction, sink");
+	bench_new(&bn, bn.npackets, false, "new flows, no eviction, no sink");
+	bench_new(&bn, 65536, true, "new flows, 64k table (evicting), sink");
+	bench_new(&bn, 65536, false, "new flows, 64k table (evicting), no sink");
+
+	printf("\npolicy lookups per second, LMDB direct (one read transaction per lookup)\n"
+	       "against the compiled snapshot, candidates + policy_decide(), same inputs\n\n");
+	printf("  %-6s %-26s %6s %12s %12s %9s\n", "lookup", "policy", "rules",
+	       "LMDB/s", "snapshot/s", "ratio");
+	bench_lookups(&bn, "small");
+	large = large_policy(&len);
+	store_put(&bn, large, len);
+	free(large);
+	bench_lookups(&bn, "large");
+
+	memory_figures();
+	store_remove(&bn);
+	free(bn.cap.data);
+	free(bn.cap.len);
+	return 0;
+}

@@ -1102,25 +1102,42 @@ TEST(contrib_example)
 	CHECK(len > 0);
 }
 
-/* check() - `sentry check --quiet -c @file` with stderr silenced */
+static char check_err[2048];	/* what the last check() printed on stderr */
+
+/* check() - `sentry check --quiet -c @file [@extra]`, stderr kept in check_err */
 static int check(char *file, char *extra)
 {
 	char *argv[] = { "check", "--quiet", "-c", file, extra, NULL };
-	int saved = dup(2), null = open("/dev/null", O_WRONLY), rc;
+	FILE *cap = tmpfile();
+	int saved = dup(2), rc;
+	size_t n = 0;
 
 	fflush(stderr);
-	if (null >= 0)
-		dup2(null, 2);
+	if (cap)
+		dup2(fileno(cap), 2);
 	rc = cmd_check(extra ? 5 : 4, argv);
 	fflush(stderr);
 	if (saved >= 0) {
 		dup2(saved, 2);
 		close(saved);
 	}
-	if (null >= 0)
-		close(null);
+	if (cap) {
+		rewind(cap);
+		n = fread(check_err, 1, sizeof(check_err) - 1, cap);
+		fclose(cap);
+	}
+	check_err[n] = '\0';
 	return rc;
 }
+
+/* CHECK_CMD() - check() exits @status and says @says on stderr */
+#define CHECK_CMD(file, extra, status, says)				\
+	do {								\
+		CHECK_EQ(check(file, extra), status);			\
+		if (!strstr(check_err, says))				\
+			t_fail_at("stderr lacks '%s': %s", says,	\
+				  check_err);				\
+	} while (0)
 
 static int write_check_config(const char *path, const char *store,
 			      const char *more)
@@ -1168,54 +1185,69 @@ static void remove_store(const char *dir)
 	rmdir(dir);
 }
 
-/* sentry check: 0 when all is well, 1 for each kind of problem, 2 usage */
-TEST(cmd_check_exit_status)
+struct check_files {
+	char dir[64], cfg[64], empty[64], foreign[64], missing[128];
+};
+
+static void cmd_check_cases(struct check_files *t)
 {
-	char dir[64], cfg[64], empty[64], missing[128], foreign[64];
 	char more[256];
 	int fd;
 
-	CHECK(!make_store(dir));
-	CHECK(!tmpfile_with("", cfg));
-	CHECK(!tmpfile_with("", empty));
-	snprintf(foreign, sizeof(foreign), "/tmp/sentry-test-foreign-XXXXXX");
-	CHECK(mkdtemp(foreign));
-	snprintf(missing, sizeof(missing), "%s/none", dir);
-
-	write_check_config(cfg, dir, "default_policy = p1\n[dns]\n"
+	write_check_config(t->cfg, t->dir, "default_policy = p1\n[dns]\n"
 			   "upstream = 198.18.0.1\n");
-	CHECK_EQ(check(cfg, NULL), 0);
+	CHECK_CMD(t->cfg, NULL, 0, "");
+	CHECK_STR(check_err, "");
 	/* no upstream, and a resolv.conf without nameservers */
-	snprintf(more, sizeof(more), "[dns]\nresolv_conf = %s\n", empty);
-	write_check_config(cfg, dir, more);
-	CHECK_EQ(check(cfg, NULL), 1);
+	snprintf(more, sizeof(more), "[dns]\nresolv_conf = %s\n", t->empty);
+	write_check_config(t->cfg, t->dir, more);
+	CHECK_CMD(t->cfg, NULL, 1, "no usable nameserver line");
 	/* ... with one */
-	fd = open(empty, O_WRONLY);
+	fd = open(t->empty, O_WRONLY);
 	CHECK(fd >= 0);
 	CHECK_EQ(write(fd, "nameserver 198.18.0.2\n", 23), 23);
 	close(fd);
-	CHECK_EQ(check(cfg, NULL), 0);
-	write_check_config(cfg, dir, "default_policy = p2\n[dns]\n"
+	CHECK_CMD(t->cfg, NULL, 0, "");
+	write_check_config(t->cfg, t->dir, "default_policy = p2\n[dns]\n"
 			   "upstream = 198.18.0.1\n");
-	CHECK_EQ(check(cfg, NULL), 1);
-	write_check_config(cfg, missing, "[dns]\nupstream = 198.18.0.1\n");
-	CHECK_EQ(check(cfg, NULL), 1);
-	write_check_config(cfg, foreign, "[dns]\nupstream = 198.18.0.1\n");
-	CHECK_EQ(check(cfg, NULL), 1);
-	write_check_config(cfg, dir, "user = no-such-user-here\n[dns]\n"
+	CHECK_CMD(t->cfg, NULL, 1, "default_policy 'p2' is not in the policy "
+		  "store");
+	write_check_config(t->cfg, t->missing, "[dns]\nupstream = 198.18.0.1\n");
+	CHECK_CMD(t->cfg, NULL, 1, t->missing);
+	/* a missing store is not created by checking it */
+	CHECK(access(t->missing, F_OK) && errno == ENOENT);
+	write_check_config(t->cfg, t->foreign, "[dns]\nupstream = 198.18.0.1\n");
+	CHECK_CMD(t->cfg, NULL, 1, t->foreign);
+	write_check_config(t->cfg, t->dir, "user = no-such-user-here\n[dns]\n"
 			   "upstream = 198.18.0.1\n");
-	CHECK_EQ(check(cfg, NULL), 1);
-	write_check_config(cfg, dir, "[dns]\nupstream = 198.18.0.1\n"
+	CHECK_CMD(t->cfg, NULL, 1, "user 'no-such-user-here'");
+	write_check_config(t->cfg, t->dir, "[dns]\nupstream = 198.18.0.1\n"
 			   "flows = 1\n");
-	CHECK_EQ(check(cfg, NULL), 1);
-	CHECK_EQ(check(missing, NULL), 1);
-	CHECK_EQ(check(cfg, "extra"), 2);
-	CHECK_EQ(check(cfg, "--bogus"), 2);
+	CHECK_CMD(t->cfg, NULL, 1, ":5: unknown key 'flows' in [dns]");
+	CHECK_CMD(t->missing, NULL, 1, "No such file or directory");
+	CHECK_CMD(t->cfg, "extra", 2, "unexpected argument 'extra'");
+	CHECK_CMD(t->cfg, "--bogus", 2, "bad option");
+}
 
-	unlink(cfg);
-	unlink(empty);
-	rmdir(foreign);
-	remove_store(dir);
+/* sentry check: 0 when all is well, 1 for each kind of problem, 2 usage */
+TEST(cmd_check_exit_status)
+{
+	struct check_files t;
+	bool ready;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.foreign, sizeof(t.foreign), "/tmp/sentry-test-foreign-XXXXXX");
+	ready = !make_store(t.dir) && !tmpfile_with("", t.cfg) &&
+		!tmpfile_with("", t.empty) && mkdtemp(t.foreign);
+	snprintf(t.missing, sizeof(t.missing), "%s/none", t.dir);
+	if (ready)
+		cmd_check_cases(&t);	/* a failed CHECK returns: still cleaned */
+	unlink(t.cfg);
+	unlink(t.empty);
+	rmdir(t.foreign);
+	if (t.dir[0])
+		remove_store(t.dir);
+	CHECK(ready);
 }
 
 int main(void)

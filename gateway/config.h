@@ -17,21 +17,26 @@
  *   log_refusals = 20                 ; lines/s for refusals before
  *                                     ; policy, 0..1000000 (0: all)
  *   [dns]
- *   upstream = ADDR | ADDR:PORT | [V6] | [V6]:PORT   ; repeatable, at most 8;
+ *   upstream = ADDR | ADDR:PORT | V6 | [V6] | [V6]:PORT
+ *                                     ; repeatable, at most 8, port 53 if
+ *                                     ; not given, no zone ids;
  *                                     ; none: nameservers of resolv_conf
  *   resolv_conf = /etc/resolv.conf    ; absolute path
  *   timeout_ms = 2000                 ; 10..60000
- *   rate = 100                        ; queries/s per bottle, 0..1000000 (0: unlimited)
+ *   rate = 100                        ; queries/s per bottle, 0..1000000
+ *                                     ; (0: unlimited)
  *   burst = 200                       ; 1..1000000
  *   tcp_port = 5353                   ; 1..65535
  *   upstream_sockets = 16             ; 1..1024
  *   [egress]
- *   interface = sentry0               ; 1..15 bytes, no '/', ':' or blanks
- *   pool4 = 100.127.0.0/16            ; /8../30, or none
+ *   interface = sentry0               ; 1..15 bytes; no '/', ':', '%', blanks
+ *   pool4 = 100.127.0.0/16            ; /8../30, or none; never
+ *                                     ; loopback, link-local, multicast
  *   pool6 = fd5e:5e:5e::/64           ; /48../120, or none (not both none)
  *   mtu = 65520                       ; 1280..65535
  *   txqueuelen = 10000                ; 1..1000000
- *   nft_table = sentry                ; letter, then letters, digits, '_'; <= 31
+ *   nft_table = sentry                ; a letter, then letters, digits
+ *                                     ; or '_'; at most 31
  *   queues = 1                        ; 1..16
  *   [tables]
  *   flows = 65536    learnt = 65536    names = 16384    fragments = 1024
@@ -63,6 +68,10 @@
  * Nothing here touches the system beyond reading the file (and, for
  * config_resolv_upstreams(), resolv.conf): user and group names are checked
  * for syntax only, and paths are not opened. `sentry check` does the rest.
+ *
+ * Files: config.c parses, config_keys.c holds the table of keys (and
+ * prints from it), config_resolv.c reads upstream addresses; config_int.h
+ * is what they share.
  */
 #ifndef SENTRY_CONFIG_H
 #define SENTRY_CONFIG_H
@@ -230,13 +239,17 @@ void config_engine(const struct sentry_config *cfg, struct engine_config *ec);
  * @err:	on failure, "PATH: reason" (may be NULL)
  *
  * Return: 0 (also when @cfg already had upstreams: nothing is read);
- * -ENOENT... (-errno) if the file cannot be read; -EDESTADDRREQ if it
- * names no usable nameserver.
+ * -ENOENT, -EACCES, -EISDIR, -EFBIG or another -errno if the file cannot
+ * be read; -EDESTADDRREQ if it names no usable nameserver (@cfg is then
+ * unchanged).
  */
 int config_resolv_upstreams(struct sentry_config *cfg, char *err,
 			    size_t errlen);
 
-/* config_upstream_format() - "198.18.0.1:53" or "[2001:db8::1]:53" into @buf */
+/*
+ * config_upstream_format() - "198.18.0.1:53" or "[2001:db8::1]:53" into
+ * @buf (ADDR_TEXT_MAX + 8 bytes hold any); returns @buf
+ */
 char *config_upstream_format(const struct config_upstream *u, char *buf,
 			     size_t len);
 

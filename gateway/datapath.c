@@ -51,8 +51,12 @@ static void to_egress(struct daemon *d, struct gw_bottle *b, struct pkt *p)
 	const uint8_t *egress = p->family == ADDR_FAMILY_V4 ? b->egress4.b
 							    : b->egress6.b;
 
-	if (p->icmp_kind == ICMP_KIND_ERROR)
-		pkt_rewrite_quote_addr(p, true, egress);
+	/* an error that still quoted the inside address would leak it */
+	if (p->icmp_kind == ICMP_KIND_ERROR &&
+	    pkt_rewrite_quote_addr(p, true, egress)) {
+		engine_count_unpass(d->e, &b->eb, DROP_ICMP_INNER);
+		return;
+	}
 	pkt_rewrite_addr(p, 0, egress);
 	write_counted(d, d->egress_fds[0], p->data, p->len,
 		      &d->c.egress_write_errors);
@@ -203,8 +207,10 @@ static void inbound(struct daemon *d, uint8_t *pkt, size_t len, uint64_t now)
 	}
 	inside = p.family == ADDR_FAMILY_V4 ? b->eb.addr4.b : b->eb.addr6.b;
 	pkt_rewrite_addr(&p, 1, inside);
-	if (p.icmp_kind == ICMP_KIND_ERROR)
-		pkt_rewrite_quote_addr(&p, false, inside);
+	if (p.icmp_kind == ICMP_KIND_ERROR && pkt_rewrite_quote_addr(&p, false, inside)) {
+		engine_count_drop(d->e, &b->eb, false, len, DROP_ICMP_INNER);
+		return;
+	}
 	if (engine_inbound(d->e, &b->eb, &p, now, &r) == ENGINE_FORWARD)
 		datapath_to_bottle(d, b, p.data, p.len);
 }

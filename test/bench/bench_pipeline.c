@@ -106,6 +106,7 @@ struct bench {
 	char dir[64];
 	uint32_t npackets;
 	unsigned int reps;
+	const char *only;	/* run only the cases whose label holds this */
 	uint64_t now;		/* capture clock, ns */
 	uint64_t sunk;		/* bytes of decision lines discarded */
 	struct capture cap;
@@ -352,12 +353,20 @@ static void row(const char *label, uint32_t packets, double ns_per_pkt)
 	fflush(stdout);
 }
 
+static bool wanted(const struct bench *bn, const char *label)
+{
+	return !bn->only || strstr(label, bn->only);
+}
+
 static void bench_established(struct bench *bn, uint32_t nflows,
 			      const char *label)
 {
 	double ns[16];
 	struct capture *c = &bn->cap;
 	struct rig r;
+
+	if (!wanted(bn, label))
+		return;
 
 	rig_new(bn, &r, nflows < 65536 ? 65536 : nflows, true);
 	cap_new_flows(c, nflows);
@@ -380,6 +389,9 @@ static void bench_new(struct bench *bn, uint32_t capacity, bool sink,
 	struct capture *c = &bn->cap;
 	struct flow_stats fs;
 	struct rig r;
+
+	if (!wanted(bn, label))
+		return;
 
 	cap_new_flows(c, bn->npackets);
 	for (unsigned int i = 0; i < bn->reps; i++) {
@@ -496,6 +508,11 @@ static void bench_lookups(struct bench *bn, const char *label)
 	struct policy *p = load_policy(bn);
 	struct policy_match a, b;
 
+	if (!wanted(bn, label)) {
+		policy_free(p);
+		free(lk);
+		return;
+	}
 	if (!lk)
 		die("lookups", ENOMEM);
 	lookup_inputs(lk);
@@ -625,9 +642,10 @@ static void store_remove(struct bench *bn)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_pipeline [-n PACKETS] [-r REPS]\n"
+	fprintf(stderr, "usage: bench_pipeline [-n PACKETS] [-r REPS] [-c CASE]\n"
 			"  PACKETS per run (default 1048576), REPS runs per case "
-			"(1-15, default 5)\n");
+			"(1-15, default 5),\n"
+			"  CASE: run only the cases whose label contains it (to profile one)\n");
 	exit(2);
 }
 
@@ -638,8 +656,11 @@ int main(int argc, char **argv)
 	size_t len;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:c:")) != -1) {
 		switch (opt) {
+		case 'c':
+			bn.only = optarg;
+			break;
 		case 'n':
 			bn.npackets = (uint32_t)strtoul(optarg, NULL, 0);
 			break;

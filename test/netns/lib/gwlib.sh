@@ -30,7 +30,8 @@ gw_skip_all() {	# gw_skip_all NAME REASON
 
 gw_cleanup() {
 	local p ns
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM HUP PIPE
+	exec 2>/dev/null	# no "Killed" notices for the jobs ended below
 	for p in "${gw_pids[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
@@ -53,16 +54,20 @@ gw_init() {
 	trap gw_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	trap 'exit 141' PIPE	# a closed reader: still clean up
 	PY=/usr/bin/python3
 	[ -x "$PY" ] || PY=$(command -v python3)
 	NK="$PY $GWLIB_DIR/netkit.py"
 }
 
-# spawn VAR CMD... - start CMD in the background, remember its pid in VAR
+# spawn VAR CMD... - start CMD in the background, remember its pid in VAR.
+# Redirections given to spawn apply to CMD (stdin too: "<&0", because an
+# asynchronous command's stdin is otherwise /dev/null).
 spawn() {
 	local var=$1
 	shift
-	"$@" &
+	"$@" <&0 &
 	gw_pids+=("$!")
 	printf -v "$var" '%s' "$!"
 }

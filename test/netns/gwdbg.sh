@@ -1,0 +1,666 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# gateway.sh - the live gateway end to end: `sentry run` in its own
+# namespace, bottles attached with `sentry attach`, real clients (curl, dig,
+# busybox, Python sockets) in the bottles, real servers (dnsmasq, Python
+# HTTP and echo servers) in a test "internet". Nothing reaches the real
+# uplink: every address below lives in a namespace this script makes.
+#
+#  bottles (tun0 only)              $P-gw: sentry's namespace          $P-net: "the internet"
+#  +------------------------+      +------------------------------+   +---------------------------+
+#  | $P-a  policy main      |      | sentry run -c sentry.ini     |   | dnsmasq 198.18.0.53       |
+#  | tun0 10.0.2.100/24     |=fd=> |  (enforce; later audit)      |   |   allowed.test  .80 ::80  |
+#  |      fd00::100/64      |      |                              |   |   denied.test   .86 ::86  |
+#  +------------------------+      | sentry0 (egress TUN)         |   |   *.wild.test   .81       |
+#  | $P-b  policy other     |=fd=> |   pool 100.127.0.0/16        |   |   blocked.test  .82       |
+#  | tun0 10.0.2.100/24     |      |        fd5e:5e:5e::/64       |   |   any.test      .83       |
+#  |      (no IPv6)         |      | nft table inet sentry:       |   |   ttl.test      .84       |
+#  +------------------------+      |   masquerade                 |   |   rev.test      .85       |
+#  | $P-c  policy ttl       |=fd=> |                              |   |   rebind.test   127.0.0.1 |
+#  | $P-d  policy rev       |=fd=> | gw0 198.18.1.2/24            |   |   rebind10.test 10.1.2.3  |
+#  | $P-e  (netns deleted)  |=fd=> |     2001:db8:1::2/64  ------veth----- net0 198.18.1.1/24     |
+#  | each 10.0.2.100/24     |      | default via 198.18.1.1       |   |      2001:db8:1::1/64     |
+#  +------------------------+      +------------------------------+   | HTTP :80 on .80 .82 .83   |
+#                                                                     |   .86 .97 ::80 ::86;      |
+#   resolv.conf in every bottle: nameserver 10.0.2.3                  |   .80:8080, .83:853       |
+#   (no such host: sentry answers all port-53 traffic itself)         | echo :7000 on .84 .85     |
+#                                                                     | nft table inet sgt:       |
+#                                                                     |   counters of what arrives|
+#                                                                     +---------------------------+
+#
+# NET has no route to 10.0.2.0/24 or to the egress pools: a reply arrives
+# only if sentry forwarded and masqueraded the request. One daemon (enforce,
+# [tables] flows = 4096) serves most tests; then it is stopped, an audit
+# daemon takes over, and finally that one is killed with SIGKILL.
+#
+# Environment: SENTRY (binary under test; default build/asan/sentry).
+# Prints "ok - NAME" / "not ok - NAME" per test; needs root, skips without.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+SENTRY=${SENTRY:-$top/build/asan/sentry}
+case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
+. "$here/lib/gwlib.sh"
+
+[ "$(id -u)" = 0 ] || gw_skip_all gateway "not root"
+[ -c /dev/net/tun ] || gw_skip_all gateway "no /dev/net/tun"
+for tool in ip nft dnsmasq dig curl busybox; do
+	command -v $tool >/dev/null || gw_skip_all gateway "no $tool"
+done
+[ -x "$SENTRY" ] || { echo "not ok - gateway: no sentry binary at $SENTRY"; exit 1; }
+
+GW_PREFIX=sgt$$
+P=$GW_PREFIX
+NET=$P-net GW=$P-gw A=$P-a B=$P-b C=$P-c D=$P-d E=$P-e
+gw_init
+
+DLOG=$tmp/decisions.log
+DAEMON_LOG=$tmp/daemon.log
+STORE=$tmp/store
+SOCK=$tmp/ctl.sock
+DNSLOG=$tmp/dnsmasq.log
+daemon_pid=
+
+ctl() {	# ctl ARGS... - sentry ctl on our socket
+	"$SENTRY" ctl --socket "$SOCK" "$@"
+}
+
+# stat_of JSON-PATH [BOTTLE] - one number from `ctl --json stats`
+stat_of() {
+	ctl --json stats ${2:-} | $NK jget "$1"
+}
+
+# net_count COUNTER - packets counted so far by NET's nft counter
+net_count() {
+	ip netns exec "$NET" nft list counter inet sgt "$1" |
+		sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+
+# ---------------------------------------------------------------- topology
+
+write_files() {
+	cat >"$tmp/sentry.ini" <<-EOF
+	; gateway.sh: the daemon under test
+	[daemon]
+	control_socket = $SOCK
+	policy_store = $STORE
+	decision_log = $DLOG
+	mode = enforce
+	log_level = info
+	log_refusals = 0
+	[dns]
+	upstream = 198.18.0.53
+	timeout_ms = 2000
+	rate = 1000
+	burst = 1000
+	[egress]
+	pool4 = 100.127.0.0/16
+	pool6 = fd5e:5e:5e::/64
+	[tables]
+	flows = 4096
+	[reject]
+	tcp = rst
+	udp = icmp
+	EOF
+	sed 's/^mode = enforce/mode = audit/' "$tmp/sentry.ini" >"$tmp/audit.ini"
+
+	cat >"$tmp/main.ini" <<-'EOF'
+	[policy]
+	name = main
+	default = deny
+	private_answers = deny
+	min_ttl = 30
+	max_ttl = 3600
+	[allow]
+	domain = allowed.test tcp/80
+	domain = *.wild.test tcp/80
+	domain = blocked.test tcp/80
+	domain = any.test
+	domain = rebind.test
+	domain = rebind10.test
+	domain = marker.test
+	cidr = 198.18.0.96/28
+	[deny]
+	cidr = 198.18.0.82/32
+	EOF
+	cat >"$tmp/other.ini" <<-'EOF'
+	[policy]
+	name = other
+	default = deny
+	[allow]
+	domain = any.test tcp/80
+	EOF
+	cat >"$tmp/ttl.ini" <<-'EOF'
+	[policy]
+	name = ttl
+	default = deny
+	min_ttl = 1
+	max_ttl = 2
+	[allow]
+	domain = ttl.test tcp/7000
+	EOF
+	cat >"$tmp/rev.ini" <<-'EOF'
+	[policy]
+	name = rev
+	default = deny
+	[allow]
+	domain = rev.test tcp/7000
+	EOF
+	cat >"$tmp/rev2.ini" <<-'EOF'
+	; rev.ini without rev.test: live flows to it must be cut
+	[policy]
+	name = rev
+	default = deny
+	[allow]
+	domain = elsewhere.test tcp/7000
+	EOF
+	cat >"$tmp/net.nft" <<-'EOF'
+	table inet sgt {
+		counter dns_other { }
+		counter dot { }
+		counter spoof { }
+		counter v6leak { }
+		counter fromgw { }
+		chain pre {
+			type filter hook prerouting priority -300; policy accept;
+			ip saddr 198.18.1.2 counter name fromgw
+			meta l4proto { tcp, udp } th dport 53 ip daddr != 198.18.0.53 counter name dns_other
+			meta l4proto { tcp, udp } th dport 853 counter name dot
+			udp dport 9911 counter name spoof
+			meta nfproto ipv6 meta l4proto { tcp, udp } th dport { 9902, 9903 } counter name v6leak
+		}
+	}
+	EOF
+}
+
+setup_net() {
+	local a
+	mkns "$NET" && mkns "$GW" || return 1
+	ip link add gw0 netns "$GW" type veth peer name net0 netns "$NET" || return 1
+	ip -n "$NET" addr add 198.18.1.1/24 dev net0
+	ip -n "$NET" addr add 2001:db8:1::1/64 dev net0 nodad
+	ip -n "$NET" link set net0 up
+	for a in 53 80 81 82 83 84 85 86 97; do
+		ip -n "$NET" addr add 198.18.0.$a/32 dev lo
+	done
+	for a in 53 80 86; do
+		ip -n "$NET" addr add 2001:db8::$a/128 dev lo
+	done
+	ip -n "$GW" addr add 198.18.1.2/24 dev gw0
+	ip -n "$GW" addr add 2001:db8:1::2/64 dev gw0 nodad
+	ip -n "$GW" link set gw0 up
+	ip -n "$GW" route add default via 198.18.1.1
+	ip -n "$GW" -6 route add default via 2001:db8:1::1
+	inns "$NET" nft -f "$tmp/net.nft" || return 1
+
+	spawn dnsmasq_pid ip netns exec "$NET" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+		--user=root --pid-file= --no-resolv --no-hosts --bind-interfaces \
+		--listen-address=198.18.0.53 --listen-address=2001:db8::53 \
+		--log-queries --log-facility="$DNSLOG" --local-ttl=300 \
+		--address=/allowed.test/198.18.0.80 --address=/allowed.test/2001:db8::80 \
+		--address=/denied.test/198.18.0.86 --address=/denied.test/2001:db8::86 \
+		--address=/wild.test/198.18.0.81 --address=/blocked.test/198.18.0.82 \
+		--address=/any.test/198.18.0.83 --address=/ttl.test/198.18.0.84 \
+		--address=/rev.test/198.18.0.85 --address=/rebind.test/127.0.0.1 \
+		--address=/rebind10.test/10.1.2.3 --address=/marker.test/198.18.0.87
+	spawn serve_pid ip netns exec "$NET" $NK serve \
+		--http 198.18.0.80:80 --http 198.18.0.80:8080 --http "[2001:db8::80]:80" \
+		--http 198.18.0.81:80 --http 198.18.0.82:80 --http 198.18.0.83:80 \
+		--http 198.18.0.83:853 --http 198.18.0.86:80 --http "[2001:db8::86]:80" \
+		--http 198.18.0.97:80 --echo 198.18.0.84:7000 --echo 198.18.0.85:7000 \
+		>"$tmp/serve.out" 2>&1
+	wait_for 10 grep -q ready "$tmp/serve.out" || { echo "# servers:"; cat "$tmp/serve.out"; return 1; }
+	wait_for 10 inns "$NET" dig +short +time=1 +tries=1 @198.18.0.53 allowed.test ||
+		{ echo "# dnsmasq did not answer"; return 1; }
+}
+
+start_daemon() {	# start_daemon CONFIG
+	spawn daemon_pid ip netns exec "$GW" "$SENTRY" run -c "$1" 2>>"$DAEMON_LOG"
+	wait_for 10 ctl ping
+}
+
+attach() {	# attach NS POLICY [ARGS...]
+	local ns=$1 pol=$2
+	shift 2
+	"$SENTRY" attach --netns "/run/netns/$ns" --policy "$pol" --socket "$SOCK" \
+		--address 10.0.2.100/24 --gateway 10.0.2.2 "$@" >>"$tmp/attach.log" 2>&1
+}
+
+setup() {
+	write_files
+	setup_net || return 1
+	for ns in $A $B $C $D $E; do
+		mkns "$ns" 10.0.2.3 || return 1
+	done
+	"$SENTRY" policy load --db "$STORE" "$tmp/main.ini" "$tmp/other.ini" \
+		"$tmp/ttl.ini" "$tmp/rev.ini" >"$tmp/policy.log" 2>&1 || {
+		cat "$tmp/policy.log"; return 1; }
+	start_daemon "$tmp/sentry.ini" || { cat "$DAEMON_LOG"; return 1; }
+	attach $A main --address fd00::100/64 --gateway fd00::2 &&
+	attach $B other && attach $C ttl && attach $D rev && attach $E main || {
+		cat "$tmp/attach.log"; return 1; }
+}
+
+# ------------------------------------------------------------------- tests
+
+t_check_config() {
+	run "$SENTRY" check -c "$tmp/sentry.ini"
+	expect "sentry check exits 0" $rc = 0 &&
+	[[ $out == *"configuration OK"* ]] || { note "no 'configuration OK'"; return 1; }
+}
+
+t_attached() {
+	local ns listed
+	run ctl bottles
+	listed=$out
+	for ns in $A $B $C $D $E; do
+		[[ $listed == *"$ns "* ]] || { note "ctl bottles does not list $ns"; return 1; }
+		run ip -n $ns -br addr show tun0
+		[[ $out == *10.0.2.100/24* ]] || { note "$ns: tun0 lacks 10.0.2.100/24"; return 1; }
+	done
+	run ip -n $A -6 route show default
+	[[ $out == *"via fd00::2"* ]] || { note "$A: no IPv6 default route"; return 1; }
+}
+
+t_allowed_fetch() {
+	run inns $A curl -sS --max-time 5 http://allowed.test/
+	expect "curl exits 0" $rc = 0 || return 1
+	[[ $out == "hello from "* ]] || { note "not the test server's page"; return 1; }
+	expect_log event=dns verdict=allow qname=allowed.test bottle=$A policy=main &&
+	expect_log event=flow verdict=allow dport=80 name=allowed.test bottle=$A
+}
+
+dns_logged() {	# dns_logged NAME - dnsmasq's log has a query for NAME
+	grep -q "query\[[A-Z]*\] $1 from" "$DNSLOG"
+}
+
+t_denied_nxdomain() {
+	run inns $A dig +time=2 +tries=1 @10.0.2.3 denied.test A
+	[[ $out == *"status: NXDOMAIN"* ]] || { note "expected NXDOMAIN"; return 1; }
+	run inns $A curl -sS --max-time 5 http://denied.test/
+	expect "curl cannot resolve (exit 6)" $rc = 6 || return 1
+	expect_log event=dns verdict=deny qname=denied.test bottle=$A || return 1
+	# an allowed query made afterwards reaches dnsmasq; the denied one never did
+	run inns $A dig +short +time=2 +tries=1 @10.0.2.3 marker.test
+	wait_for 5 dns_logged marker.test || { note "marker.test never reached dnsmasq"; return 1; }
+	if grep -q denied.test "$DNSLOG"; then
+		note "dnsmasq saw denied.test:"
+		note "$(grep denied.test "$DNSLOG")"
+		return 1
+	fi
+}
+
+t_direct_ip_refused() {
+	local t0 t1
+	t0=$(millis)
+	run inns $A curl -sS --max-time 10 http://198.18.0.86/
+	t1=$(millis)
+	expect "curl exit 7 (connection refused)" $rc = 7 &&
+	expect "refused by an RST within 2 s, not a timeout (took $((t1 - t0)) ms)" $((t1 - t0)) -lt 2000 ||
+		return 1
+	expect_log event=flow verdict=deny dst=198.18.0.86 dport=80 bottle=$A
+}
+
+t_port_not_allowed() {
+	run inns $A curl -sS --max-time 10 http://allowed.test:8080/
+	expect "curl exit 7 on a port the rule does not allow" $rc = 7 || return 1
+	expect_log event=flow verdict=deny dst=198.18.0.80 dport=8080 bottle=$A
+}
+
+t_wildcard() {
+	run inns $A curl -sS --max-time 5 http://a.wild.test/
+	expect "a.wild.test fetch succeeds" $rc = 0 || return 1
+	run inns $A dig +time=2 +tries=1 @10.0.2.3 wild.test A
+	[[ $out == *"status: NXDOMAIN"* ]] || { note "wild.test itself must be denied"; return 1; }
+	expect_log event=dns verdict=allow qname=a.wild.test &&
+	expect_log event=dns verdict=deny qname=wild.test
+}
+
+t_cidr_allow() {
+	run inns $A curl -sS --max-time 5 http://198.18.0.97/
+	expect "fetch from the allowed CIDR succeeds" $rc = 0 || return 1
+	expect_log event=flow verdict=allow dst=198.18.0.97 "rule=allow cidr 198.18.0.96/28"
+}
+
+t_cidr_deny_beats_name() {
+	run inns $A curl -sS --max-time 10 http://blocked.test/
+	expect "fetch refused (exit 7) although blocked.test is allowed" $rc = 7 || return 1
+	expect_log verdict=deny dst=198.18.0.82 "rule=deny cidr 198.18.0.82/32"
+}
+
+t_dns_other_server() {
+	local before srv
+	before=$(net_count dns_other)
+	for srv in 198.18.0.99 1.2.3.4; do
+		run inns $A dig +short +time=2 +tries=1 @$srv allowed.test A
+		expect "answer from sentry for @$srv" "$out" = 198.18.0.80 || return 1
+		expect_log event=dns qname=allowed.test dst=$srv bottle=$A || return 1
+	done
+	run inns $A dig +time=2 +tries=1 @1.2.3.4 denied.test A
+	[[ $out == *"status: NXDOMAIN"* ]] || { note "denied name via @1.2.3.4: expected NXDOMAIN"; return 1; }
+	expect "no query reached NET addressed to 198.18.0.99 or 1.2.3.4" \
+		"$(net_count dns_other)" = "$before"
+}
+
+t_dns_tcp() {
+	run inns $A dig +tcp +short +time=2 +tries=1 @10.0.2.3 allowed.test A
+	expect "answer over TCP" "$out" = 198.18.0.80 || return 1
+	run inns $A dig +tcp +time=2 +tries=1 @10.0.2.3 denied.test A
+	[[ $out == *"status: NXDOMAIN"* ]] || { note "denied over TCP: expected NXDOMAIN"; return 1; }
+}
+
+t_dot_blocked() {
+	local before
+	before=$(net_count dot)
+	run inns $A curl -sS --max-time 5 http://any.test/
+	expect "any.test on port 80 works" $rc = 0 || return 1
+	run inns $A curl -sS --max-time 10 http://any.test:853/
+	expect "any.test:853 refused (exit 7)" $rc = 7 || return 1
+	run inns $A curl -sS --max-time 10 telnet://198.18.0.53:853
+	expect "resolver:853 refused (exit 7)" $rc = 7 || return 1
+	run inns $A bash -c 'echo query >/dev/udp/198.18.0.53/853'
+	expect_log event=flow reason=dot_denied dst=198.18.0.83 dport=853 &&
+	expect_log event=flow reason=dot_denied proto=udp dst=198.18.0.53 dport=853 &&
+	expect_log event=flow reason=dot_denied dst=198.18.0.53 dport=853 &&
+	expect "no packet to port 853 reached NET" "$(net_count dot)" = "$before"
+}
+
+t_ipv6_allowed() {
+	run inns $A curl -6 -sS --max-time 5 http://allowed.test/
+	expect "curl -6 allowed.test exits 0" $rc = 0 || return 1
+	[[ $out == "hello from 2001:db8::80"* ]] || { note "not the IPv6 server"; return 1; }
+	expect_log event=flow verdict=allow dst=2001:db8::80 dport=80 name=allowed.test
+}
+
+t_ipv6_denied() {
+	run inns $A dig +time=2 +tries=1 @fd00::2 denied.test AAAA
+	[[ $out == *"status: NXDOMAIN"* ]] || { note "AAAA denied.test over IPv6: expected NXDOMAIN"; return 1; }
+	run inns $A curl -6 -g -sS --max-time 10 "http://[2001:db8::86]/"
+	expect "direct IPv6 refused (exit 7)" $rc = 7 || return 1
+	expect_log event=flow verdict=deny dst=2001:db8::86 dport=80
+}
+
+t_ipv6_no_leak() {
+	local before drops0 drops1
+	run ip -n $B -6 addr show dev tun0
+	expect "no IPv6 address on $B's tun0" -z "$out" || return 1
+	run ip -n $B -6 route show default
+	expect "no IPv6 default route in $B" -z "$out" || return 1
+	before=$(net_count v6leak)
+	run inns $B curl -6 -g -sS --max-time 5 "http://[2001:db8::80]:9903/"
+	expect "curl -6 fails at once (exit 7)" $rc = 7 || return 1
+	drops0=$(stat_of bottle_stats.$B.drops.ipv6_disabled $B)
+	# past the kernel: an IPv6 packet written straight into tun0
+	run inns $B $NK inject tun0 udp6 fd00::100 2001:db8::80 9902
+	expect "injected" $rc = 0 || return 1
+	wait_for 3 test "$(stat_of bottle_stats.$B.drops.ipv6_disabled $B)" -gt "${drops0:-0}" ||
+		{ note "ipv6_disabled did not count the injected packet"; return 1; }
+	expect "nothing reached NET over IPv6" "$(net_count v6leak)" = "$before"
+}
+
+t_rebinding() {
+	local n
+	for n in rebind.test rebind10.test; do
+		run inns $A dig +time=2 +tries=1 @10.0.2.3 $n A
+		[[ $out == *"status: REFUSED"* ]] || { note "$n: expected REFUSED"; return 1; }
+		expect_log event=dns qname=$n reason=dns_private_answer || return 1
+	done
+	run ctl names $A
+	[[ $out != *rebind* ]] || { note "a private answer was learnt"; return 1; }
+}
+
+t_spoofed() {
+	local before n0
+	before=$(net_count spoof)
+	n0=$(stat_of bottle_stats.$A.drops.spoofed_source $A)
+	n0=${n0:-0}
+	# the control: the same datagram from the bottle's own address arrives
+	run inns $A $NK inject tun0 udp4 10.0.2.100 198.18.0.97 9911
+	wait_for 3 test "$(net_count spoof)" -gt "$before" ||
+		{ note "control datagram from 10.0.2.100 never reached NET"; return 1; }
+	before=$(net_count spoof)
+	run inns $A $NK inject tun0 udp4 10.0.2.201 198.18.0.97 9911
+	wait_for 3 test "$(stat_of bottle_stats.$A.drops.spoofed_source $A)" -eq $((n0 + 1)) ||
+		{ note "spoofed_source did not go from $n0 to $((n0 + 1))"; run ctl stats $A; return 1; }
+	# a TCP connection from a second address on tun0 goes nowhere either
+	run inns $A ip addr add 10.0.2.201/24 dev tun0
+	run inns $A curl -sS --max-time 2 --interface 10.0.2.201 http://198.18.0.97/
+	local crc=$rc
+	run inns $A ip addr del 10.0.2.201/24 dev tun0
+	expect "curl from a foreign source fails" $crc != 0 &&
+	expect "nothing spoofed reached NET" "$(net_count spoof)" = "$before"
+}
+
+# hold_start NS HOST PORT TAG - a held TCP connection driven through a fifo
+hold_start() {
+	local ns=$1 host=$2 port=$3 tag=$4 fd
+	mkfifo "$tmp/$tag.in"
+	exec {fd}<>"$tmp/$tag.in"	# read-write: opening does not wait for a reader
+	printf -v "hold_fd_$tag" '%s' "$fd"
+	spawn hold_pid ip netns exec "$ns" $NK hold "$host" "$port" <"$tmp/$tag.in" >"$tmp/$tag.out" 2>&1
+	wait_for 5 grep -q . "$tmp/$tag.out"
+	run cat "$tmp/$tag.out"
+	[ "$out" = connected ]
+}
+
+hold_cmd() {	# hold_cmd TAG CMD [WAIT] - send CMD, answer in $out
+	local tag=$1 cmd=$2 limit=${3:-5} fdv n
+	fdv=hold_fd_$tag
+	n=$(wc -l <"$tmp/$tag.out")
+	echo "$cmd" >&"${!fdv}"
+	wait_for "$limit" test "$(wc -l <"$tmp/$tag.out")" -gt "$n"
+	out=$(tail -n 1 "$tmp/$tag.out")
+	note "hold $tag: $cmd -> $out"
+}
+
+hold_stop() {	# hold_stop TAG - close the fifo: the client sees EOF and exits
+	local fdv=hold_fd_$1
+	eval "exec ${!fdv}>&-"
+}
+
+name_gone() {	# name_gone BOTTLE NAME - ctl names lists no live binding for NAME
+	ctl --json names "$1" | $PY -c '
+import json, sys
+names = json.load(sys.stdin)["names"]
+sys.exit(1 if any(n["name"] == sys.argv[1] and n["ttl"] > 0 for n in names) else 0)' "$2"
+}
+
+t_ttl_expiry() {
+	hold_start $C ttl.test 7000 ttl || { note "could not hold a connection to ttl.test"; return 1; }
+	run ctl names $C
+	[[ $out == *ttl.test* ]] || { note "ttl.test not learnt"; return 1; }
+	# max_ttl = 2: the binding expires; wait for it (bounded), then assert
+	wait_for 6 name_gone $C ttl.test || { note "ttl.test still learnt after 6 s"; return 1; }
+	run inns $C curl -sS --max-time 10 http://198.18.0.84:7000/
+	expect "a new connection to the expired address is refused (exit 7)" $rc = 7 || return 1
+	hold_cmd ttl ping
+	expect "the established connection still echoes" "$out" = ok || return 1
+	hold_stop ttl
+	expect_log event=flow verdict=deny dst=198.18.0.84 dport=7000 bottle=$C
+}
+
+t_reload_revokes() {
+	local gen
+	hold_start $D rev.test 7000 rev || { note "could not hold a connection to rev.test"; return 1; }
+	hold_cmd rev ping
+	expect "echo before the reload" "$out" = ok || return 1
+	run "$SENTRY" policy load --db "$STORE" "$tmp/rev2.ini"
+	expect "policy load succeeds" $rc = 0 || return 1
+	# from here the connection must fail within a second
+	hold_cmd rev "until-fail 3" 5
+	case "$out" in
+	fail\ *) ;;
+	*) note "connection still alive 3 s after the reload"; return 1 ;;
+	esac
+	local took=${out#fail }
+	took=${took%% *}
+	expect "cut within 1 s of the load (took ${took}s)" \
+		"$($PY -c "print(int(float('$took') <= 1.0))")" = 1 || return 1
+	hold_stop rev
+	expect_log event=flow reason=flow_revoked dst=198.18.0.85 bottle=$D
+}
+
+t_malformed() {
+	local kinds k before
+	run inns $A $NK inject tun0 garbage 10.0.2.100 198.18.0.97
+	expect "garbage written" $rc = 0 || return 1
+	kinds=$(printf '%s\n' "$out" | cut -d' ' -f1)
+	for k in $kinds; do
+		wait_for 3 test "$(stat_of bottle_stats.$A.drops.$k $A)" -ge 1 ||
+			{ note "drop reason $k not counted"; run ctl stats $A; return 1; }
+	done
+	run ctl ping
+	expect "daemon still answers" $rc = 0 || return 1
+	run inns $A curl -sS --max-time 5 http://allowed.test/
+	expect "and still forwards" $rc = 0
+}
+
+t_two_bottles_same_address() {
+	run ctl --json bottles
+	local e4a e4b
+	e4a=$(printf '%s' "$out" | $PY -c 'import json,sys; print([b["egress4"] for b in json.load(sys.stdin)["bottles"] if b["name"]==sys.argv[1]][0])' $A)
+	e4b=$(printf '%s' "$out" | $PY -c 'import json,sys; print([b["egress4"] for b in json.load(sys.stdin)["bottles"] if b["name"]==sys.argv[1]][0])' $B)
+	expect "distinct egress addresses ($e4a, $e4b)" -n "$e4a" -a "$e4a" != "$e4b" || return 1
+	run inns $A curl -sS --max-time 5 http://allowed.test/
+	expect "$A (main) fetches allowed.test" $rc = 0 || return 1
+	run inns $B curl -sS --max-time 5 http://allowed.test/
+	expect "$B (other) cannot resolve allowed.test (exit 6)" $rc = 6 || return 1
+	run inns $B curl -sS --max-time 10 http://198.18.0.80/
+	expect "$B cannot reach what $A learnt (exit 7)" $rc = 7 || return 1
+	run inns $B curl -sS --max-time 5 http://any.test/
+	expect "$B fetches what its own policy allows" $rc = 0 || return 1
+	expect_log event=dns verdict=deny qname=allowed.test bottle=$B policy=other &&
+	expect_log event=flow verdict=deny dst=198.18.0.80 bottle=$B
+}
+
+t_json() {
+	local v
+	for v in bottles stats flows names; do
+		run ctl --json $v
+		expect "ctl --json $v exits 0" $rc = 0 || return 1
+		printf '%s' "$out" | $PY -m json.tool >/dev/null 2>&1 ||
+			{ note "ctl --json $v is not JSON"; return 1; }
+	done
+	run ctl --json stats $A
+	printf '%s' "$out" | $PY -m json.tool >/dev/null 2>&1 || { note "stats $A is not JSON"; return 1; }
+}
+
+bottle_listed() {	# bottle_listed NAME
+	ctl bottles | grep -q "^$1 "
+}
+
+t_netns_deleted() {
+	bottle_listed $E || { note "$E not attached"; return 1; }
+	run ip netns del $E
+	wait_for 5 eval '! bottle_listed $E' || { note "$E still listed 5 s after its netns went"; return 1; }
+	grep -q "$E" "$DAEMON_LOG" || note "(daemon log does not mention $E)"
+	return 0
+}
+
+t_detach() {
+	run "$SENTRY" detach --socket "$SOCK" $D
+	expect "sentry detach exits 0" $rc = 0 || return 1
+	wait_for 5 eval '! bottle_listed $D' || { note "$D still listed"; return 1; }
+	wait_for 5 eval '! ip -n $D link show tun0' || { note "tun0 still in $D"; return 1; }
+}
+
+rss_kb() {
+	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$daemon_pid/status"
+}
+
+t_burst() {
+	local rss0 rss1 flows0 flows1 used cap evicted bound
+	rss0=$(rss_kb)
+	flows0=$(stat_of totals.flows)
+	run inns $A $NK burst 198.18.0.100 8 20000 100000
+	expect "burst sent" $rc = 0 || return 1
+	# wait until the daemon has drained the TUN queue (flow count settles)
+	local last=-1 now_flows
+	for _ in $(seq 100); do
+		now_flows=$(stat_of totals.flows)
+		[ "$now_flows" = "$last" ] && break
+		last=$now_flows
+		sleep 0.1
+	done
+	flows1=$(stat_of totals.flows)
+	used=$(stat_of tables.flows.used)
+	cap=$(stat_of tables.flows.capacity)
+	evicted=$(stat_of tables.flows.evicted)
+	rss1=$(rss_kb)
+	note "new flows seen $((flows1 - flows0)); table $used/$cap, evicted $evicted; RSS $rss0 -> $rss1 kB"
+	run inns $A ip -s link show tun0
+	expect "table capacity is the configured 4096" "$cap" = 4096 &&
+	expect "flows in use within the table" "$used" -le 4096 &&
+	expect "flows were evicted" "$evicted" -gt 0 &&
+	expect "the daemon saw most of the burst (>= 90000 new flows)" $((flows1 - flows0)) -ge 90000 ||
+		return 1
+	# Tables are allocated at start-up: the burst may touch pages not yet
+	# touched, never allocate per flow. 100,000 flows of even 64 bytes
+	# each would add 6 MB: allow 4 MB of growth.
+	bound=$((rss0 + 4096))
+	expect "RSS after the burst ($rss1 kB) within $bound kB" "$rss1" -le "$bound" || return 1
+	run inns $A curl -sS --max-time 5 http://allowed.test/
+	expect "a normal fetch still works" $rc = 0
+}
+
+t_sigterm() {
+	kill -TERM "$daemon_pid"
+	wait_for 10 eval '! kill -0 $daemon_pid' || { note "daemon still running 10 s after SIGTERM"; return 1; }
+	wait "$daemon_pid"
+	local st=$?
+	expect "exit status 0 (ASan: no leak, no error)" $st = 0 || return 1
+	run inns $GW nft list table inet sentry
+	expect "nft table removed" $rc != 0 || return 1
+	run ip -n $GW link show sentry0
+	expect "egress TUN removed" $rc != 0 || return 1
+	wait_for 5 eval '! ip -n $A link show tun0' || { note "tun0 still in $A"; return 1; }
+}
+
+t_audit() {
+	start_daemon "$tmp/audit.ini" || { note "audit daemon did not start"; return 1; }
+	attach $A main || { note "$(cat "$tmp/attach.log")"; return 1; }
+	run inns $A curl -sS --max-time 5 http://198.18.0.86/
+	expect "a denied direct-IP fetch is forwarded in audit mode" $rc = 0 || return 1
+	expect_log event=flow verdict=would_deny dst=198.18.0.86 bottle=$A || return 1
+	run inns $A dig +short +time=2 +tries=1 @10.0.2.3 denied.test A
+	expect "a denied name is answered in audit mode" "$out" = 198.18.0.86 || return 1
+	expect_log event=dns verdict=would_deny qname=denied.test
+}
+
+t_sigkill() {
+	local before
+	kill -KILL "$daemon_pid"
+	wait "$daemon_pid" 2>/dev/null
+	wait_for 5 eval '! ip -n $A link show tun0' || { note "tun0 still in $A after SIGKILL"; return 1; }
+	before=$(net_count fromgw)
+	run inns $A curl -sS --max-time 5 http://198.18.0.80/
+	expect "no connectivity (curl exit 7)" $rc = 7 || return 1
+	run inns $A dig +time=1 +tries=1 @10.0.2.3 allowed.test
+	expect "no DNS either" $rc != 0 || return 1
+	run ip -n $A route show
+	expect "no route left in $A" -z "$out" || return 1
+	expect "nothing reached NET" "$(net_count fromgw)" = "$before"
+}
+
+# -------------------------------------------------------------------- main
+
+if ! setup >"$tmp/setup.log" 2>&1; then
+	echo "not ok - gateway topology set-up"
+	sed 's/^/# /' "$tmp/setup.log" "$DAEMON_LOG" 2>/dev/null | tail -n 40
+	exit 1
+fi
+
+check "sentry check accepts the configuration" t_check_config
+check "attach: tun0 in every bottle, listed by ctl bottles" t_attached
+check "TTL expiry" t_ttl_expiry; echo READY; sleep 600
+check "ctl --json output parses" t_json
+check "bottle freed when its netns is deleted" t_netns_deleted
+check "sentry detach ends a bottle" t_detach
+check "burst of 100,000 flows stays within table size and memory" t_burst
+check "SIGTERM: clean exit, egress and nft table removed" t_sigterm
+check "audit mode forwards denied traffic, marked would_deny" t_audit
+check "SIGKILL: the bottle is left with no connectivity" t_sigkill
+
+[ "$gw_failed" = 0 ]

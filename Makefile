@@ -39,13 +39,14 @@ ASAN_CFLAGS    := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 COMMON_SRC  := $(sort $(wildcard common/*.c))
 GATEWAY_SRC := $(sort $(filter-out gateway/main.c,$(wildcard gateway/*.c)))
 UNIT_SRC    := $(sort $(wildcard test/unit/test_*.c))
+FUZZ_SRC    := $(sort $(wildcard test/fuzz/fuzz_*.c))
 BENCH_SRC   := $(sort $(wildcard test/bench/*.c))
 HEADERS     := $(wildcard common/*.h gateway/*.h test/unit/*.h)
 
 # $(call objs,FLAVOUR,SOURCES)
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all check unit demo bench fuzz install uninstall clean deps-test deps-demo analyze
+.PHONY: all check unit demo bench fuzz fuzz-build install uninstall clean deps-test deps-demo deps-fuzz analyze
 all: sentry
 
 # rename, not copy: a running daemon keeps its binary busy
@@ -86,9 +87,13 @@ deps-test:
 deps-demo:
 	@contrib/install-deps.sh demo
 
+# make check also runs every fuzz harness briefly (CHECK_FUZZ_SECONDS each)
+CHECK_FUZZ_SECONDS ?= 5
+
 check: deps-test
-	$(MAKE) unit
-	SENTRY=$(CURDIR)/build/asan/sentry UNIT_DIR=$(CURDIR)/build/asan/test test/run
+	$(MAKE) unit fuzz-build
+	SENTRY=$(CURDIR)/build/asan/sentry UNIT_DIR=$(CURDIR)/build/asan/test \
+	FUZZ_DIR=$(CURDIR)/build/fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) test/run
 
 demo: deps-demo
 	$(MAKE) sentry
@@ -102,17 +107,55 @@ build/release/bench/%: build/release/test/bench/%.o $(call objs,release,$(COMMON
 bench: deps-test sentry $(patsubst test/bench/%.c,build/release/bench/%,$(BENCH_SRC))
 	test/bench/run
 
+# libFuzzer harnesses: clang, ASan+UBSan, every object rebuilt for coverage
+FUZZ_CC     ?= clang-14
+FUZZ_CFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+               -fno-sanitize-recover=undefined
+FUZZ_BINS   := $(patsubst test/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRC))
+
+build/fuzz/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(QP) CC-FUZZ $<
+	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) -Wno-unknown-warning-option $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/bin/%: build/fuzz/test/fuzz/%.o $(call objs,fuzz,$(COMMON_SRC) $(GATEWAY_SRC))
+	@mkdir -p $(dir $@)
+	$(QP) LD $@
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps-fuzz
+	$(MAKE) fuzz-build
+	FUZZ_DIR=$(CURDIR)/build/fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) test/run fuzz
+
+deps-fuzz:
+	@contrib/install-deps.sh fuzz
+
+# The links are relative, so a DESTDIR tree can be moved. The drop-in goes
+# where Podman reads drop-ins whatever PREFIX is (Podman's path is fixed),
+# with the libexec directory substituted.
+LIBEXECDIR        := $(PREFIX)/libexec/sentry
+CONTAINERS_CONF_D ?= /etc/containers/containers.conf.d
+
 install: sentry
 	install -D -m 0755 sentry $(DESTDIR)$(PREFIX)/bin/sentry
-	install -d $(DESTDIR)$(PREFIX)/libexec/sentry
-	ln -sf ../../bin/sentry $(DESTDIR)$(PREFIX)/libexec/sentry/pasta
-	ln -sf ../../bin/sentry $(DESTDIR)$(PREFIX)/libexec/sentry/slirp4netns
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	ln -sf ../../bin/sentry $(DESTDIR)$(LIBEXECDIR)/pasta
+	ln -sf ../../bin/sentry $(DESTDIR)$(LIBEXECDIR)/slirp4netns
+	install -d $(DESTDIR)$(CONTAINERS_CONF_D)
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' contrib/containers.conf.d/50-sentry.conf.in \
+	    >$(DESTDIR)$(CONTAINERS_CONF_D)/50-sentry.conf.tmp
+	chmod 0644 $(DESTDIR)$(CONTAINERS_CONF_D)/50-sentry.conf.tmp
+	mv -f $(DESTDIR)$(CONTAINERS_CONF_D)/50-sentry.conf.tmp \
+	    $(DESTDIR)$(CONTAINERS_CONF_D)/50-sentry.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/sentry \
-	      $(DESTDIR)$(PREFIX)/libexec/sentry/pasta \
-	      $(DESTDIR)$(PREFIX)/libexec/sentry/slirp4netns
-	-rmdir $(DESTDIR)$(PREFIX)/libexec/sentry
+	      $(DESTDIR)$(LIBEXECDIR)/pasta \
+	      $(DESTDIR)$(LIBEXECDIR)/slirp4netns \
+	      $(DESTDIR)$(CONTAINERS_CONF_D)/50-sentry.conf
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
 clean:
 	rm -rf build sentry

@@ -202,11 +202,15 @@ static int apply(struct ctl_request *r, const char *key, const char *val)
 	return -2;
 }
 
+/* Keys a request can hold; each may appear once */
+#define CTL_KEYS_MAX	16
+
 int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		      char *err, size_t errlen)
 {
 	char key[32], val[CTL_PATH_MAX];
-	size_t i = 0, vlen;
+	char seen[CTL_KEYS_MAX][32];
+	size_t i = 0, vlen, nseen = 0;
 
 	memset(req, 0, sizeof(*req));
 	if (len && buf[len - 1] == '\n')
@@ -258,6 +262,12 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		}
 		memcpy(key, buf + start, klen);
 		key[klen] = '\0';
+		for (size_t k = 0; k < nseen; k++)
+			if (!strcmp(seen[k], key))
+				return fail(err, errlen, "key '%s' given twice", key);
+		if (nseen == CTL_KEYS_MAX)
+			return fail(err, errlen, "too many keys");
+		memcpy(seen[nseen++], key, klen + 1);
 		if (decode(eq + 1, tlen - klen - 1, val, sizeof(val)))
 			return fail(err, errlen, "bad value for '%s'", key);
 		rc = apply(req, key, val);

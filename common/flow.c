@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "flow.h"
 
@@ -40,6 +41,13 @@
 
 /* Largest capacity: buckets are a power of two >= capacity, indexes < FLOW_NONE */
 #define CAPACITY_MAX	(UINT32_C(1) << 31)
+
+/*
+ * A table this big or bigger is aligned to, and asks for, huge pages: its
+ * lookups land at random, and with 4 KiB pages each one also misses the
+ * TLB (a costly walk under a hypervisor's nested paging).
+ */
+#define HUGE_PAGE	(UINT32_C(2) << 20)
 
 /* ->initiator before the first packet */
 #define END_UNKNOWN	0xff
@@ -147,6 +155,7 @@ struct flow_table *flow_table_new(uint32_t capacity,
 	struct flow_timeouts def;
 	struct flow_table *t;
 	uint32_t nb, i;
+	size_t bytes;
 	void *mem;
 	int rc;
 
@@ -155,11 +164,14 @@ struct flow_table *flow_table_new(uint32_t capacity,
 		return NULL;
 	}
 	nb = buckets_for(capacity);
-	rc = posix_memalign(&mem, 64, flow_table_bytes(capacity));
+	bytes = flow_table_bytes(capacity);
+	rc = posix_memalign(&mem, bytes >= HUGE_PAGE ? HUGE_PAGE : 64, bytes);
 	if (rc) {
 		errno = rc;
 		return NULL;
 	}
+	if (bytes >= HUGE_PAGE)
+		madvise(mem, bytes, MADV_HUGEPAGE);	/* a hint: failure is fine */
 	t = mem;
 	memset(t, 0, sizeof(*t));
 	rc = siphash_key_random(&t->key);

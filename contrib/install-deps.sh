@@ -5,7 +5,8 @@
 # only those missing. Groups:
 #   build   compiler and the libraries sentry links
 #   test    build + what `make check` runs (namespaces, dnsmasq, tcpdump,
-#           scapy, dig, curl, Podman 4, runc, slirp4netns, busybox, debootstrap)
+#           scapy, dig, curl, Podman 4, runc, slirp4netns, busybox, debootstrap,
+#           and clang with libFuzzer for the short fuzz runs)
 #   demo    build + what `make demo` runs
 #   bench   test + iperf3, dnsperf, passt (real pasta) and perf
 #   fuzz    build + clang and libFuzzer
@@ -26,7 +27,7 @@ want=""
 for g in "$@"; do
 	case "$g" in
 	build)   want="$want $BUILD" ;;
-	test)    want="$want $BUILD $NETTEST $PODMAN" ;;
+	test)    want="$want $BUILD $NETTEST $PODMAN $FUZZ" ;;
 	demo)    want="$want $BUILD $NETTEST" ;;
 	bench)   want="$want $BUILD $NETTEST $PODMAN $BENCH" ;;
 	fuzz)    want="$want $BUILD $FUZZ" ;;

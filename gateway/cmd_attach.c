@@ -2,27 +2,21 @@
 /*
  * cmd_attach.c - `sentry attach` and `sentry detach`
  *
- * attach makes the bottle's TUN inside its network namespace (netcfg.h),
- * then hands the queue fds to the daemon over the control socket together
- * with the bottle's name, policy and addresses. Its own copies of the fds
- * close when it exits: if the daemon refused, the TUN goes with them.
+ * attach parses its options into a struct attach and lets attach.c make
+ * the bottle's TUN inside its network namespace and hand the queue fds to
+ * the daemon with the bottle's name, policy and addresses. Its own copies
+ * of the fds are closed: if the daemon refused, the TUN goes with them.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
+#include "attach.h"
 #include "commands.h"
 #include "ctl_client.h"
 #include "netcfg.h"
-
-#define DEFAULT_ADDR4	"10.0.2.100/24"
-#define DEFAULT_GW4	"10.0.2.2"
 
 static void attach_usage(FILE *f)
 {
@@ -35,7 +29,7 @@ static void attach_usage(FILE *f)
 		"namespace's only way out is sentry. Defaults: --address %s --gateway %s,\n"
 		"no IPv6 (an IPv6 --address turns it on), --mtu %u, --ifname %s.\n"
 		"--keep: keep the bottle when the --netns file is deleted.\n",
-		DEFAULT_ADDR4, DEFAULT_GW4, TUN_MTU_DEFAULT, TUN_IFNAME_DEFAULT);
+		ATTACH_ADDR4_DEFAULT, ATTACH_GW4_DEFAULT, TUN_MTU_DEFAULT, TUN_IFNAME_DEFAULT);
 }
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
@@ -92,85 +86,85 @@ int cmd_attach(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *netns = NULL, *sock_opt = NULL, *config = NULL, *sock;
-	char sockbuf[128], msg[512], netns_abs[PATH_MAX];
-	struct ctl_request req = { .verb = CTL_ATTACH };
-	struct tun_spec spec;
-	struct sbuf reply = { 0 };
-	int fds[TUN_QUEUES_MAX + 1], nfds, nsfd, c, rc = 1;
-	uint32_t pid = 0;
+	const char *sock_opt = NULL, *config = NULL;
+	char sockbuf[128], msg[ATTACH_MSG_MAX];
+	struct attach at;
+	struct tun_spec *spec = &at.spec;
+	struct ctl_request *req = &at.req;
 	struct ipaddr a;
 	uint8_t plen;
+	int c, rc;
 
-	tun_spec_init(&spec);
+	attach_init(&at);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': netns = optarg; break;
+		case 'n': at.netns = optarg; break;
 		case 'p':
-			if (parse_u32(optarg, 1, 0x7fffffff, &pid))
+			if (parse_u32(optarg, 1, 0x7fffffff, &at.pid))
 				return usage_error("attach", "--pid: expected a process id");
+			at.watch_pid = at.pid;
 			break;
 		case 'P':
 			if (!policy_name_valid(optarg))
 				return usage_error("attach", "--policy: bad policy name '%s'", optarg);
-			snprintf(req.policy, sizeof(req.policy), "%s", optarg);
+			snprintf(req->policy, sizeof(req->policy), "%s", optarg);
 			break;
 		case 'N':
 			if (!ctl_bottle_name_valid(optarg))
 				return usage_error("attach", "--name: expected [A-Za-z0-9_.-], up to %d characters",
 						   BOTTLE_NAME_MAX);
-			snprintf(req.name, sizeof(req.name), "%s", optarg);
+			snprintf(req->name, sizeof(req->name), "%s", optarg);
 			break;
 		case 'a':
 			if (parse_ifaddr(optarg, &a, &plen))
 				return usage_error("attach", "--address: expected ADDRESS/PREFIXLEN, got '%s'", optarg);
 			if (a.family == ADDR_FAMILY_V4) {
-				spec.has4 = true;
-				spec.addr4 = a;
-				spec.plen4 = plen;
+				spec->has4 = true;
+				spec->addr4 = a;
+				spec->plen4 = plen;
 			} else {
-				spec.has6 = true;
-				spec.addr6 = a;
-				spec.plen6 = plen;
+				spec->has6 = true;
+				spec->addr6 = a;
+				spec->plen6 = plen;
 			}
 			break;
 		case 'g':
 			if (addr_parse(optarg, &a))
 				return usage_error("attach", "--gateway: '%s' is not an address", optarg);
 			if (a.family == ADDR_FAMILY_V4) {
-				spec.has_gw4 = true;
-				spec.gw4 = a;
+				spec->has_gw4 = true;
+				spec->gw4 = a;
 			} else {
-				spec.has_gw6 = true;
-				spec.gw6 = a;
+				spec->has_gw6 = true;
+				spec->gw6 = a;
 			}
 			break;
 		case 'd':
 			if (addr_parse(optarg, &a))
 				return usage_error("attach", "--dns: '%s' is not an address", optarg);
 			if (a.family == ADDR_FAMILY_V4) {
-				req.has_dns4 = true;
-				req.dns4 = a;
+				req->has_dns4 = true;
+				req->dns4 = a;
 			} else {
-				req.has_dns6 = true;
-				req.dns6 = a;
+				req->has_dns6 = true;
+				req->dns6 = a;
 			}
 			break;
 		case 'm':
-			if (parse_u32(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &spec.mtu))
+			if (parse_u32(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &spec->mtu))
 				return usage_error("attach", "--mtu: expected %u..%u", TUN_MTU_MIN, TUN_MTU_MAX);
 			break;
 		case 'i':
 			if (!tun_ifname_valid(optarg))
 				return usage_error("attach", "--ifname: '%s' is not a valid interface name", optarg);
-			snprintf(spec.ifname, sizeof(spec.ifname), "%s", optarg);
+			snprintf(spec->ifname, sizeof(spec->ifname), "%s", optarg);
 			break;
 		case 'q':
-			if (parse_u32(optarg, 1, TUN_QUEUES_MAX, &spec.queues))
+			if (parse_u32(optarg, 1, TUN_QUEUES_MAX, &spec->queues))
 				return usage_error("attach", "--queues: expected 1..%u", TUN_QUEUES_MAX);
 			break;
-		case 'k': req.keep = true; break;
+		case 'k': req->keep = true; break;
 		case 's': sock_opt = optarg; break;
 		case 'c': config = optarg; break;
 		case 'h':
@@ -182,90 +176,27 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("attach", "unexpected argument '%s'", argv[optind]);
-	if (!netns == !pid)
+	if (!at.netns == !at.pid)
 		return usage_error("attach", "give exactly one of --netns PATH and --pid PID");
-	if (!spec.has4 && !spec.has6) {
-		parse_ifaddr(DEFAULT_ADDR4, &spec.addr4, &spec.plen4);
-		spec.has4 = true;
-		if (!spec.has_gw4) {
-			addr_parse(DEFAULT_GW4, &spec.gw4);
-			spec.has_gw4 = true;
-		}
+	rc = attach_check(&at, msg, sizeof(msg));
+	if (rc) {
+		fprintf(stderr, "sentry attach: %s\n", msg);
+		return rc == -EINVAL ? 2 : 1;
 	}
-	if (netns && !realpath(netns, netns_abs)) {
-		fprintf(stderr, "sentry attach: %s: %s\n", netns, strerror(errno));
-		return 1;
-	}
-	if (netns && strlen(netns_abs) >= CTL_PATH_MAX)
-		return usage_error("attach", "--netns: path longer than %d bytes", CTL_PATH_MAX - 1);
-	if (!req.name[0]) {
-		char base[PATH_MAX];
-
-		if (netns)
-			snprintf(base, sizeof(base), "%s", basename(netns_abs));
-		else
-			snprintf(base, sizeof(base), "pid-%u", pid);
-		if (!ctl_bottle_name_valid(base))
-			return usage_error("attach", "cannot make a bottle name from '%s': give --name", base);
-		memcpy(req.name, base, strlen(base) + 1);	/* valid: it fits */
-	}
-	sock = ctl_socket_path(sock_opt, config, sockbuf, sizeof(sockbuf), msg, sizeof(msg));
-	if (!sock) {
+	at.socket = ctl_socket_path(sock_opt, config, sockbuf, sizeof(sockbuf), msg, sizeof(msg));
+	if (!at.socket) {
 		fprintf(stderr, "sentry attach: %s\n", msg);
 		return 1;
 	}
-	if (tun_spec_check(&spec, msg, sizeof(msg))) {
-		fprintf(stderr, "sentry attach: %s\n", msg);
-		return 2;
-	}
-
-	nsfd = netns_open(netns ? netns_abs : NULL, (int)pid, msg, sizeof(msg));
-	if (nsfd < 0) {
-		fprintf(stderr, "sentry attach: %s\n", msg);
-		return 1;
-	}
-	rc = tun_create_in_netns(nsfd, &spec, fds, msg, sizeof(msg));
-	close(nsfd);
+	rc = attach_run(&at, msg, sizeof(msg));
+	if (at.warning[0])
+		fprintf(stderr, "sentry attach: warning: %s\n", at.warning);
 	if (rc) {
 		fprintf(stderr, "sentry attach: %s\n", msg);
 		return 1;
 	}
-	if (msg[0])
-		fprintf(stderr, "sentry attach: warning: %s\n", msg);
-	nfds = (int)spec.queues;
-	if (pid) {
-		int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-
-		if (pidfd >= 0) {
-			fds[nfds++] = pidfd;
-			req.pidfd = true;
-		}
-	}
-	req.queues = spec.queues;
-	req.addr4.set = spec.has4;
-	req.addr4.addr = spec.addr4;
-	req.addr4.plen = spec.plen4;
-	req.addr6.set = spec.has6;
-	req.addr6.addr = spec.addr6;
-	req.addr6.plen = spec.plen6;
-	req.has_gw4 = spec.has_gw4;
-	req.gw4 = spec.gw4;
-	req.has_gw6 = spec.has_gw6;
-	req.gw6 = spec.gw6;
-	if (netns)
-		memcpy(req.netns, netns_abs, strlen(netns_abs) + 1);	/* checked above */
-
-	rc = ctl_call(sock, &req, fds, nfds, &reply, msg, sizeof(msg));
-	for (int i = 0; i < nfds; i++)
-		close(fds[i]);
-	if (rc) {
-		fprintf(stderr, "sentry attach: %s\n", msg);
-		sbuf_free(&reply);
-		return 1;
-	}
-	printf("attached %s (policy %s)\n", req.name,
-	       req.policy[0] ? req.policy : "the daemon's default_policy");
-	sbuf_free(&reply);
+	printf("attached %s (policy %s)\n", req->name,
+	       req->policy[0] ? req->policy : "the daemon's default_policy");
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "helper.h"
 #include "log.h"
 
 #define SENTRY_VERSION "0.1.0"
@@ -64,8 +65,22 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
+/* Installed as "pasta" or "slirp4netns", sentry is Podman's network helper */
+static const char *prog_name(const char *argv0)
+{
+	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+
+	return slash ? slash + 1 : argv0 ? argv0 : "";
+}
+
 int main(int argc, char **argv)
 {
+	const char *prog = prog_name(argv[0]);
+
+	if (!strcmp(prog, "pasta"))
+		return pasta_main(argc, argv);
+	if (!strcmp(prog, "slirp4netns"))
+		return slirp_main(argc, argv);
 	log_init("sentry", LOG_LVL_INFO, false);
 	if (argc < 2) {
 		usage(stderr);

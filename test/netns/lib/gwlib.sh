@@ -11,7 +11,7 @@
 #   NK          "$PY .../netkit.py"
 #
 # Reporting: `check NAME FUNC` runs FUNC with a fresh detail file; FUNC
-# returns 0 for a pass. On failure the detail lines (commands run through
+# returns 0 for a pass. GW_TIMES=1 prints each test's duration. On failure the detail lines (commands run through
 # `run`, with their output), the decision log lines written during the
 # test and the daemon log tail are printed as "#" lines.
 
@@ -150,10 +150,15 @@ expect_log() {
 }
 
 check() {	# check NAME FUNC
-	local name=$1 fn=$2
+	local name=$1 fn=$2 t0 ms
 	: >"$tmp/detail"
 	dlog_mark=$(dlog_lines)
-	if "$fn"; then
+	t0=$(millis)
+	"$fn"
+	local st=$?
+	ms=$(($(millis) - t0))
+	[ -n "${GW_TIMES:-}" ] && echo "# $fn: $ms ms"
+	if [ $st = 0 ]; then
 		echo "ok - $name"
 		return 0
 	fi

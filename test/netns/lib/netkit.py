@@ -4,33 +4,50 @@
 
 Standard library only. Subcommands:
 
-  serve [--http A:P]... [--echo A:P]...
-        HTTP servers (GET answers "hello from A:P") and TCP line-echo servers,
+  serve [--http A:P]... [--echo A:P]... [--udp A:P]...
+        HTTP servers (GET answers "hello from A:P"), TCP line-echo servers
+        and UDP sinks (each datagram printed as "udp A:P from S LEN"),
         threads in one process; prints "ready" once every socket listens.
   hold HOST PORT
         opens one TCP connection to an echo server and keeps it; reads
         commands on stdin and answers each with one line on stdout:
           ping            -> "ok" | "fail ERROR"
-          until-fail SECS -> pings every 20 ms; "fail ELAPSED ERROR" at the
-                             first failure, "alive ELAPSED" if none in SECS
+          until-fail SECS -> pings every 20 ms; "fail ELAPSED WALLCLOCK ERROR"
+                             at the first failure, "alive ELAPSED" if none
         prints "connected" first (after one echo), or "fail ERROR".
   inject IFACE KIND [ARGS]
         writes raw IP packets straight into IFACE (an AF_PACKET socket on the
         TUN: the routing table and source checks of the kernel are bypassed):
           udp4 SRC DST DPORT          one well-formed IPv4/UDP datagram
           udp6 SRC DST DPORT          one well-formed IPv6/UDP datagram
-          garbage SRC DST             the malformed set listed in GARBAGE
+          garbage SRC DST             one malformed packet per drop reason
+                                      (see garbage())
+          frag4 SRC DST DPORT         one UDP datagram of 1200 bytes in two
+                                      fragments
+          orphan4 SRC DST             a last fragment whose first never came
         prints one line per packet written.
-  burst DST_BASE NADDR PORT_LO COUNT
+  burst DST_BASE NADDR PORT_LO COUNT [IFACE]
         sends COUNT one-byte UDP datagrams from one socket to NADDR
         consecutive addresses from DST_BASE, ports from PORT_LO upwards:
-        each datagram a new flow. Prints "sent N".
+        each datagram a new flow. With IFACE, chunks the TUN dropped are
+        sent again. Prints "sent N in T s ...".
+  bulk HOST PORT SIZE
+        sends SIZE bytes as one line to an echo server and reads them back
+        (10 s limit); prints "ok SIZE" or "fail ERROR after N bytes".
+  udpprobe HOST PORT
+        sends one datagram on a connected UDP socket and waits up to 2 s:
+        prints "answer", "timeout" or the errno name of the ICMP error.
+  dnsflood SERVER NAME COUNT
+        sends COUNT DNS queries for NAME as fast as it can, reads none.
+  ctlraw SOCKET
+        sends stdin as one request on the UNIX socket, prints the reply.
   logq FILE KEY=VALUE...
         prints the JSON lines of FILE whose fields match every KEY=VALUE
         (VALUE "*" matches any present value); exit 1 if none match.
   jget KEY.PATH
         reads JSON on stdin, prints the value at KEY.PATH ("a.b.c").
 """
+import errno
 import http.server
 import json
 import socket
@@ -74,6 +91,18 @@ class Echo(socketserver.StreamRequestHandler):
             self.wfile.flush()
 
 
+def udp_sink(hostport):
+    host, port = split_hostport(hostport)
+    s = socket.socket(family_of(host), socket.SOCK_DGRAM)
+    s.bind((host, port))
+
+    def loop():
+        while True:
+            data, peer = s.recvfrom(65535)
+            print('udp %s from %s %d' % (hostport, peer[0], len(data)), flush=True)
+    return loop
+
+
 def make_server(kind, hostport):
     host, port = split_hostport(hostport)
     base = http.server.ThreadingHTTPServer if kind == 'http' \
@@ -85,13 +114,14 @@ def make_server(kind, hostport):
 
 
 def cmd_serve(args):
-    servers = []
+    loops = []
     while args:
-        opt, val = args[0], args[1]
+        kind, val = args[0].lstrip('-'), args[1]
         args = args[2:]
-        servers.append(make_server(opt.lstrip('-'), val))
-    for s in servers:
-        threading.Thread(target=s.serve_forever, daemon=True).start()
+        loops.append(udp_sink(val) if kind == 'udp'
+                     else make_server(kind, val).serve_forever)
+    for loop in loops:
+        threading.Thread(target=loop, daemon=True).start()
     print('ready', flush=True)
     threading.Event().wait()
 
@@ -136,7 +166,7 @@ def cmd_hold(host, port):
             if err is None:
                 print('alive %.3f' % took, flush=True)
             else:
-                print('fail %.3f %s' % (took, err), flush=True)
+                print('fail %.3f %.3f %s' % (took, time.time(), err), flush=True)
     return 0
 
 
@@ -150,9 +180,9 @@ def csum(data):
 
 
 def ip4(src, dst, proto, payload, ihl=5, total=None, fix_csum=True, ver=4,
-        flags_frag=0):
+        flags_frag=0, ident=0x1234):
     total = 20 + len(payload) if total is None else total
-    hdr = struct.pack('!BBHHHBBH4s4s', ver << 4 | ihl, 0, total, 0x1234,
+    hdr = struct.pack('!BBHHHBBH4s4s', ver << 4 | ihl, 0, total, ident,
                       flags_frag, 64, proto, 0, socket.inet_aton(src),
                       socket.inet_aton(dst))
     if fix_csum:
@@ -201,6 +231,16 @@ def cmd_inject(iface, kind, args):
                              udp(args[0], args[1], 40000, int(args[2]), b'sentry', True)))]
     elif kind == 'garbage':
         pkts = garbage(args[0], args[1])
+    elif kind == 'frag4':
+        seg = udp(args[0], args[1], 40001, int(args[2]), bytes(1192))
+        mf = 0x2000
+        pkts = [('frag4-first', ip4(args[0], args[1], 17, seg[:600],
+                                    flags_frag=mf, ident=0x4242)),
+                ('frag4-last', ip4(args[0], args[1], 17, seg[600:],
+                                   flags_frag=600 // 8, ident=0x4242))]
+    elif kind == 'orphan4':
+        pkts = [('orphan4', ip4(args[0], args[1], 17, bytes(600),
+                                flags_frag=600 // 8, ident=0x4343))]
     else:
         raise SystemExit('inject: unknown kind %s' % kind)
     for name, p in pkts:
@@ -210,7 +250,16 @@ def cmd_inject(iface, kind, args):
     return 0
 
 
-def cmd_burst(base, naddr, port_lo, count):
+def tx_dropped(iface):
+    with open('/sys/class/net/%s/statistics/tx_dropped' % iface) as f:
+        return int(f.read())
+
+
+def cmd_burst(base, naddr, port_lo, count, iface=None):
+    """Each datagram a new flow. The TUN drops what its queue cannot hold
+    when the daemon is slower than we are (ASan): with IFACE, a chunk that
+    lost datagrams (tx_dropped grew) is sent again after a pause, so that
+    the daemon does see COUNT new flows."""
     naddr, port_lo, count = int(naddr), int(port_lo), int(count)
     first = struct.unpack('!I', socket.inet_aton(base))[0]
     per = (count + naddr - 1) // naddr
@@ -218,21 +267,108 @@ def cmd_burst(base, naddr, port_lo, count):
         raise SystemExit('burst: %d ports from %d do not fit' % (per, port_lo))
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)
-    sent = 0
-    for i in range(count):
-        a = socket.inet_ntoa(struct.pack('!I', first + i % naddr))
-        while True:
-            try:
-                s.sendto(b'x', (a, port_lo + i // naddr))
+    dests = [(socket.inet_ntoa(struct.pack('!I', first + i % naddr)),
+              port_lo + i // naddr) for i in range(count)]
+    chunk, resent, pause = 256, 0, 0.001
+    start = time.monotonic()
+    for lo in range(0, count, chunk):
+        for attempt in range(100):
+            before = tx_dropped(iface) if iface else 0
+            for d in dests[lo:lo + chunk]:
+                while True:
+                    try:
+                        s.sendto(b'x', d)
+                        break
+                    except OSError as e:
+                        if e.errno != 105:	# ENOBUFS
+                            raise
+                        time.sleep(0.001)
+            if not iface or tx_dropped(iface) == before:
+                pause = max(pause / 2, 0.001)
                 break
-            except (BlockingIOError, ConnectionRefusedError):
-                continue	# an ICMP error from an earlier datagram
-            except OSError as e:
-                if e.errno != 105:	# ENOBUFS: the TUN queue is full
-                    raise
-                time.sleep(0.001)
-        sent += 1
-    print('sent %d' % sent)
+            resent += 1
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+    print('sent %d in %.2f s (%d chunks of %d sent again)' %
+          (count, time.monotonic() - start, resent, chunk))
+    return 0
+
+
+def cmd_bulk(host, port, size):
+    size = int(size)
+    got = 0
+    try:
+        s = socket.create_connection((host, int(port)), timeout=10)
+        s.settimeout(10)
+        data = b'x' * size + b'\n'
+
+        def send():
+            try:
+                s.sendall(data)
+            except OSError:
+                pass
+        t = threading.Thread(target=send, daemon=True)
+        t.start()
+        while got < len(data):
+            b = s.recv(1 << 20)
+            if not b:
+                raise OSError('connection closed')
+            got += len(b)
+        print('ok %d' % size)
+    except OSError as e:
+        print('fail %s after %d bytes' % (e or type(e).__name__, got))
+    return 0
+
+
+def cmd_udpprobe(host, port):
+    s = socket.socket(family_of(host), socket.SOCK_DGRAM)
+    s.settimeout(2)
+    try:
+        s.connect((host, int(port)))
+        s.send(b'probe')
+        s.recv(100)
+        print('answer')
+    except socket.timeout:
+        print('timeout')
+    except OSError as e:
+        print(errno.errorcode.get(e.errno, str(e)))
+    return 0
+
+
+def dns_query(name, ident):
+    q = struct.pack('!HHHHHH', ident, 0x0100, 1, 0, 0, 0)
+    for label in name.split('.'):
+        q += bytes([len(label)]) + label.encode()
+    return q + b'\0' + struct.pack('!HH', 1, 1)
+
+
+def cmd_dnsflood(server, name, count):
+    s = socket.socket(family_of(server), socket.SOCK_DGRAM)
+    for i in range(int(count)):
+        s.sendto(dns_query(name, i & 0xffff), (server, 53))
+    print('sent %s' % count)
+    return 0
+
+
+def cmd_ctlraw(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(path)
+    try:
+        s.sendall(sys.stdin.buffer.read())
+        s.shutdown(socket.SHUT_WR)
+    except OSError as e:	# the daemon may answer and close before reading all
+        print('(send: %s)' % e)
+    reply = b''
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            reply += b
+    except OSError as e:
+        print('(recv: %s)' % e)
+    sys.stdout.write(reply.decode(errors='replace'))
     return 0
 
 
@@ -271,6 +407,14 @@ def main(argv):
         return cmd_inject(args[0], args[1], args[2:])
     if cmd == 'burst':
         return cmd_burst(*args)
+    if cmd == 'bulk':
+        return cmd_bulk(*args)
+    if cmd == 'udpprobe':
+        return cmd_udpprobe(*args)
+    if cmd == 'dnsflood':
+        return cmd_dnsflood(*args)
+    if cmd == 'ctlraw':
+        return cmd_ctlraw(*args)
     if cmd == 'logq':
         return cmd_logq(args[0], args[1:])
     if cmd == 'jget':

@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# trixie.sh - a Debian 13 tree with Podman 5, kept under test/cache/, and a
+# way to run commands in it as an ordinary user with rootless Podman.
+# Sourced after tap.sh and t_init.
+#
+# Building (tree_build, once; minutes the first time, then cached):
+#   debootstrap --variant=minbase trixie from deb.debian.org, then inside
+#   it: podman passt runc uidmap busybox-static, the shared libraries
+#   $SENTRY needs (found from the host's `ldd`, so the binary under test
+#   runs unchanged), a user "tester" (uid TREE_UID) with subuid/subgid
+#   ranges, and a busybox rootfs in tester's home. Each stage leaves a
+#   marker; .sentry-tree-complete says the tree is whole.
+#
+# Entering (tree_start): chroot is not enough for runc and user
+# namespaces, so a holder process makes a private mount namespace:
+#
+#   host mount ns            holder's private mount ns (unshare --mount)
+#   /work/.../trixie  -----> bind-mounted onto itself, then pivot_root:
+#                              /proc (new), /sys /dev (rbind from host)
+#                              /run /tmp       tmpfs, gone with the ns
+#                              /dev/net/tun    a 0666 node bound over it
+#                              /run/sentry-test/bin/sentry   $SENTRY (bind)
+#                              /run/sentry-test/bin/pasta -> sentry
+#                              /run/sentry     the daemon's socket dir (bind)
+#
+# tree_run CMD... then runs CMD inside (nsenter into the holder's mount
+# namespace and root) as root; tree_user CMD... as tester, with a clean
+# environment. Nothing mounted here is visible outside: when the holder
+# and every tester process are gone (tree_stop), the mounts are too.
+
+TREE=${TREE:-$T_CACHE/trixie}
+TREE_UID=1500
+TREE_USER=tester
+TREE_MIRROR=${TREE_MIRROR:-http://deb.debian.org/debian}
+TREE_PKGS="podman passt runc uidmap busybox-static"
+TREE_HOLDER=
+TREE_ENV=()	# extra VAR=value for tree_user
+tree_why=	# why the tree could not be made
+
+# tree_sentry_pkgs - host packages that hold the libraries $SENTRY links
+tree_sentry_pkgs() {
+	ldd "$SENTRY" | awk '$3 ~ /^\// { print $3 }' | while read -r lib; do
+		dpkg -S "$(readlink -f "$lib")" 2>/dev/null ||
+			dpkg -S "$lib" 2>/dev/null
+	done | cut -d: -f1 | sort -u | grep -v '^libc6$'
+}
+
+# tree_chroot_apt SECONDS ARGS... - apt-get inside the tree (a plain chroot
+# is enough for dpkg), with the tree's /proc, /dev and resolv.conf
+tree_chroot_apt() {
+	local secs=$1
+	shift
+	timeout "$secs" unshare --mount --propagation private -- /bin/bash -c '
+		T=$1; shift
+		mount -t proc proc "$T/proc" && mount --rbind /dev "$T/dev" &&
+		mount -t tmpfs tmpfs "$T/tmp" || exit 1
+		cp /etc/resolv.conf "$T/etc/resolv.conf"
+		exec chroot "$T" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 apt-get "$@"
+	' sh "$TREE" "$@"
+}
+
+# tree_install_libs - install (in the tree) what $SENTRY needs to run there.
+# Debian 13 renamed some library packages (the time_t transition: NAME
+# becomes NAMEt64), so each is tried both ways.
+tree_install_libs() {
+	local p want=() sonames
+	# dpkg -S is slow: skip it all when these libraries were seen to before
+	sonames=$(ldd "$SENTRY" | awk '{ print $1 }' | sort | tr '\n' ' ')
+	[ "$(cat "$TREE/.sentry-libs" 2>/dev/null)" = "$sonames" ] && return 0
+	for p in $(tree_sentry_pkgs); do
+		if chroot "$TREE" dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q installed ||
+			chroot "$TREE" dpkg-query -W -f '${Status}\n' "${p}t64" 2>/dev/null | grep -q installed; then
+			continue
+		fi
+		if chroot "$TREE" apt-cache show "${p}t64" >/dev/null 2>&1; then
+			want+=("${p}t64")
+		else
+			want+=("$p")
+		fi
+	done
+	if [ ${#want[@]} -gt 0 ]; then
+		tree_chroot_apt 900 install -y --no-install-recommends "${want[@]}" || return 1
+	fi
+	echo "$sonames" >"$TREE/.sentry-libs"
+}
+
+# tree_build - make the tree unless it is complete; on failure tree_why
+# says why (for a SKIP line) and it returns 1. Output goes to $tmp/tree.log.
+tree_build() {
+	local log=$tmp/tree.log
+	: >"$log"
+	[ -e "$TREE/.sentry-tree-complete" ] && { tree_install_libs >>"$log" 2>&1; return 0; }
+	command -v debootstrap >/dev/null || { tree_why="no debootstrap"; return 1; }
+	mkdir -p "$T_CACHE"
+	if [ ! -e "$TREE/.stage-debootstrap" ]; then
+		rm -rf --one-file-system "$TREE"
+		echo "# building the Debian 13 tree in $TREE (debootstrap; a few minutes, once)"
+		if ! timeout 1200 debootstrap --variant=minbase trixie "$TREE" "$TREE_MIRROR" \
+			>>"$log" 2>&1; then
+			tree_why="debootstrap trixie from $TREE_MIRROR failed: $(grep -E '^E:|Failure|failed' "$log" | tail -n 1)"
+			rm -rf --one-file-system "$TREE"
+			return 1
+		fi
+		touch "$TREE/.stage-debootstrap"
+	fi
+	if [ ! -e "$TREE/.stage-packages" ]; then
+		echo "# installing $TREE_PKGS in the tree"
+		printf '#!/bin/sh\nexit 101\n' >"$TREE/usr/sbin/policy-rc.d"
+		chmod 755 "$TREE/usr/sbin/policy-rc.d"
+		if ! tree_chroot_apt 900 update >>"$log" 2>&1 ||
+			! tree_chroot_apt 1200 install -y --no-install-recommends \
+				$TREE_PKGS >>"$log" 2>&1; then
+			tree_why="apt-get in the tree failed: $(grep -E '^E:' "$log" | tail -n 1)"
+			return 1
+		fi
+		touch "$TREE/.stage-packages"
+	fi
+	tree_install_libs >>"$log" 2>&1 || {
+		tree_why="could not install the libraries $SENTRY needs in the tree: $(grep -E '^E:' "$log" | tail -n 1)"
+		return 1
+	}
+	if [ ! -e "$TREE/.stage-user" ]; then
+		chroot "$TREE" useradd -m -u $TREE_UID -U -s /bin/sh $TREE_USER >>"$log" 2>&1 ||
+			chroot "$TREE" id $TREE_USER >/dev/null 2>&1 ||
+			{ tree_why="useradd in the tree failed"; return 1; }
+		echo "$TREE_USER:100000:65536" >"$TREE/etc/subuid"
+		echo "$TREE_USER:100000:65536" >"$TREE/etc/subgid"
+		touch "$TREE/.stage-user"
+	fi
+	pm_rootfs "$TREE/usr/bin/busybox" "$TREE/home/$TREE_USER/rootfs" &&
+		chown -R $TREE_UID:$TREE_UID "$TREE/home/$TREE_USER/rootfs" ||
+		{ tree_why="could not make the busybox rootfs in the tree"; return 1; }
+	touch "$TREE/.sentry-tree-complete"
+}
+
+# tree_start SOCKDIR [PASTA] - start the holder of the tree's mount
+# namespace, with $SENTRY and SOCKDIR mounted in (see the picture above).
+# PASTA, if given, is a file mounted as the pasta helper instead of the
+# link to $SENTRY (for trying the test itself out with a stand-in).
+tree_start() {
+	local ready=$tmp/tree.ready
+	rm -f "$ready"
+	# processes of tester's uid that are not ours: never killed
+	TREE_OTHERS=$(tree_pids | tr '\n' ' ')
+	[ -n "$TREE_OTHERS" ] && echo "# uid $TREE_UID already has processes ($TREE_OTHERS); they are left alone"
+	unshare --mount --propagation private -- /bin/bash -c '
+		T=$1 SENTRY=$2 SOCKDIR=$3 U=$4 PASTA=$5
+		set -e
+		mount --bind "$T" "$T"
+		mount -t proc proc "$T/proc"
+		mount --rbind /sys "$T/sys"
+		mount --rbind /dev "$T/dev"
+		mount -t tmpfs -o mode=0755 tmpfs "$T/run"
+		mount -t tmpfs -o mode=1777 tmpfs "$T/tmp"
+		mknod -m 0666 "$T/run/tun" c 10 200
+		mount --bind "$T/run/tun" "$T/dev/net/tun"
+		mkdir -p "$T/run/sentry-test/bin" "$T/run/sentry" "$T/run/user/$U"
+		chown "$U:$U" "$T/run/user/$U"
+		chmod 0700 "$T/run/user/$U"
+		touch "$T/run/sentry-test/bin/sentry"
+		mount --bind "$SENTRY" "$T/run/sentry-test/bin/sentry"
+		if [ -n "$PASTA" ]; then
+			touch "$T/run/sentry-test/bin/pasta"
+			mount --bind "$PASTA" "$T/run/sentry-test/bin/pasta"
+		else
+			ln -s sentry "$T/run/sentry-test/bin/pasta"
+		fi
+		mount --bind "$SOCKDIR" "$T/run/sentry"
+		cd "$T"
+		mkdir -p .oldroot
+		pivot_root . .oldroot
+		umount -l /.oldroot
+		mount --make-rshared /	# rootless Podman wants it; private to this ns
+		cd /
+		echo ok >&9
+		exec sleep infinity
+	' sh "$TREE" "$SENTRY" "$1" $TREE_UID "${2:-}" 9>"$ready" 2>"$tmp/tree.start" &
+	TREE_HOLDER=$!
+	t_defer tree_stop
+	wait_for 10 grep -q ok "$ready" || {
+		tree_why="could not enter the tree: $(tr '\n' ' ' <"$tmp/tree.start")"
+		return 1
+	}
+}
+
+# tree_run CMD... - CMD as root inside the tree
+tree_run() {
+	nsenter -t "$TREE_HOLDER" -m -r -w -- "$@"
+}
+
+# tree_user_cmd - set TREE_USER_CMD: the command prefix that runs what
+# follows as tester inside the tree, with a clean environment plus
+# TREE_ENV (an array, so `timeout` can run it)
+tree_user_cmd() {
+	TREE_USER_CMD=(nsenter -t "$TREE_HOLDER" -m -r -w -- setpriv
+		--reuid=$TREE_UID --regid=$TREE_UID --init-groups -- env -i
+		HOME=/home/$TREE_USER USER=$TREE_USER LOGNAME=$TREE_USER
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin XDG_RUNTIME_DIR=/run/user/$TREE_UID
+		LANG=C.UTF-8 "${TREE_ENV[@]}")
+}
+
+tree_user() {	# tree_user CMD... - CMD as tester inside the tree
+	tree_user_cmd
+	"${TREE_USER_CMD[@]}" "$@"
+}
+
+# tree_pids - every process of ours inside the tree: the holder's
+# descendants and anything running as tester's uid (rootless Podman's
+# pause process and conmon escape into their own namespaces, but keep
+# the uid; no one else on the host has it)
+tree_pids() {
+	grep -lsE "^Uid:[[:space:]]+$TREE_UID[[:space:]]" /proc/[0-9]*/status | cut -d/ -f3
+}
+
+tree_stop() {
+	local p
+	[ -n "$TREE_HOLDER" ] || return 0
+	for p in $(tree_pids); do
+		[[ " $TREE_OTHERS " == *" $p "* ]] || kill -KILL "$p" 2>/dev/null
+	done
+	t_kill_tree "$TREE_HOLDER"
+	wait "$TREE_HOLDER" 2>/dev/null
+	TREE_HOLDER=
+}

@@ -6,7 +6,6 @@
  * and appended only if it fits whole, so a record that hits the cap loses
  * its last fields but stays valid JSON.
  */
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,6 +32,44 @@ static void append(struct jw *w, const char *s, size_t n)
 	w->len += n;
 }
 
+/*
+ * One record per new flow is written on the packet path, so the common
+ * fields are put together by hand: a printf call costs about as much as
+ * the rest of a field.
+ */
+
+/* key_prefix() - ',"KEY":' (no comma for the first field) at @tmp; its length */
+static size_t key_prefix(const struct jw *w, const char *key, char *tmp)
+{
+	size_t n = 0, k = strlen(key);
+
+	if (!w->first)
+		tmp[n++] = ',';
+	tmp[n++] = '"';
+	memcpy(tmp + n, key, k);
+	n += k;
+	tmp[n++] = '"';
+	tmp[n++] = ':';
+	return n;
+}
+
+/* put_uint() - @v in decimal, zero-padded to @width (<= 20) digits; its length */
+static size_t put_uint(char *buf, uint64_t v, unsigned int width)
+{
+	char d[20];
+	size_t n = 0, i;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width)
+		d[n++] = '0';
+	for (i = 0; i < n; i++)
+		buf[i] = d[n - 1 - i];
+	return n;
+}
+
 static void key_raw(struct jw *w, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -42,7 +79,7 @@ static void key_raw(struct jw *w, const char *key, const char *fmt, ...)
 	int n;
 	va_list ap;
 
-	n = snprintf(tmp, sizeof(tmp), "%s\"%s\":", w->first ? "" : ",", key);
+	n = (int)key_prefix(w, key, tmp);
 	va_start(ap, fmt);
 	n += vsnprintf(tmp + n, sizeof(tmp) - (size_t)n, fmt, ap);
 	va_end(ap);
@@ -52,6 +89,29 @@ static void key_raw(struct jw *w, const char *key, const char *fmt, ...)
 	}
 }
 
+static void key_uint(struct jw *w, const char *key, uint64_t v)
+{
+	char tmp[64];
+	size_t n = key_prefix(w, key, tmp);
+
+	n += put_uint(tmp + n, v, 1);
+	append(w, tmp, n);
+	w->first = false;
+}
+
+/* "ts": seconds, '.', microseconds in six digits */
+static void key_ts(struct jw *w, uint64_t ts_ns)
+{
+	char tmp[64];
+	size_t n = key_prefix(w, "ts", tmp);
+
+	n += put_uint(tmp + n, ts_ns / 1000000000ULL, 1);
+	tmp[n++] = '.';
+	n += put_uint(tmp + n, ts_ns % 1000000000ULL / 1000, 6);
+	append(w, tmp, n);
+	w->first = false;
+}
+
 static void key_str(struct jw *w, const char *key, const char *val)
 {
 	char tmp[DECISION_LINE_MAX];
@@ -59,7 +119,8 @@ static void key_str(struct jw *w, const char *key, const char *val)
 
 	if (!val)
 		return;
-	n = (size_t)snprintf(tmp, sizeof(tmp), "%s\"%s\":\"", w->first ? "" : ",", key);
+	n = key_prefix(w, key, tmp);
+	tmp[n++] = '"';
 	for (const unsigned char *p = (const unsigned char *)val; *p; p++) {
 		if (n + 8 >= sizeof(tmp))
 			return;
@@ -120,9 +181,7 @@ size_t decision_format(const struct decision *d, char *buf, size_t cap)
 		return 0;
 	}
 	append(&w, "{", 1);
-	key_raw(&w, "ts", "%" PRIu64 ".%06" PRIu64,
-		(uint64_t)(d->ts_ns / 1000000000ULL),
-		(uint64_t)((d->ts_ns % 1000000000ULL) / 1000));
+	key_ts(&w, d->ts_ns);
 	key_str(&w, "event", d->event);
 	key_str(&w, "verdict", d->verdict);
 	key_str(&w, "reason", d->reason);
@@ -132,13 +191,13 @@ size_t decision_format(const struct decision *d, char *buf, size_t cap)
 	if (pn)
 		key_str(&w, "proto", pn);
 	else
-		key_raw(&w, "proto", "%u", d->proto);
+		key_uint(&w, "proto", d->proto);
 	key_str(&w, "src", addr_format(&d->src, a));
 	if (d->has_ports)
-		key_raw(&w, "sport", "%u", d->sport);
+		key_uint(&w, "sport", d->sport);
 	key_str(&w, "dst", addr_format(&d->dst, a));
 	if (d->has_ports)
-		key_raw(&w, "dport", "%u", d->dport);
+		key_uint(&w, "dport", d->dport);
 	if (d->qname) {
 		const char *tn = dns_type_name(d->qtype);
 
@@ -160,18 +219,24 @@ size_t decision_format(const struct decision *d, char *buf, size_t cap)
 void decision_rule_text(const struct rule *r, char *buf, size_t cap)
 {
 	char body[RULE_PATTERN_MAX + 16 * RULE_PORTS_MAX + 32];
-	const char *sep;
-	const char *rest = body;
+	const char *act = r->action == ACTION_ALLOW ? "allow " : "deny ";
+	size_t n = 0, k;
+	char *sep;
 
+	if (!cap)
+		return;
 	/* rule_format() writes "KIND = PATTERN PORTS..."; the log wants no '=' */
 	rule_format(r, body, sizeof(body));
 	sep = strstr(body, " = ");
-	if (sep) {
-		snprintf(buf, cap, "%s %.*s %s",
-			 r->action == ACTION_ALLOW ? "allow" : "deny",
-			 (int)(sep - body), body, sep + 3);
-		return;
-	}
-	snprintf(buf, cap, "%s %s", r->action == ACTION_ALLOW ? "allow" : "deny",
-		 rest);
+	if (sep)
+		memmove(sep + 1, sep + 3, strlen(sep + 3) + 1);
+	/* "ACTION BODY", cut to @cap as snprintf() would: no printf per flow */
+	k = strlen(act);
+	k = k < cap - 1 ? k : cap - 1;
+	memcpy(buf, act, k);
+	n = k;
+	k = strlen(body);
+	k = k < cap - 1 - n ? k : cap - 1 - n;
+	memcpy(buf + n, body, k);
+	buf[n + k] = '\0';
 }

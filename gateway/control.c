@@ -43,6 +43,8 @@ struct cconn {
 
 struct control {
 	int listen_fd;
+	bool group_set;		/* control_group given: check peers against it */
+	gid_t gid;
 	struct cconn conns[CONTROL_CONNS];
 };
 
@@ -91,7 +93,7 @@ static int make_parent(const char *path)
 	return 0;
 }
 
-static int set_group(const char *group, const char *path)
+static int set_group(struct control *c, const char *group, const char *path)
 {
 	struct group *g;
 	char *end;
@@ -112,7 +114,36 @@ static int set_group(const char *group, const char *path)
 		err("control socket %s: chown: %s", path, strerror(errno));
 		return -errno;
 	}
+	c->group_set = true;
+	c->gid = (gid_t)gid;
 	return 0;
+}
+
+/*
+ * With control_group set, a peer must be root, the daemon's own user, or a
+ * member of that group (primary or supplementary: SO_PEERGROUPS). Without
+ * it, the socket file's mode alone decides who may connect.
+ */
+static bool peer_allowed(const struct control *c, int fd, char *why, size_t len)
+{
+	struct ucred uc;
+	socklen_t l = sizeof(uc);
+	gid_t groups[256];
+	socklen_t gl = sizeof(groups);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &l)) {
+		snprintf(why, len, "cannot read the peer's credentials");
+		return false;
+	}
+	if (!c->group_set || uc.uid == 0 || uc.uid == getuid() || uc.gid == c->gid)
+		return true;
+	if (!getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &gl))
+		for (size_t i = 0; i < gl / sizeof(gid_t); i++)
+			if (groups[i] == c->gid)
+				return true;
+	snprintf(why, len, "permission denied: uid %u is not root and not in group %u",
+		 (unsigned)uc.uid, (unsigned)c->gid);
+	return false;
 }
 
 int control_init(struct daemon *d)
@@ -152,7 +183,7 @@ int control_init(struct daemon *d)
 		err("control socket %s: %s", path, strerror(errno));
 		return rc;
 	}
-	return set_group(d->cfg.control_group, path);
+	return set_group(c, d->cfg.control_group, path);
 }
 
 void control_fini(struct daemon *d)
@@ -178,9 +209,20 @@ void control_accept(struct daemon *d)
 	for (;;) {
 		int fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct cconn *c = NULL;
+		char why[256];
 
 		if (fd < 0)
 			return;
+		if (!peer_allowed(ctl, fd, why, sizeof(why) - 8)) {
+			char line[320];
+			int n = snprintf(line, sizeof(line), "error %s\n", why);
+
+			warn("control: refused a client: %s", why);
+			if (n > 0 && write(fd, line, (size_t)n) < 0)
+				debug("control: %s", strerror(errno));
+			close(fd);
+			continue;
+		}
 		for (int i = 0; i < CONTROL_CONNS && !c; i++)
 			if (!ctl->conns[i].used)
 				c = &ctl->conns[i];

@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "pstore.h"
+#include "sandbox.h"
 
 #define TICK_NS		(100 * 1000000ULL)
 #define EVENTS_PER_WAIT	64
@@ -362,6 +363,41 @@ static int setup(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Least privilege, once everything that needs privilege is open. The
+ * decision log changes owner so that SIGHUP can reopen it afterwards.
+ */
+static int lock_down(struct daemon *d)
+{
+	char msg[256];
+	uid_t uid;
+	gid_t gid;
+	int rc;
+
+	if (geteuid() == 0 && d->cfg.user[0] && strcmp(d->cfg.user, "root") &&
+	    strcmp(d->cfg.user, "0")) {
+		if (sandbox_lookup_user(d->cfg.user, &uid, &gid)) {
+			err("user %s: no such user", d->cfg.user);
+			return -ENOENT;
+		}
+		if (d->declog && d->declog != stderr &&
+		    fchown(fileno(d->declog), uid, gid))
+			warn("decision log: chown: %s (SIGHUP cannot reopen it)",
+			     strerror(errno));
+		rc = sandbox_drop(uid, gid, msg, sizeof(msg));
+		if (rc) {
+			err("%s", msg);
+			return rc;
+		}
+		info("running as %s, keeping CAP_NET_ADMIN and CAP_DAC_READ_SEARCH",
+		     d->cfg.user);
+	}
+	rc = sandbox_seccomp(SANDBOX_DAEMON, msg, sizeof(msg));
+	if (rc)
+		err("%s", msg);
+	return rc;
+}
+
 int daemon_main(const char *config_path)
 {
 	struct epoll_event ev[EVENTS_PER_WAIT];
@@ -381,6 +417,8 @@ int daemon_main(const char *config_path)
 	log_set_level((enum log_level)d->cfg.log_level);
 	d->started_ns = now_ns();
 	rc = setup(d);
+	if (!rc)
+		rc = lock_down(d);
 	if (rc) {
 		teardown(d);
 		free(d);

@@ -14,7 +14,10 @@
  * Each length-prefixed query is decided like a UDP one; answers are queued
  * on the connection in completion order (clients match them by ID).
  * Bounded: DNSTCP_MAX connections, QUERY_MAX bytes per query, OUT_MAX bytes
- * of unsent answers, DNSTCP_IDLE_NS of silence.
+ * of unsent answers, DNSTCP_IDLE_NS of silence. The table is shared by all
+ * bottles, so no bottle may fill it: a bottle that holds DNSTCP_PER_BOTTLE
+ * connections loses its least recently active one to its new one, and a
+ * full table loses its least recently active connection, whoever's it is.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -28,6 +31,7 @@
 #include "log.h"
 
 #define DNSTCP_MAX	128
+#define DNSTCP_PER_BOTTLE	16
 #define QUERY_MAX	4096
 #define OUT_MAX		(4 * 65538)
 #define DNSTCP_IDLE_NS	(10 * 1000000000ULL)
@@ -172,6 +176,40 @@ static void sockaddr_split(const struct sockaddr_storage *ss, struct ipaddr *a,
 	}
 }
 
+/*
+ * The slot for a new connection of bottle @zone: a free one, unless the
+ * bottle is at its share or the table is full; then the least recently
+ * active connection (of the bottle, or of anyone) is closed to make room.
+ */
+static struct dconn *slot_for(struct daemon *d, uint32_t zone)
+{
+	struct dnstcp *t = d->dnstcp;
+	struct dconn *free_slot = NULL, *lru = NULL, *lru_mine = NULL, *victim;
+	int mine = 0;
+
+	for (int i = 0; i < DNSTCP_MAX; i++) {
+		struct dconn *c = &t->conns[i];
+
+		if (!c->used) {
+			if (!free_slot)
+				free_slot = c;
+			continue;
+		}
+		if (!lru || c->last < lru->last)
+			lru = c;
+		if (c->zone == zone) {
+			mine++;
+			if (!lru_mine || c->last < lru_mine->last)
+				lru_mine = c;
+		}
+	}
+	victim = mine >= DNSTCP_PER_BOTTLE ? lru_mine : free_slot ? NULL : lru;
+	if (!victim)
+		return free_slot;
+	conn_close(d, victim);
+	return victim;
+}
+
 void dnstcp_accept(struct daemon *d, uint32_t index)
 {
 	struct dnstcp *t = d->dnstcp;
@@ -180,7 +218,7 @@ void dnstcp_accept(struct daemon *d, uint32_t index)
 		struct sockaddr_storage peer, orig;
 		socklen_t plen = sizeof(peer), olen = sizeof(orig);
 		struct gw_bottle *b;
-		struct dconn *c = NULL;
+		struct dconn *c;
 		struct ipaddr pa;
 		uint16_t pport;
 		int fd;
@@ -191,18 +229,13 @@ void dnstcp_accept(struct daemon *d, uint32_t index)
 			return;
 		sockaddr_split(&peer, &pa, &pport);
 		b = bottle_by_egress(d, pa.b, pa.family);
-		for (int i = 0; i < DNSTCP_MAX && !c; i++)
-			if (!t->conns[i].used)
-				c = &t->conns[i];
-		if (!b || !c || getsockopt(fd, peer.ss_family == AF_INET ? SOL_IP : SOL_IPV6,
-					   peer.ss_family == AF_INET ? SO_ORIGINAL_DST :
-					   IP6T_SO_ORIGINAL_DST, &orig, &olen)) {
-			if (b && !c)
-				warn("dns over tcp: %d connections: refusing bottle %s",
-				     DNSTCP_MAX, b->eb.name);
+		if (!b || getsockopt(fd, peer.ss_family == AF_INET ? SOL_IP : SOL_IPV6,
+				     peer.ss_family == AF_INET ? SO_ORIGINAL_DST :
+				     IP6T_SO_ORIGINAL_DST, &orig, &olen)) {
 			close(fd);
 			continue;
 		}
+		c = slot_for(d, b->eb.id);
 		memset(c, 0, sizeof(*c));
 		c->out = malloc(OUT_MAX);
 		if (!c->out) {

@@ -149,7 +149,7 @@ struct slirp_args {
  * @len:	size of @err (HELPER_ERR_MAX suffices)
  *
  * Long options take "--opt=value" and "--opt value"; short options "-o
- * value", "-ovalue", and flags may be grouped ("-46" fails as both). "--"
+ * value", "-ovalue", and flags may be grouped ("-qf"). "--"
  * ends the options. No I/O: namespaces, files and sockets are not looked
  * at, only the syntax and ranges. With --help or --version the rest is
  * still parsed but not required to be complete.

@@ -15,7 +15,8 @@
  *
  * The bottle's lifetime is the namespace's: the daemon watches the --netns
  * file and ends the bottle when Podman deletes it, as real pasta quits.
- * --no-netns-quit turns that off (keep=1).
+ * Given a PID instead, the daemon holds a pidfd and ends the bottle when
+ * that process exits. --no-netns-quit turns both off (keep=1).
  *
  * Address plan: pasta copies the host's addresses and routes; sentry does
  * not (the bottle must not learn about the host, and its traffic leaves
@@ -161,8 +162,11 @@ int pasta_main(int argc, char **argv)
 		a.netns = p.netns;
 	}
 	a.pid = p.pid;
+	if (p.pid && !p.no_netns_quit)	/* no file to watch: the process instead */
+		a.watch_pid = p.pid;
 	plan(&p, &a);
-	if (!p.quiet && p.has_gw6 && !a.spec.has6)
+	/* --quiet silences information, as pasta's does, not warnings */
+	if (p.has_gw6 && !a.spec.has6)
 		fprintf(stderr, "sentry: warning: IPv6 gateway ignored: no IPv6 address (-a)\n");
 	a.req.keep = p.no_netns_quit;
 	if (attach_helper_identity(&a, p.policy, p.name, msg, sizeof(msg)))
@@ -176,7 +180,7 @@ int pasta_main(int argc, char **argv)
 		debug_plan(&a);
 
 	rc = attach_run(&a, msg, sizeof(msg));
-	if (a.warning[0] && !p.quiet)
+	if (a.warning[0])
 		fprintf(stderr, "sentry: warning: %s\n", a.warning);
 	if (rc)
 		return fail(msg);

@@ -142,11 +142,11 @@ static void plan(const struct slirp_args *p, struct attach *a)
 /* Is @fd open, and readable (@write false) or writable? */
 static int check_fd(int fd, bool write, const char *what, char *err, size_t len)
 {
-	int fl = fcntl(fd, F_GETFL);
+	int fl = fcntl(fd, F_GETFL), e = errno;
 
 	if (fl < 0) {
-		snprintf(err, len, "%s %d: %s", what, fd, strerror(errno));
-		return -errno;
+		snprintf(err, len, "%s %d: %s", what, fd, strerror(e));
+		return -e;
 	}
 	if ((fl & O_ACCMODE) == (write ? O_RDONLY : O_WRONLY)) {
 		snprintf(err, len, "%s %d is not open for %s", what, fd,

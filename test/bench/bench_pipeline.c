@@ -107,6 +107,7 @@ struct bench {
 	uint32_t npackets;
 	unsigned int reps;
 	const char *only;	/* run only the cases whose label holds this */
+	bool verbose;		/* print every run's figures */
 	uint64_t now;		/* capture clock, ns */
 	uint64_t sunk;		/* bytes of decision lines discarded */
 	struct capture cap;
@@ -374,11 +375,20 @@ static uint64_t run(struct bench *bn, struct rig *r, const struct capture *c)
 	return tally[ENGINE_FORWARD];
 }
 
-static void row(const char *label, uint32_t packets, struct timing *t,
-		unsigned int reps)
+static void row(const struct bench *bn, const char *label, uint32_t packets,
+		struct timing *t)
 {
-	double wall = median(t->wall, reps), cpu = median(t->cpu, reps);
+	unsigned int reps = bn->reps;
+	double wall, cpu;
 
+	if (bn->verbose) {
+		printf("  # %s: wall/cpu ns per packet:", label);
+		for (unsigned int i = 0; i < reps; i++)
+			printf(" %.1f/%.1f", t->wall[i], t->cpu[i]);
+		printf("\n");
+	}
+	wall = median(t->wall, reps);
+	cpu = median(t->cpu, reps);
 	printf("  %-40s %9u %8.2f %8.1f %6.0f%%\n", label, packets, 1e3 / wall,
 	       wall, 100 * cpu / wall);
 	fflush(stdout);
@@ -408,7 +418,7 @@ static void bench_established(struct bench *bn, uint32_t nflows,
 		run(bn, &r, c);
 		timing_stop(&t, i, c->n);
 	}
-	row(label, c->n, &t, bn->reps);
+	row(bn, label, c->n, &t);
 	rig_free(&r);
 }
 
@@ -437,7 +447,7 @@ static void bench_new(struct bench *bn, uint32_t capacity, bool sink,
 		}
 		rig_free(&r);
 	}
-	row(label, c->n, &t, bn->reps);
+	row(bn, label, c->n, &t);
 }
 
 /* ---- LMDB (direct) against the compiled snapshot ---- */
@@ -670,10 +680,11 @@ static void store_remove(struct bench *bn)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_pipeline [-n PACKETS] [-r REPS] [-c CASE]\n"
+	fprintf(stderr, "usage: bench_pipeline [-n PACKETS] [-r REPS] [-c CASE] [-v]\n"
 			"  PACKETS per run (default 1048576), REPS runs per case "
 			"(1-15, default 5),\n"
-			"  CASE: run only the cases whose label contains it (to profile one)\n");
+			"  CASE: run only the cases whose label contains it (to profile one),\n"
+			"  -v: print every run's wall and CPU time per packet\n");
 	exit(2);
 }
 
@@ -684,8 +695,11 @@ int main(int argc, char **argv)
 	size_t len;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:r:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:c:v")) != -1) {
 		switch (opt) {
+		case 'v':
+			bn.verbose = true;
+			break;
 		case 'c':
 			bn.only = optarg;
 			break;

@@ -66,7 +66,11 @@ check_direct_ip() {
 	ran_ok &&
 	has "the allowed name works in the same container" "control=0" &&
 	hasnt "wget to 198.18.0.82 fails" "direct=0" &&
-	hasnt "nothing comes back from 198.18.0.82" "hello from 198.18.0.82"
+	hasnt "nothing comes back from 198.18.0.82" "hello from 198.18.0.82" || return 1
+	# and it was sentry that said no
+	wait_for 2 grep -q '"verdict":"deny".*"dst":"198.18.0.82","dport":80' "$W_DLOG" && return 0
+	note "expected: a deny line for 198.18.0.82:80 in the decision log"
+	return 1
 }
 
 # listed WORD... - `sentry ctl bottles` names one of WORDs
@@ -118,5 +122,21 @@ check_no_hang() {
 	[ ${#PM_HANGS[@]} = 0 ] && return 0
 	note "these Podman calls timed out:"
 	printf '  %s\n' "${PM_HANGS[@]}" >>"$tmp/detail"
+	return 1
+}
+
+# host_net - the host's addresses and main routes (the helper runs as root
+# in the host's namespaces: it must change nothing there)
+host_net() {
+	ip -o addr show | awk '{ print $2, $3, $4 }'
+	ip -4 route show table main
+	ip -6 route show table main | grep -v expires
+}
+
+check_host_untouched() {	# check_host_untouched BEFORE-FILE
+	host_net >"$tmp/host.after"
+	cmp -s "$1" "$tmp/host.after" && return 0
+	note "the host's addresses or routes changed during the test:"
+	diff "$1" "$tmp/host.after" | head -n 20 >>"$tmp/detail"
 	return 1
 }

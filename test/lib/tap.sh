@@ -79,7 +79,8 @@ expect() {
 
 # check NAME FUNC [ARGS...] - one test: FUNC returns 0 for a pass. On a
 # failure the notes FUNC left (commands, output) are printed as comments,
-# then whatever t_on_failure prints (set it to a function name).
+# then whatever t_on_failure prints (set it to a function name). With
+# T_VERBOSE set, the notes of passing tests are printed too.
 t_on_failure=
 check() {
 	local name=$1
@@ -87,6 +88,7 @@ check() {
 	: >"$tmp/detail"
 	if "$@"; then
 		t_ok "$name"
+		[ -n "${T_VERBOSE:-}" ] && sed 's/^/# /' "$tmp/detail"
 		return 0
 	fi
 	echo "not ok - $name"

@@ -23,6 +23,14 @@
 #                              /run/sentry-test/bin/sentry   $SENTRY (bind)
 #                              /run/sentry-test/bin/pasta -> sentry
 #                              /run/sentry     the daemon's socket dir (bind)
+#                              /run/user/UID   $TREE_XDG (bind): tester's
+#                                              XDG_RUNTIME_DIR, where
+#                                              rootless Podman keeps its
+#                                              netns files
+#
+# TREE_XDG lives on the host ($tmp/xdg), so a daemon outside the tree can
+# be shown the same directory at the same path (tree_daemon_wrap), as on
+# a real host where /run/user/UID is one filesystem for everyone.
 #
 # tree_run CMD... then runs CMD inside (nsenter into the holder's mount
 # namespace and root) as root; tree_user CMD... as tester, with a clean
@@ -144,9 +152,12 @@ tree_start() {
 	rm -f "$ready"
 	# processes of tester's uid that are not ours: never killed
 	TREE_OTHERS=$(tree_pids | tr '\n' ' ')
+	TREE_XDG=$tmp/xdg
+	mkdir -p -m 0700 "$TREE_XDG"
+	chown $TREE_UID:$TREE_UID "$TREE_XDG"
 	[ -n "$TREE_OTHERS" ] && echo "# uid $TREE_UID already has processes ($TREE_OTHERS); they are left alone"
 	unshare --mount --propagation private -- /bin/bash -c '
-		T=$1 SENTRY=$2 SOCKDIR=$3 U=$4 PASTA=$5
+		T=$1 SENTRY=$2 SOCKDIR=$3 U=$4 PASTA=$5 XDG=$6
 		set -e
 		mount --bind "$T" "$T"
 		mount -t proc proc "$T/proc"
@@ -157,8 +168,7 @@ tree_start() {
 		mknod -m 0666 "$T/run/tun" c 10 200
 		mount --bind "$T/run/tun" "$T/dev/net/tun"
 		mkdir -p "$T/run/sentry-test/bin" "$T/run/sentry" "$T/run/user/$U"
-		chown "$U:$U" "$T/run/user/$U"
-		chmod 0700 "$T/run/user/$U"
+		mount --bind "$XDG" "$T/run/user/$U"
 		touch "$T/run/sentry-test/bin/sentry"
 		mount --bind "$SENTRY" "$T/run/sentry-test/bin/sentry"
 		if [ -n "$PASTA" ]; then
@@ -176,13 +186,25 @@ tree_start() {
 		cd /
 		echo ok >&9
 		exec sleep infinity
-	' sh "$TREE" "$SENTRY" "$1" $TREE_UID "${2:-}" 9>"$ready" 2>"$tmp/tree.start" &
+	' sh "$TREE" "$SENTRY" "$1" $TREE_UID "${2:-}" "$TREE_XDG" 9>"$ready" 2>"$tmp/tree.start" &
 	TREE_HOLDER=$!
 	t_defer tree_stop
 	wait_for 10 grep -q ok "$ready" || {
 		tree_why="could not enter the tree: $(tr '\n' ' ' <"$tmp/tree.start")"
 		return 1
 	}
+}
+
+# tree_daemon_wrap - set W_DAEMON_WRAP so that the daemon, in a mount
+# namespace of its own, sees TREE_XDG at /run/user/TREE_UID (call after
+# tree_start)
+tree_daemon_wrap() {
+	W_DAEMON_WRAP=(unshare --mount --propagation slave -- /bin/sh -c '
+		mount -t tmpfs -o mode=0755 tmpfs /run/user &&
+		mkdir -m 0700 "/run/user/$1" && mount --bind "$2" "/run/user/$1" ||
+		exit 1
+		shift 2
+		exec "$@"' sh $TREE_UID "$TREE_XDG")
 }
 
 # tree_run CMD... - CMD as root inside the tree

@@ -27,6 +27,7 @@
 # SENTRY, then calls world_setup [DEFAULT-POLICY] and world_daemon_start.
 
 W_DAEMON_PID=
+W_DAEMON_WRAP=()
 
 world_files() {	# world_files DEFAULT-POLICY
 	W_NET=$W_PREFIX-net
@@ -137,8 +138,11 @@ ctl() {	# ctl ARGS... - sentry ctl on the world's daemon
 	"$SENTRY" ctl --socket "$W_SOCK" "$@"
 }
 
+# world_daemon_start - start the daemon in W_GW; W_DAEMON_WRAP (an array)
+# goes between `ip netns exec W_GW` and sentry, to change its view
 world_daemon_start() {
-	ip netns exec "$W_GW" "$SENTRY" run -c "$W_CONF" 2>>"$W_DAEMON_LOG" &
+	ip netns exec "$W_GW" "${W_DAEMON_WRAP[@]}" "$SENTRY" run -c "$W_CONF" \
+		2>>"$W_DAEMON_LOG" &
 	W_DAEMON_PID=$!
 	t_defer world_daemon_stop
 	wait_for 10 ctl ping && [ -S "$W_SOCK" ] || {

@@ -50,6 +50,7 @@ TESTS=(
 	"podman4: unknown policy is a clear Podman error"
 	"podman4: no daemon is a clear Podman error"
 	"podman4: no Podman call timed out"
+	"podman4: the host's addresses and routes are untouched"
 )
 
 skip_all() {	# skip_all REASON
@@ -71,6 +72,7 @@ case "$pmver" in 4.*) ;; *) skip_all "podman is '$pmver', not 4.x" ;; esac
 
 t_init spm4
 t_defer t_kill_naming "$tmp"	# last resort: anything still naming our files
+host_net >"$tmp/host.before"
 echo "# podman $pmver, sentry $SENTRY, work dir $tmp"
 
 W_PREFIX=spm4-$$
@@ -120,6 +122,7 @@ check "${TESTS[2]}" check_direct_ip
 check "${TESTS[3]}" check_bottles "spm4-sleeper-$$"
 
 check_unknown_policy() {
+	note "with SENTRY_POLICY=nosuch in Podman's environment (Podman passes it on)"
 	SENTRY_POLICY=nosuch c_run true
 	failed_cleanly "nosuch"
 }
@@ -132,5 +135,6 @@ check_no_daemon() {
 }
 check "${TESTS[5]}" check_no_daemon
 check "${TESTS[6]}" check_no_hang
+check "${TESTS[7]}" check_host_untouched "$tmp/host.before"
 
 [ "$t_failed" = 0 ]

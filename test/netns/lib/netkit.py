@@ -34,6 +34,9 @@ Standard library only. Subcommands:
   bulk HOST PORT SIZE
         sends SIZE bytes as one line to an echo server and reads them back
         (10 s limit); prints "ok SIZE" or "fail ERROR after N bytes".
+  tcpidle HOST PORT N
+        opens N TCP connections and keeps them, silent; prints "open K"
+        (K that connected) and then waits until killed.
   udpprobe HOST PORT
         sends one datagram on a connected UDP socket and waits up to 2 s:
         prints "answer", "timeout" or the errno name of the ICMP error.
@@ -320,6 +323,17 @@ def cmd_bulk(host, port, size):
     return 0
 
 
+def cmd_tcpidle(host, port, n):
+    conns = []
+    for _ in range(int(n)):
+        try:
+            conns.append(socket.create_connection((host, int(port)), timeout=2))
+        except OSError:
+            pass
+    print('open %d' % len(conns), flush=True)
+    threading.Event().wait()
+
+
 def cmd_udpprobe(host, port):
     s = socket.socket(family_of(host), socket.SOCK_DGRAM)
     s.settimeout(2)
@@ -409,6 +423,8 @@ def main(argv):
         return cmd_burst(*args)
     if cmd == 'bulk':
         return cmd_bulk(*args)
+    if cmd == 'tcpidle':
+        return cmd_tcpidle(*args)
     if cmd == 'udpprobe':
         return cmd_udpprobe(*args)
     if cmd == 'dnsflood':

@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# podman5.sh - Podman 5 (from a Debian 13 tree, cached in test/cache/trixie),
+# rootless, puts a busybox container behind sentry through
+# `--network=pasta:--policy=web`, with containers.conf's helper_binaries_dir
+# pointing at a directory whose `pasta` is a link to $SENTRY.
+#
+#  host mount ns, host netns                               $P-gw          $P-net
+# +---------------------------------------------------+  +------------+  +-----------+
+# | holder: private mount ns, pivot_root into trixie  |  | sentry run |  | dnsmasq   |
+# |  /run/sentry  = $tmp/sock (bind) ....................> control.sock|  |   .53     |
+# |  /run/sentry-test/bin/sentry = $SENTRY (bind)     |  |  (0666)    |  | HTTP      |
+# |  /run/sentry-test/bin/pasta -> sentry             |  |            |  |  .80-.83  |
+# |  /dev/net/tun: a 0666 node                        |  |            |  |           |
+# |                                                   |  |            |  |           |
+# |  tester (uid 1500) $ podman run                   |  |            |  |           |
+# |    --network=pasta:--policy=web --rootfs ...      |  |            |  |           |
+# |    | rootless user ns (tester = root in it)       |  |            |  |           |
+# |    v                                              |  |            |  |           |
+# |  pasta personality: setns, TUN, SCM_RIGHTS ---------->  bottle fd |  |           |
+# |    container netns /run/user/1500/netns/netns-*   |  | sentry0 NAT|  |           |
+# |      tun0, lo; busybox nslookup, wget             |  | gw0 ====veth==== net0    |
+# +---------------------------------------------------+  +------------+  +-----------+
+#
+# The daemon's default_policy is "other" (other.test only), so the checks
+# that need allowed.test pass only if --policy=web reached sentry. The
+# container's only interface is sentry's TUN and the daemon's only way out
+# is the veth to $P-net, which has no uplink: no packet leaves the machine.
+#
+# If the tree cannot be made (no archive, no debootstrap) every test is
+# reported as skipped, with the reason.
+#
+# Environment: SENTRY (binary under test; default build/asan/sentry),
+# TREE (the Debian 13 tree; default test/cache/trixie), TREE_MIRROR,
+# PM_TIMEOUT (seconds per Podman call, default 60), SENTRY_PASTA (a file
+# to use as the pasta helper instead of the link; to try the test out).
+# Needs root (it drops to tester for Podman).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+SENTRY=${SENTRY:-$top/build/asan/sentry}
+case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
+. "$top/test/lib/tap.sh"
+. "$top/test/lib/world.sh"
+. "$top/test/lib/podman.sh"
+. "$top/test/lib/pmchecks.sh"
+. "$top/test/lib/trixie.sh"
+
+TESTS=(
+	"podman5: allowed name resolves and wget fetches it"
+	"podman5: denied name does not resolve"
+	"podman5: direct IP is refused"
+	"podman5: ctl bottles lists the container while it runs, not after rm"
+	"podman5: unknown policy is a clear Podman error"
+	"podman5: no daemon is a clear Podman error"
+	"podman5: no Podman call timed out"
+	"podman5: the host's addresses and routes are untouched"
+)
+INFRA=(
+	"podman5: sentry runs inside the Debian 13 tree"
+	"podman5: rootless busybox container runs"
+)
+
+skip_all() {	# skip_all REASON
+	local t
+	for t in "${INFRA[@]}" "${TESTS[@]}"; do
+		t_skip "$t" "$1"
+	done
+	exit 0
+}
+
+[ "$(id -u)" = 0 ] || skip_all "not root"
+for tool in dnsmasq python3 timeout unshare nsenter; do
+	command -v $tool >/dev/null || skip_all "no $tool"
+done
+[ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
+[ -x "$SENTRY" ] || { echo "not ok - podman5: no sentry binary at $SENTRY"; exit 1; }
+
+t_init spm5
+t_defer t_kill_naming "$tmp"	# last resort: anything still naming our files
+host_net >"$tmp/host.before"
+
+start=$SECONDS
+if ! tree_build; then
+	echo "# could not make the Debian 13 tree: $tree_why"
+	tail -n 5 "$tmp/tree.log" | sed 's/^/#   /'
+	skip_all "no Debian 13 tree: $tree_why"
+fi
+echo "# Debian 13 tree $TREE ready in $((SECONDS - start)) s"
+
+W_PREFIX=spm5-$$
+world_setup other || { echo "not ok - podman5: could not build the test internet"; exit 1; }
+tree_start "$W_SOCKDIR" "${SENTRY_PASTA:-}" || {
+	echo "not ok - podman5: $tree_why"; exit 1; }
+# The daemon sees tester's /run/user/1500 as a host daemon would: the
+# netns files rootless Podman makes there are how it learns a container
+# has gone.
+tree_daemon_wrap
+world_daemon_start || { echo "not ok - podman5: sentry run did not start"; exit 1; }
+t_on_failure=world_report
+# helper_binaries_dir replaces Podman's list (where netavark, rootlessport
+# and catatonit live), so ours comes first and the defaults follow.
+pm_conf "$tmp/containers.conf" 'helper_binaries_dir = ["/run/sentry-test/bin",
+  "/usr/local/libexec/podman", "/usr/local/lib/podman",
+  "/usr/libexec/podman", "/usr/lib/podman"]'
+tree_run sh -c 'cat >/run/sentry-test/containers.conf' <"$tmp/containers.conf"
+TREE_ENV=(CONTAINERS_CONF=/run/sentry-test/containers.conf
+	PODMAN_IGNORE_CGROUPSV1_WARNING=1 SENTRY_SOCKET=/run/sentry/control.sock
+	"ASAN_OPTIONS=${ASAN_OPTIONS:-}" "UBSAN_OPTIONS=${UBSAN_OPTIONS:-}")
+tree_user_cmd
+PM_PREFIX=("${TREE_USER_CMD[@]}")
+pm_init /tmp/podman	# the tree's /tmp: a tmpfs that goes with the holder
+tree_user mkdir -p /tmp/podman/root /tmp/podman/runroot /tmp/podman/tmp
+PM_NET=(--network=pasta:--policy=web)
+PM_ROOTFS=/home/$TREE_USER/rootfs
+echo "# $(tree_run podman --version), sentry $SENTRY, work dir $tmp"
+
+check_sentry_in_tree() {
+	run tree_user /run/sentry-test/bin/sentry version
+	expect "sentry version runs as $TREE_USER in the tree" "$t_rc" = 0 || {
+		run tree_run ldd /run/sentry-test/bin/sentry
+		return 1
+	}
+}
+check "${INFRA[0]}" check_sentry_in_tree
+
+check_plain() {
+	pm run --rm --network=none --rootfs "$PM_ROOTFS" sh -c 'echo up; id -u'
+	ran_ok && has "the container ran" "up"
+}
+check "${INFRA[1]}" check_plain
+
+# Both personalities come in one binary: the slirp4netns one answers
+# Podman's --help probe, which tells whether they exist at all.
+mkdir -p "$tmp/links"
+ln -s "$SENTRY" "$tmp/links/slirp4netns"
+if [ -z "${SENTRY_PASTA:-}" ] &&
+	! "$tmp/links/slirp4netns" --help 2>&1 | grep -q -- --enable-sandbox; then
+	why="sentry has no helper personalities yet: '$SENTRY' run as slirp4netns --help does not mention --enable-sandbox"
+	for t in "${TESTS[@]}"; do
+		t_not_ok "$t" "$why"
+	done
+	exit 1
+fi
+
+check "${TESTS[0]}" check_allowed
+check "${TESTS[1]}" check_denied_name
+check "${TESTS[2]}" check_direct_ip
+check "${TESTS[3]}" check_bottles "spm5-sleeper-$$"
+
+check_unknown_policy() {
+	pm run --rm --network=pasta:--policy=nosuch --rootfs "$PM_ROOTFS" true
+	failed_cleanly "nosuch"
+}
+check "${TESTS[4]}" check_unknown_policy
+
+check_no_daemon() {
+	world_daemon_stop
+	c_run true
+	failed_cleanly "/run/sentry/control.sock"
+}
+check "${TESTS[5]}" check_no_daemon
+check "${TESTS[6]}" check_no_hang
+check "${TESTS[7]}" check_host_untouched "$tmp/host.before"
+
+[ "$t_failed" = 0 ]

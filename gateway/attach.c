@@ -135,6 +135,14 @@ int attach_run(struct attach *a, char *err, size_t len)
 	rc = ctl_call(a->socket, req, fds, nfds, &reply, err, len);
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
+	/* the daemon may add "warning TEXT" after its ok line */
+	if (!rc && !a->warning[0] && reply.p) {
+		const char *w = strstr(reply.p, "\nwarning ");
+
+		if (w)
+			snprintf(a->warning, sizeof(a->warning), "%.*s",
+				 (int)strcspn(w + 9, "\n"), w + 9);
+	}
 	sbuf_free(&reply);
 	return rc == 1 ? -EREMOTEIO : rc;
 }

@@ -125,8 +125,13 @@ struct gw_bottle *bottle_by_egress(struct daemon *d, const uint8_t *dst,
 	return b->used ? b : NULL;
 }
 
-/* Watch the directory of @b's netns file for its deletion */
-static void watch_netns(struct daemon *d, struct gw_bottle *b)
+/*
+ * Watch the directory of @b's netns file for its deletion. On failure
+ * @warning says so: the TUN pins the namespace, so without the watch the
+ * bottle ends only on detach.
+ */
+static void watch_netns(struct daemon *d, struct gw_bottle *b, char *warning,
+			size_t len)
 {
 	char dir[CTL_PATH_MAX];
 	char *slash;
@@ -142,9 +147,11 @@ static void watch_netns(struct daemon *d, struct gw_bottle *b)
 	b->watch_wd = inotify_add_watch(d->inotify_fd, dir,
 					IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF |
 					IN_UNMOUNT);
-	if (b->watch_wd < 0)
-		warn("bottle %s: cannot watch %s (%s): it will end only on detach or TUN loss",
-		     b->eb.name, dir, strerror(errno));
+	if (b->watch_wd < 0) {
+		snprintf(warning, len, "cannot watch %s (%s): bottle %s will end only on detach",
+			 dir, strerror(errno), b->eb.name);
+		warn("%s", warning);
+	}
 }
 
 static int check_pool(struct daemon *d, uint32_t slot, const struct ctl_request *req,
@@ -234,8 +241,9 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 	b->keep = req->keep;
 	snprintf(b->netns, sizeof(b->netns), "%s", req->netns);
 	b->watch_wd = -1;
+	errbuf[0] = '\0';	/* from here on it holds a warning, if any */
 	if (b->netns[0] && !b->keep)
-		watch_netns(d, b);
+		watch_netns(d, b, errbuf, errlen);
 	b->attached_ns = now_ns();
 	b->attached_wall_ns = wall_ns();
 	b->used = true;

@@ -284,6 +284,8 @@ static void handle(struct daemon *d, struct cconn *c)
 		}
 		c->nfds = 0;	/* the bottle owns them now */
 		sbuf_printf(&c->out, "ok attached %s\n", req.name);
+		if (msg[0])
+			sbuf_printf(&c->out, "warning %s\n", msg);
 		goto out;
 	}
 	ctl_view(d, &req, &c->out);

@@ -41,7 +41,7 @@ static void view_bottles(struct daemon *d, bool json, struct sbuf *o)
 	if (json)
 		sbuf_printf(o, "{\"bottles\":[");
 	else
-		sbuf_printf(o, "%-24s %-16s %-34s %-14s %s\n", "NAME", "POLICY",
+		sbuf_printf(o, "%-42s %-16s %-34s %-14s %s\n", "NAME", "POLICY",
 			    "ADDRESSES", "EGRESS", "UPTIME");
 	for (uint32_t i = 0; i < d->cfg.bottles; i++) {
 		const struct gw_bottle *b = &d->bottles[i];
@@ -62,7 +62,7 @@ static void view_bottles(struct daemon *d, bool json, struct sbuf *o)
 			sbuf_printf(o, ",\"uptime\":%.1f,\"attached\":%" PRIu64 "}",
 				    secs(now - b->attached_ns), (uint64_t)(b->attached_wall_ns / 1000000000ULL));
 		} else {
-			sbuf_printf(o, "%-24s %-16s %-34s %-14s %.0fs\n", b->eb.name,
+			sbuf_printf(o, "%-42s %-16s %-34s %-14s %.0fs\n", b->eb.name,
 				    b->eb.policy->name, addrs,
 				    b->has_e4 ? addr_format(&b->egress4, e4) : "-",
 				    secs(now - b->attached_ns));

@@ -139,7 +139,8 @@ void bottles_fini(struct daemon *d);
  * bottle_attach() - take over a bottle from an attach request
  * @fds:	req->queues TUN fds, then a pidfd if req->pidfd; owned by the
  *		bottle on success, by the caller on failure
- * Return: 0, or -errno with a message in @err for the client.
+ * Return: 0 (@err then holds a warning for the client, or ""), or -errno
+ * with a message in @err for the client.
  */
 int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 		  char *err, size_t errlen);

@@ -18,6 +18,7 @@
  * Conntrack restores the address the bottle asked on the answers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -250,6 +251,20 @@ static int add_host(struct netlink *nl, const struct egress_spec *s,
 	return 0;
 }
 
+/* Does the /proc/sys file at @path read "1"? */
+static bool sysctl_is_one(const char *path)
+{
+	char buf[4] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n >= 1 && buf[0] == '1';
+}
+
 static int route_and_forward(struct netlink *nl, const struct egress_spec *s,
 			     uint32_t ifindex, const struct ipaddr *pool,
 			     uint8_t plen, char *err, size_t len)
@@ -269,6 +284,9 @@ static int route_and_forward(struct netlink *nl, const struct egress_spec *s,
 	path = pool->family == ADDR_FAMILY_V4 ?
 	       "/proc/sys/net/ipv4/ip_forward" :
 	       "/proc/sys/net/ipv6/conf/all/forwarding";
+	/* already on (a container started with --sysctl): /proc/sys may be read-only */
+	if (sysctl_is_one(path))
+		return 0;
 	rc = tun_sysctl_write(path, "1");
 	if (rc)
 		snprintf(err, len, "cannot turn forwarding on (%s): %s", path,

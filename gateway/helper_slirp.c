@@ -31,6 +31,7 @@
  * attach_helper_identity()), with no option of its own for either: the
  * slirp4netns command line is Podman's, not the user's.
  */
+#include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -42,6 +43,7 @@
 
 #include "attach.h"
 #include "helper.h"
+#include "sandbox.h"
 
 #define CIDR_DEFAULT	"10.0.2.0"
 #define CIDR_LEN_DEFAULT 24
@@ -268,6 +270,17 @@ int slirp_main(int argc, char **argv)
 		}
 		close(p.ready_fd);
 	}
+	/*
+	 * Set-up done: from here the helper only waits and sends one detach
+	 * request, so it keeps no capability and only the calls for that.
+	 */
+	if (geteuid() == 0) {
+		capng_clear(CAPNG_SELECT_BOTH);
+		if (capng_apply(CAPNG_SELECT_BOTH))
+			fprintf(stderr, "sentry: warning: cannot drop capabilities\n");
+	}
+	if (sandbox_seccomp(SANDBOX_HELPER, msg, sizeof(msg)))
+		fprintf(stderr, "sentry: warning: %s\n", msg);
 
 	wait_for_exit(p.exit_fd, sfd);
 	rc = attach_detach(a.socket, a.req.name, msg, sizeof(msg));

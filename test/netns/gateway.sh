@@ -242,13 +242,14 @@ print(sum(n["name"] == "big.test" for n in json.load(sys.stdin)["names"]))'
 t_dns_tcp_fair() {
 	# bottle B holds 150 silent connections to port 53: more than the
 	# daemon's whole table of DNS-over-TCP connections
+	local idle_pid
 	spawn idle_pid ip netns exec $B $NK tcpidle 10.0.2.3 53 150 >"$tmp/idle.out" 2>&1
 	wait_for 20 grep -q open "$tmp/idle.out" || { note "tcpidle did not finish"; return 1; }
 	run cat "$tmp/idle.out"
 	run inns $A dig +tcp +short +time=3 +tries=1 @10.0.2.3 allowed.test A
-	local arc=$rc aout=$out
+	local aout=$out
 	run inns $B dig +tcp +short +time=3 +tries=1 @10.0.2.3 any.test A
-	local brc=$rc bout=$out
+	local bout=$out
 	kill "$idle_pid"
 	expect "bottle $A still resolves over TCP" "$aout" = 198.18.0.80 || return 1
 	expect "bottle $B's own new query is answered too" "$bout" = 198.18.0.83
@@ -305,7 +306,7 @@ t_ipv6_denied() {
 }
 
 t_ipv6_no_leak() {
-	local before drops0 drops1
+	local before drops0
 	run ip -n $B -6 addr show dev tun0
 	expect "no IPv6 address on $B's tun0" -z "$out" || return 1
 	run ip -n $B -6 route show default
@@ -349,7 +350,7 @@ t_spoofed() {
 		{ note "spoofed_source did not go from $n0 to $((n0 + 2))"; run ctl stats $A; return 1; }
 	# a TCP connection from a second address on tun0 goes nowhere either
 	run inns $A ip addr add 10.0.2.201/24 dev tun0
-	run inns $A curl -sS --max-time 2 --interface 10.0.2.201 http://198.18.0.97/
+	run inns $A curl -sS --max-time 1 --interface 10.0.2.201 http://198.18.0.97/
 	local crc=$rc
 	run inns $A ip addr del 10.0.2.201/24 dev tun0
 	expect "curl from a foreign source fails" $crc != 0 &&
@@ -434,7 +435,7 @@ t_reload_revokes() {
 }
 
 t_unsolicited() {
-	local e4 n0
+	local e4 n0 sink_pid
 	e4=$(ctl --json bottles | $PY -c 'import json,sys; print([b["egress4"] for b in json.load(sys.stdin)["bottles"] if b["name"]==sys.argv[1]][0])' $A)
 	expect "bottle $A has an egress address" -n "$e4" || return 1
 	spawn sink_pid ip netns exec $A $NK serve --udp 0.0.0.0:9999 >"$tmp/sink.out" 2>&1
@@ -501,7 +502,7 @@ sys.exit(0 if all(drops.get(k, 0) >= 1 for k in sys.argv[2:]) else 1)' $A "$@"
 }
 
 t_malformed() {
-	local kinds k before
+	local kinds
 	run inns $A $NK inject tun0 garbage 10.0.2.100 198.18.0.97
 	expect "garbage written" $rc = 0 || return 1
 	kinds=$(printf '%s\n' "$out" | cut -d' ' -f1)

@@ -409,33 +409,25 @@ def cmd_jget(path):
     return 0
 
 
+COMMANDS = {
+    'serve': lambda a: cmd_serve(a),
+    'hold': lambda a: cmd_hold(*a),
+    'inject': lambda a: cmd_inject(a[0], a[1], a[2:]),
+    'burst': lambda a: cmd_burst(*a),
+    'bulk': lambda a: cmd_bulk(*a),
+    'tcpidle': lambda a: cmd_tcpidle(*a),
+    'udpprobe': lambda a: cmd_udpprobe(*a),
+    'dnsflood': lambda a: cmd_dnsflood(*a),
+    'ctlraw': lambda a: cmd_ctlraw(*a),
+    'logq': lambda a: cmd_logq(a[0], a[1:]),
+    'jget': lambda a: cmd_jget(a[0]),
+}
+
+
 def main(argv):
-    if len(argv) < 2:
+    if len(argv) < 2 or argv[1] not in COMMANDS:
         raise SystemExit(__doc__)
-    cmd, args = argv[1], argv[2:]
-    if cmd == 'serve':
-        return cmd_serve(args)
-    if cmd == 'hold':
-        return cmd_hold(*args)
-    if cmd == 'inject':
-        return cmd_inject(args[0], args[1], args[2:])
-    if cmd == 'burst':
-        return cmd_burst(*args)
-    if cmd == 'bulk':
-        return cmd_bulk(*args)
-    if cmd == 'tcpidle':
-        return cmd_tcpidle(*args)
-    if cmd == 'udpprobe':
-        return cmd_udpprobe(*args)
-    if cmd == 'dnsflood':
-        return cmd_dnsflood(*args)
-    if cmd == 'ctlraw':
-        return cmd_ctlraw(*args)
-    if cmd == 'logq':
-        return cmd_logq(args[0], args[1:])
-    if cmd == 'jget':
-        return cmd_jget(args[0])
-    raise SystemExit('netkit: unknown command %s' % cmd)
+    return COMMANDS[argv[1]](argv[2:])
 
 
 if __name__ == '__main__':

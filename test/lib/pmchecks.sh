@@ -110,6 +110,19 @@ check_bottles() {
 	fi
 }
 
+nbottles() {	# nbottles - how many bottles the daemon holds
+	ctl --json bottles | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["bottles"]))'
+}
+
+# check_none_left - once every container is gone (all ran with --rm, or
+# were removed), the daemon holds no bottle
+check_none_left() {
+	wait_for 10 test "$(nbottles 2>/dev/null)" = 0 && return 0
+	run ctl bottles
+	note "expected: no bottles once every container has gone"
+	return 1
+}
+
 # failed_cleanly WHAT - the last Podman call failed, did not time out, and
 # said WHAT (a fixed string) in its error
 failed_cleanly() {

@@ -22,6 +22,7 @@
 #                              /dev/net/tun    a 0666 node bound over it
 #                              /run/sentry-test/bin/sentry   $SENTRY (bind)
 #                              /run/sentry-test/bin/pasta -> sentry
+#                              /run/sentry-test/bin/slirp4netns -> sentry
 #                              /run/sentry     the daemon's socket dir (bind)
 #                              /run/user/UID   $TREE_XDG (bind): tester's
 #                                              XDG_RUNTIME_DIR, where
@@ -177,6 +178,7 @@ tree_start() {
 		else
 			ln -s sentry "$T/run/sentry-test/bin/pasta"
 		fi
+		ln -s sentry "$T/run/sentry-test/bin/slirp4netns"
 		mount --bind "$SOCKDIR" "$T/run/sentry"
 		cd "$T"
 		mkdir -p .oldroot

@@ -20,8 +20,8 @@
 #  | $P-d  policy rev     |==>| nft inet sentry: masq.,  |      |  cname.test -> target .88     |
 #  | $P-e  main, 4 queues |==>|  DNS/TCP redirect        |      |  svc.test HTTPS ipv4hint .89  |
 #  |  each 10.0.2.100/24  |   |                          |      |  big.test: 60 A records       |
-#  +----------------------+   | default via NET, route   |      |  rebind.test 127.0.0.1        |
-#                             |  mtu 1400 (PMTU needed)  |      |  rebind10.test 10.1.2.3       |
+#  +----------------------+   | default via NET, route   |      |  rebind*.test: 127.0.0.1,     |
+#                             |  mtu 1400 (PMTU needed)  |      |   10.1.2.3, 64:ff9b::7f00:1   |
 #  every bottle's resolver:   | gw0 198.18.1.2/24        |-veth-| net0 198.18.1.1/24            |
 #  nameserver 10.0.2.3 (no    |     2001:db8:1::2/64     |      |      2001:db8:1::1/64         |
 #  such host: sentry          +--------------------------+      | HTTP :80 on .80-.83 .86 .88   |
@@ -330,6 +330,10 @@ t_rebinding() {
 		[[ $out == *"status: REFUSED"* ]] || { note "$n: expected REFUSED"; return 1; }
 		expect_log event=dns qname=$n reason=dns_private_answer || return 1
 	done
+	# NAT64 (64:ff9b::/96) of 127.0.0.1: loopback in disguise
+	run inns $A dig +time=2 +tries=1 @10.0.2.3 rebind6.test AAAA
+	[[ $out == *"status: REFUSED"* ]] || { note "rebind6.test AAAA: expected REFUSED"; return 1; }
+	expect_log event=dns qname=rebind6.test reason=dns_private_answer || return 1
 	run ctl names $A
 	[[ $out != *rebind* ]] || { note "a private answer was learnt"; return 1; }
 }
@@ -712,7 +716,7 @@ check "DNS over TLS (853) blocked, even to an allowed name" t_dot_blocked
 check "IPv6: allowed name fetched over IPv6" t_ipv6_allowed
 check "IPv6: denied name NXDOMAIN, direct address refused" t_ipv6_denied
 check "IPv6: no leak from a bottle without IPv6" t_ipv6_no_leak
-check "rebinding answers (127.0.0.1, 10.x) refused" t_rebinding
+check "rebinding answers (127.0.0.1, 10.x, NAT64 of loopback) refused" t_rebinding
 check "spoofed source dropped" t_spoofed
 check "TTL expiry: established flow continues, new flow refused" t_ttl_expiry
 check "policy reload revokes a live flow within a second" t_reload_revokes

@@ -48,6 +48,7 @@ TESTS=(
 	"podman4: direct IP is refused"
 	"podman4: ctl bottles lists the container while it runs, not after rm"
 	"podman4: unknown policy is a clear Podman error"
+	"podman4: no bottle is left once the containers are gone"
 	"podman4: no daemon is a clear Podman error"
 	"podman4: no Podman call timed out"
 	"podman4: the host's addresses and routes are untouched"
@@ -128,13 +129,15 @@ check_unknown_policy() {
 }
 check "${TESTS[4]}" check_unknown_policy
 
+check "${TESTS[5]}" check_none_left
+
 check_no_daemon() {
 	world_daemon_stop
 	c_run true
 	failed_cleanly "$W_SOCK"
 }
-check "${TESTS[5]}" check_no_daemon
-check "${TESTS[6]}" check_no_hang
-check "${TESTS[7]}" check_host_untouched "$tmp/host.before"
+check "${TESTS[6]}" check_no_daemon
+check "${TESTS[7]}" check_no_hang
+check "${TESTS[8]}" check_host_untouched "$tmp/host.before"
 
 [ "$t_failed" = 0 ]

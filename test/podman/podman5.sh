@@ -54,6 +54,8 @@ TESTS=(
 	"podman5: direct IP is refused"
 	"podman5: ctl bottles lists the container while it runs, not after rm"
 	"podman5: unknown policy is a clear Podman error"
+	"podman5: slirp4netns personality with Podman 5's argv (-r 3 -e 4)"
+	"podman5: no bottle is left once the containers are gone"
 	"podman5: no daemon is a clear Podman error"
 	"podman5: no Podman call timed out"
 	"podman5: the host's addresses and routes are untouched"
@@ -156,13 +158,32 @@ check_unknown_policy() {
 }
 check "${TESTS[4]}" check_unknown_policy
 
+# Podman 5 still offers slirp4netns (rootless too), with the ready and
+# exit fds the other way round from Podman 4. The policy comes from
+# SENTRY_POLICY in Podman's environment, which Podman passes on.
+check_slirp5() {
+	local saved=("${PM_PREFIX[@]}")
+	TREE_ENV+=(SENTRY_POLICY=web)
+	tree_user_cmd
+	PM_PREFIX=("${TREE_USER_CMD[@]}")
+	pm run --rm --network=slirp4netns --rootfs "$PM_ROOTFS" sh -c \
+		'timeout 5 wget -q -O - http://allowed.test/; echo "wget=$?"'
+	PM_PREFIX=("${saved[@]}")
+	unset 'TREE_ENV[-1]'
+	ran_ok && has "wget fetches the page" "hello from 198.18.0.80" &&
+	has "wget exits 0" "wget=0"
+}
+check "${TESTS[5]}" check_slirp5
+
+check "${TESTS[6]}" check_none_left
+
 check_no_daemon() {
 	world_daemon_stop
 	c_run true
 	failed_cleanly "/run/sentry/control.sock"
 }
-check "${TESTS[5]}" check_no_daemon
-check "${TESTS[6]}" check_no_hang
-check "${TESTS[7]}" check_host_untouched "$tmp/host.before"
+check "${TESTS[7]}" check_no_daemon
+check "${TESTS[8]}" check_no_hang
+check "${TESTS[9]}" check_host_untouched "$tmp/host.before"
 
 [ "$t_failed" = 0 ]

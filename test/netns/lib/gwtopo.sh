@@ -61,6 +61,7 @@ write_files() {
 	domain = any.test
 	domain = rebind.test
 	domain = rebind10.test
+	domain = rebind6.test
 	domain = marker.test
 	domain = big.test
 	domain = cname.test tcp/80
@@ -157,7 +158,8 @@ setup_net() {
 		--address=/wild.test/198.18.0.81 --address=/blocked.test/198.18.0.82 \
 		--address=/any.test/198.18.0.83 --address=/ttl.test/198.18.0.84 \
 		--address=/rev.test/198.18.0.85 --address=/rebind.test/127.0.0.1 \
-		--address=/rebind10.test/10.1.2.3 --address=/marker.test/198.18.0.87 "${big[@]}" \
+		--address=/rebind10.test/10.1.2.3 --address=/rebind6.test/64:ff9b::7f00:1 \
+		--address=/marker.test/198.18.0.87 "${big[@]}" \
 		--host-record=target.test,198.18.0.88 --cname=cname.test,target.test \
 		--dns-rr=svc.test,65,00010000040004c6120059
 	spawn serve_pid ip netns exec "$NET" $NK serve \

@@ -44,7 +44,9 @@ pm_rootfs() {
 		>"$part/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$part/etc/group"
 	echo "$sum" >"$part/.sentry-rootfs"
-	mv "$part" "$dest"
+	# another run may have made it meanwhile: then keep that one
+	mv -T "$part" "$dest" 2>/dev/null || rm -rf "$part"
+	[ -e "$dest/.sentry-rootfs" ]
 }
 
 # pm_conf FILE [LINE...] - a containers.conf; extra LINEs go in [engine]

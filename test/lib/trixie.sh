@@ -43,6 +43,7 @@ TREE_UID=1500
 TREE_USER=tester
 TREE_MIRROR=${TREE_MIRROR:-http://deb.debian.org/debian}
 TREE_PKGS="podman passt runc uidmap busybox-static"
+TREE_RECIPE="1: $TREE_PKGS; user $TREE_USER $TREE_UID; rootfs"	# change to rebuild
 TREE_HOLDER=
 TREE_ENV=()	# extra VAR=value for tree_user
 tree_why=	# why the tree could not be made
@@ -70,6 +71,14 @@ tree_chroot_apt() {
 	' sh "$TREE" "$@"
 }
 
+tree_has_pkgs() {	# tree_has_pkgs PKG... - all installed in the tree?
+	local p
+	for p in "$@"; do
+		chroot "$TREE" dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || return 1
+	done
+}
+
 # tree_install_libs - install (in the tree) what $SENTRY needs to run there.
 # Debian 13 renamed some library packages (the time_t transition: NAME
 # becomes NAMEt64), so each is tried both ways.
@@ -79,10 +88,7 @@ tree_install_libs() {
 	sonames=$(ldd "$SENTRY" | awk '{ print $1 }' | sort | tr '\n' ' ')
 	[ "$(cat "$TREE/.sentry-libs" 2>/dev/null)" = "$sonames" ] && return 0
 	for p in $(tree_sentry_pkgs); do
-		if chroot "$TREE" dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q installed ||
-			chroot "$TREE" dpkg-query -W -f '${Status}\n' "${p}t64" 2>/dev/null | grep -q installed; then
-			continue
-		fi
+		tree_has_pkgs "$p" || tree_has_pkgs "${p}t64" && continue
 		if chroot "$TREE" apt-cache show "${p}t64" >/dev/null 2>&1; then
 			want+=("${p}t64")
 		else
@@ -100,7 +106,16 @@ tree_install_libs() {
 tree_build() {
 	local log=$tmp/tree.log
 	: >"$log"
-	[ -e "$TREE/.sentry-tree-complete" ] && { tree_install_libs >>"$log" 2>&1; return 0; }
+	if [ "$(cat "$TREE/.sentry-tree-complete" 2>/dev/null)" = "$TREE_RECIPE" ]; then
+		tree_install_libs >>"$log" 2>&1 || {
+			tree_why="could not install the libraries $SENTRY needs in the tree: $(grep -E '^E:' "$log" | tail -n 1)"
+			return 1
+		}
+		return 0
+	fi
+	# an older recipe: keep the debootstrap, redo the rest (all idempotent)
+	[ -e "$TREE/.sentry-tree-complete" ] &&
+		rm -f "$TREE/.sentry-tree-complete" "$TREE/.stage-packages" "$TREE/.stage-user"
 	command -v debootstrap >/dev/null || { tree_why="no debootstrap"; return 1; }
 	mkdir -p "$T_CACHE"
 	if [ ! -e "$TREE/.stage-debootstrap" ]; then
@@ -113,6 +128,9 @@ tree_build() {
 			return 1
 		fi
 		touch "$TREE/.stage-debootstrap"
+	fi
+	if [ ! -e "$TREE/.stage-packages" ] && tree_has_pkgs $TREE_PKGS; then
+		touch "$TREE/.stage-packages"
 	fi
 	if [ ! -e "$TREE/.stage-packages" ]; then
 		echo "# installing $TREE_PKGS in the tree"
@@ -141,7 +159,7 @@ tree_build() {
 	pm_rootfs "$TREE/usr/bin/busybox" "$TREE/home/$TREE_USER/rootfs" &&
 		chown -R $TREE_UID:$TREE_UID "$TREE/home/$TREE_USER/rootfs" ||
 		{ tree_why="could not make the busybox rootfs in the tree"; return 1; }
-	touch "$TREE/.sentry-tree-complete"
+	echo "$TREE_RECIPE" >"$TREE/.sentry-tree-complete"
 }
 
 # tree_start SOCKDIR [PASTA] - start the holder of the tree's mount

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,19 +272,37 @@ bool rule_ports_match(const struct rule *r, uint8_t proto, uint16_t port)
 	return false;
 }
 
-/* appendf() - snprintf at *@off, keeping the would-be length like snprintf */
-static void __attribute__((format(printf, 4, 5)))
-appendf(char *buf, size_t len, size_t *off, const char *fmt, ...)
+/*
+ * put() - append @n bytes at *@off as snprintf() would: cut to @len with a
+ * NUL kept, *@off the would-be length. rule_format() runs for every logged
+ * new flow, and printf calls would cost more than the rest of the decision.
+ */
+static void put(char *buf, size_t len, size_t *off, const char *s, size_t n)
 {
-	va_list ap;
-	int n;
+	if (*off < len) {
+		size_t k = n < len - *off - 1 ? n : len - *off - 1;
 
-	va_start(ap, fmt);
-	n = vsnprintf(*off < len ? buf + *off : NULL, *off < len ? len - *off : 0,
-		      fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off += (size_t)n;
+		memcpy(buf + *off, s, k);
+		buf[*off + k] = '\0';
+	}
+	*off += n;
+}
+
+static void put_str(char *buf, size_t len, size_t *off, const char *s)
+{
+	put(buf, len, off, s, strlen(s));
+}
+
+static void put_uint(char *buf, size_t len, size_t *off, unsigned int v)
+{
+	char d[10];
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(buf, len, off, d + n, sizeof(d) - n);
 }
 
 int rule_format(const struct rule *r, char *buf, size_t len)
@@ -300,16 +317,17 @@ int rule_format(const struct rule *r, char *buf, size_t len)
 		return -EINVAL;
 	switch (r->kind) {
 	case RULE_DOMAIN:
-		appendf(buf, len, &off, "domain = %.*s", (int)r->pattern_len,
-			r->pattern);
-		break;
 	case RULE_WILDCARD:
-		appendf(buf, len, &off, "domain = *.%.*s", (int)r->pattern_len,
-			r->pattern);
+		put_str(buf, len, &off, r->kind == RULE_DOMAIN ? "domain = " :
+							    "domain = *.");
+		/* as "%.*s": at most pattern_len bytes, and not past a NUL */
+		put(buf, len, &off, r->pattern, strnlen(r->pattern, r->pattern_len));
 		break;
 	case RULE_CIDR:
-		appendf(buf, len, &off, "cidr = %s/%u", addr_format(&r->net, a),
-			r->plen);
+		put_str(buf, len, &off, "cidr = ");
+		put_str(buf, len, &off, addr_format(&r->net, a));
+		put_str(buf, len, &off, "/");
+		put_uint(buf, len, &off, r->plen);
 		break;
 	default:
 		return -EINVAL;
@@ -319,12 +337,16 @@ int rule_format(const struct rule *r, char *buf, size_t len)
 		const char *proto = pr->proto == PROTO_TCP ? "tcp" :
 				    pr->proto == PROTO_UDP ? "udp" : "icmp";
 
+		put_str(buf, len, &off, " ");
+		put_str(buf, len, &off, proto);
 		if (pr->proto == PROTO_ICMP || (pr->lo == 0 && pr->hi == PORT_MAX))
-			appendf(buf, len, &off, " %s", proto);
-		else if (pr->lo == pr->hi)
-			appendf(buf, len, &off, " %s/%u", proto, pr->lo);
-		else
-			appendf(buf, len, &off, " %s/%u-%u", proto, pr->lo, pr->hi);
+			continue;
+		put_str(buf, len, &off, "/");
+		put_uint(buf, len, &off, pr->lo);
+		if (pr->lo != pr->hi) {
+			put_str(buf, len, &off, "-");
+			put_uint(buf, len, &off, pr->hi);
+		}
 	}
 	if (off >= len)
 		return -ENOSPC;

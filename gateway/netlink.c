@@ -340,7 +340,8 @@ struct nlmsghdr *netlink_msg_route(void *buf, uint32_t seq, uint32_t ifindex,
 	memset(buf, 0, NETLINK_MSG_MAX);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
+	/* EXCL, never REPLACE: sentry adds routes, it never takes one over */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
 	nlh->nlmsg_seq = seq;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = af(dst);

@@ -37,6 +37,7 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include "netcfg.h"
@@ -396,6 +397,19 @@ static void *job_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Is @netns_fd the namespace the caller runs in? A mistaken --pid or
+ * --netns naming the host's namespace would otherwise give the host a TUN
+ * and a default route through it.
+ */
+static bool same_netns_as_caller(int netns_fd)
+{
+	struct stat a, b;
+
+	return !fstat(netns_fd, &a) && !stat("/proc/self/ns/net", &b) &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int tun_create_in_netns(int netns_fd, const struct tun_spec *spec, int *fds,
 			char *err, size_t len)
 {
@@ -413,6 +427,11 @@ int tun_create_in_netns(int netns_fd, const struct tun_spec *spec, int *fds,
 		return rc;
 	if (netns_fd < 0) {
 		snprintf(err, len, "no network namespace given");
+		return -EINVAL;
+	}
+	if (same_netns_as_caller(netns_fd)) {
+		snprintf(err, len, "refusing to make a bottle of this command's own network "
+			 "namespace (its routes would be taken over): give the container's");
 		return -EINVAL;
 	}
 

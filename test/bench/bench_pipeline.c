@@ -119,6 +119,14 @@ static void die(const char *what, int err)
 	exit(2);
 }
 
+/* fail() - a case did not do what it is meant to measure */
+static void fail(const char *what, uint64_t got, uint64_t want)
+{
+	fprintf(stderr, "bench_pipeline: %s: %llu, expected %llu\n", what,
+		(unsigned long long)got, (unsigned long long)want);
+	exit(1);
+}
+
 static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -321,9 +329,7 @@ static void rig_new(struct bench *bn, struct rig *r, uint32_t capacity,
 		size_t len;
 		int ret;
 
-		if (dst_kind(d) == DST_CIDR)
-			continue;
-		if (dst_kind(d) == DST_DENIED)
+		if (dst_kind(d) != DST_LEARNT)
 			continue;
 		dst_addr(d, b);
 		addr_set(&a, b, 4);
@@ -403,12 +409,12 @@ static void bench_established(struct bench *bn, uint32_t nflows,
 			      const char *label)
 {
 	struct capture *c = &bn->cap;
+	struct flow_stats fs;
 	struct timing t;
 	struct rig r;
 
 	if (!wanted(bn, label))
 		return;
-
 	rig_new(bn, &r, nflows < 65536 ? 65536 : nflows, true);
 	cap_new_flows(c, nflows);
 	run(bn, &r, c);				/* every flow seen once */
@@ -418,6 +424,10 @@ static void bench_established(struct bench *bn, uint32_t nflows,
 		run(bn, &r, c);
 		timing_stop(&t, i, c->n);
 	}
+	flow_stats(r.e->flows, &fs);
+	/* every timed packet found its flow */
+	if (fs.inserted != nflows || fs.used != nflows)
+		fail("established", fs.inserted, nflows);
 	row(bn, label, c->n, &t);
 	rig_free(&r);
 }
@@ -432,19 +442,22 @@ static void bench_new(struct bench *bn, uint32_t capacity, bool sink,
 
 	if (!wanted(bn, label))
 		return;
-
 	cap_new_flows(c, bn->npackets);
 	for (unsigned int i = 0; i < bn->reps; i++) {
+		uint64_t sunk = bn->sunk;
+
 		rig_new(bn, &r, capacity, sink);
 		timing_start(&t);
 		run(bn, &r, c);
 		timing_stop(&t, i, c->n);
 		flow_stats(r.e->flows, &fs);
-		if (fs.inserted != c->n) {
-			fprintf(stderr, "bench_pipeline: %llu flows inserted, not %u\n",
-				(unsigned long long)fs.inserted, c->n);
-			exit(1);
-		}
+		/* every packet a new flow, and each logged when there is a sink */
+		if (fs.inserted != c->n)
+			fail("new flows inserted", fs.inserted, c->n);
+		if (sink && r.e->stats.flows != c->n)
+			fail("new flows decided", r.e->stats.flows, c->n);
+		if (sink && bn->sunk - sunk < (uint64_t)c->n * 100)
+			fail("decision log bytes", bn->sunk - sunk, c->n * 100ULL);
 		rig_free(&r);
 	}
 	row(bn, label, c->n, &t);

@@ -172,7 +172,7 @@ tree_start() {
 	# processes of tester's uid that are not ours: never killed
 	TREE_OTHERS=$(tree_pids | tr '\n' ' ')
 	TREE_XDG=$tmp/xdg
-	mkdir -p -m 0700 "$TREE_XDG"
+	mkdir -m 0700 "$TREE_XDG"
 	chown $TREE_UID:$TREE_UID "$TREE_XDG"
 	[ -n "$TREE_OTHERS" ] && echo "# uid $TREE_UID already has processes ($TREE_OTHERS); they are left alone"
 	unshare --mount --propagation private -- /bin/bash -c '
@@ -224,7 +224,7 @@ tree_daemon_wrap() {
 		mkdir -m 0700 "/run/user/$1" && mount --bind "$2" "/run/user/$1" ||
 		exit 1
 		shift 2
-		exec "$@"' sh $TREE_UID "$TREE_XDG")
+		exec "$@"' sh "$TREE_UID" "$TREE_XDG")
 }
 
 # tree_run CMD... - CMD as root inside the tree
@@ -237,9 +237,9 @@ tree_run() {
 # TREE_ENV (an array, so `timeout` can run it)
 tree_user_cmd() {
 	TREE_USER_CMD=(nsenter -t "$TREE_HOLDER" -m -r -w -- setpriv
-		--reuid=$TREE_UID --regid=$TREE_UID --init-groups -- env -i
-		HOME=/home/$TREE_USER USER=$TREE_USER LOGNAME=$TREE_USER
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin XDG_RUNTIME_DIR=/run/user/$TREE_UID
+		"--reuid=$TREE_UID" "--regid=$TREE_UID" --init-groups -- env -i
+		"HOME=/home/$TREE_USER" "USER=$TREE_USER" "LOGNAME=$TREE_USER"
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin "XDG_RUNTIME_DIR=/run/user/$TREE_UID"
 		LANG=C.UTF-8 "${TREE_ENV[@]}")
 }
 
@@ -248,12 +248,12 @@ tree_user() {	# tree_user CMD... - CMD as tester inside the tree
 	"${TREE_USER_CMD[@]}" "$@"
 }
 
-# tree_pids - every process of ours inside the tree: the holder's
-# descendants and anything running as tester's uid (rootless Podman's
-# pause process and conmon escape into their own namespaces, but keep
-# the uid; no one else on the host has it)
+# tree_pids - the processes running as tester's uid. Rootless Podman's
+# pause process, conmon and the containers leave the holder's process
+# tree and namespaces, but keep the uid, which no host account uses
+# (tree_start notes any that exist before it, and tree_stop spares them).
 tree_pids() {
-	grep -lsE "^Uid:[[:space:]]+$TREE_UID[[:space:]]" /proc/[0-9]*/status | cut -d/ -f3
+	grep -lsE "^Uid:[[:space:]]+${TREE_UID}[[:space:]]" /proc/[0-9]*/status | cut -d/ -f3
 }
 
 tree_stop() {

@@ -525,7 +525,7 @@ TEST(msg_route_default_via_gateway)
 	nlh = netlink_msg_route(buf, 5, 9, &any, 0, &gw, NULL);
 	CHECK(nlh);
 	CHECK_EQ(nlh->nlmsg_type, RTM_NEWROUTE);
-	CHECK_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE);
+	CHECK_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
 	rtm = mnl_nlmsg_get_payload(nlh);
 	CHECK_EQ(rtm->rtm_family, AF_INET);
 	CHECK_EQ(rtm->rtm_dst_len, 0);

@@ -46,7 +46,7 @@ HEADERS     := $(wildcard common/*.h gateway/*.h test/unit/*.h)
 # $(call objs,FLAVOUR,SOURCES)
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all check unit demo bench fuzz fuzz-build install uninstall clean deps-test deps-demo deps-fuzz analyze
+.PHONY: all check unit demo bench fuzz fuzz-build install uninstall clean deps-test deps-demo deps-fuzz deps-analyze analyze
 all: sentry
 
 # rename, not copy: a running daemon keeps its binary busy
@@ -137,6 +137,23 @@ deps-fuzz:
 # with the libexec directory substituted.
 LIBEXECDIR        := $(PREFIX)/libexec/sentry
 CONTAINERS_CONF_D ?= /etc/containers/containers.conf.d
+
+# Static analysis: cppcheck and clang-tidy, clean, with every suppression's
+# reason written in contrib/analyze/
+ANALYZE_SRC := $(COMMON_SRC) $(GATEWAY_SRC) gateway/main.c
+
+analyze: deps-analyze
+	$(QP) CPPCHECK common gateway
+	$(Q)cppcheck --enable=warning,style,performance,portability --std=c11 \
+		--error-exitcode=1 --inline-suppr --quiet -D_GNU_SOURCE -Icommon -Igateway \
+		--suppressions-list=contrib/analyze/cppcheck.supp $(ANALYZE_SRC)
+	$(QP) CLANG-TIDY common gateway
+	$(Q)clang-tidy-14 --quiet --config-file=contrib/analyze/clang-tidy.yaml \
+		$(ANALYZE_SRC) -- -std=gnu11 -D_GNU_SOURCE -Icommon -Igateway \
+		$(shell pkg-config --cflags $(LIBS) 2>/dev/null)
+
+deps-analyze:
+	@contrib/install-deps.sh analyze
 
 install: sentry
 	install -D -m 0755 sentry $(DESTDIR)$(PREFIX)/bin/sentry

@@ -326,7 +326,8 @@ struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k,
 	for (i = t->bucket[b]; i != FLOW_NONE; i = t->f[i].hnext) {
 		struct flow *f = &t->f[i];
 
-		if (memcmp(&f->key, k, sizeof(*k)))
+		/* keys are zeroed whole before they are filled: no stray padding */
+		if (memcmp(&f->key, k, sizeof(*k)))	// NOLINT(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c)
 			continue;
 		if (now >= f->expires) {
 			unlink_free(t, i, b);

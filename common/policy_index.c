@@ -234,7 +234,7 @@ int policy_build_index(struct policy *p)
 	struct policy_index *ix;
 	struct slot **where = NULL;
 	uint32_t nd = 0, nc = 0, i, run = 0;
-	int ret = -ENOMEM;
+	int ret;
 
 	policy_index_free(p->index);
 	p->index = NULL;

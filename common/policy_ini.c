@@ -135,6 +135,8 @@ static char *next_line(char *str, int num, void *stream)
 	c->line = s;
 	c->line_len = n;
 	c->max_chars = (size_t)num - 2;
+	/* an empty line has n == 0 */
+	// cppcheck-suppress knownConditionTrueFalse
 	if (n && s[n - 1] == '\r')
 		n--;
 	if (memchr(s, '\0', n)) {

@@ -234,7 +234,7 @@ int pstore_open(const char *dir, bool create, bool readonly,
 		struct pstore **out)
 {
 	char path[PATH_MAX];
-	struct pstore *tmp;
+	struct pstore *tmp = NULL;
 	struct stat st;
 	bool fresh = false;
 	int ret;
@@ -255,6 +255,10 @@ int pstore_open(const char *dir, bool create, bool readonly,
 		if (errno != ENOENT || !create)
 			return -errno;
 		fresh = true;
+	} else if (!st.st_size && !create) {
+		/* an empty data.mdb (a crash while creating, a truncated copy)
+		 * is no store; LMDB alone would say "Bad file descriptor" */
+		return -EPROTO;
 	}
 	if (fresh && readonly) {
 		ret = env_open(dir, true, false, &tmp);
@@ -560,9 +564,9 @@ static int read_rules(struct pstore *s, MDB_txn *txn, struct policy *p,
 
 int pstore_get(struct pstore *s, const char *name, struct policy **out)
 {
-	struct plens hdr_pl, pl = { 0 };
+	struct plens hdr_pl = { 0 }, pl = { 0 };
 	struct policy *p;
-	uint32_t nrules;
+	uint32_t nrules = 0;
 	MDB_txn *txn;
 	int ret;
 

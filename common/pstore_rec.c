@@ -219,7 +219,7 @@ int pstore_rec_decode_header(const MDB_val *v, struct policy *p, uint32_t *nrule
 			 struct plens *pl)
 {
 	const uint8_t *b = v->mv_data;
-	struct policy tmp;
+	struct policy tmp = { 0 };
 
 	if (v->mv_size != PSTORE_HDR_LEN)
 		return -EPROTO;

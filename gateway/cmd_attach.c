@@ -23,12 +23,14 @@ static void attach_usage(FILE *f)
 	fprintf(f,
 		"usage: sentry attach (--netns PATH | --pid PID) [--policy NAME] [--name BOTTLE]\n"
 		"                     [--address A/N]... [--gateway G]... [--dns D]...\n"
-		"                     [--mtu M] [--ifname NAME] [--queues N] [--keep]\n"
-		"                     [--socket PATH | -c sentry.ini]\n\n"
+		"                     [--mtu M] [--ifname NAME] [--queues N] [--no-offload]\n"
+		"                     [--keep] [--socket PATH | -c sentry.ini]\n\n"
 		"Creates a TUN in the namespace and hands it to the daemon: from then on the\n"
 		"namespace's only way out is sentry. Defaults: --address %s --gateway %s,\n"
 		"no IPv6 (an IPv6 --address turns it on), --mtu %u, --ifname %s.\n"
-		"--keep: keep the bottle when the --netns file is deleted.\n",
+		"--queues: TUN queues, default one per online CPU (the daemon's workers\n"
+		"share them out). --no-offload: no virtio-net header, one plain packet\n"
+		"per read. --keep: keep the bottle when the --netns file is deleted.\n",
 		ATTACH_ADDR4_DEFAULT, ATTACH_GW4_DEFAULT, TUN_MTU_DEFAULT, TUN_IFNAME_DEFAULT);
 }
 
@@ -55,7 +57,7 @@ static int parse_ifaddr(const char *s, struct ipaddr *a, uint8_t *plen)
 
 	if (strlen(s) >= sizeof(buf))
 		return -1;
-	strcpy(buf, s);
+	memcpy(buf, s, strlen(s) + 1);	/* fits: checked above */
 	slash = strchr(buf, '/');
 	if (!slash)
 		return -1;
@@ -81,6 +83,7 @@ int cmd_attach(int argc, char **argv)
 		{ "ifname", required_argument, NULL, 'i' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "no-offload", no_argument, NULL, 'O' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -165,6 +168,7 @@ int cmd_attach(int argc, char **argv)
 				return usage_error("attach", "--queues: expected 1..%u", TUN_QUEUES_MAX);
 			break;
 		case 'k': req->keep = true; break;
+		case 'O': spec->vnet_hdr = false; break;
 		case 's': sock_opt = optarg; break;
 		case 'c': config = optarg; break;
 		case 'h':

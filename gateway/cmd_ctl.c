@@ -104,9 +104,7 @@ int cmd_ctl(int argc, char **argv)
 	}
 	/* "ok" alone on its line is the protocol's; "ok detached x" is news */
 	body = reply.p;
-	if (!strncmp(body, "ok\n", 3))
-		body += 3;
-	else if (!strncmp(body, "ok ", 3))
+	if (!strncmp(body, "ok\n", 3) || !strncmp(body, "ok ", 3))
 		body += 3;
 	fputs(body, stdout);
 	sbuf_free(&reply);

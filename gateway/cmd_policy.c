@@ -211,7 +211,7 @@ static int parse_target(const char *t, uint8_t *proto, struct ipaddr *a,
 		*proto = PROTO_ICMP;
 	else
 		return -EINVAL;
-	strcpy(buf, colon + 1);
+	memcpy(buf, colon + 1, strlen(colon + 1) + 1);	/* fits: t is shorter */
 	addr = buf;
 	if (*addr == '[') {
 		char *close = strchr(addr, ']');

@@ -148,6 +148,8 @@ static char *next_line(char *str, int num, void *stream)
 	p->lineno++;
 	p->line = s;
 	p->line_len = n;
+	/* an empty line has n == 0 */
+	// cppcheck-suppress knownConditionTrueFalse
 	if (n && s[n - 1] == '\r')
 		n--;
 	if (memchr(s, '\0', n)) {
@@ -617,8 +619,8 @@ out:
 int config_load(const char *path, struct sentry_config *cfg, char *err,
 		size_t errlen)
 {
-	char *text;
-	size_t len;
+	char *text = NULL;
+	size_t len = 0;
 	int ret;
 
 	ret = config_read_file(path, CONFIG_FILE_MAX, &text, &len);

@@ -59,6 +59,7 @@ const struct config_key config_keys[] = {
 	STR(SEC_DAEMON, VAL_ID, "user", user, 1),
 	WORD(SEC_DAEMON, "log_level", log_level, level_words),
 	NUM(SEC_DAEMON, "log_refusals", log_refusals, 0, 1000000),
+	NUM(SEC_DAEMON, "workers", workers, 0, CONFIG_QUEUES_MAX),
 
 	{ SEC_DNS, VAL_UPSTREAM, "upstream", 0, 0, 0, 0, NULL },
 	STR(SEC_DNS, VAL_PATH, "resolv_conf", resolv_conf, 1),
@@ -75,6 +76,7 @@ const struct config_key config_keys[] = {
 	NUM(SEC_EGRESS, "txqueuelen", txqueuelen, 1, 1000000),
 	STR(SEC_EGRESS, VAL_NFT, "nft_table", nft_table, 1),
 	NUM(SEC_EGRESS, "queues", queues, 1, CONFIG_QUEUES_MAX),
+	{ SEC_EGRESS, VAL_BOOL, "offload", OFF(offload), 0, 0, 0, NULL },
 
 	NUM(SEC_TABLES, "flows", flows, 1, CONFIG_TABLE_MAX),
 	NUM(SEC_TABLES, "learnt", learnt, 1, CONFIG_TABLE_MAX),
@@ -110,23 +112,23 @@ static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX,
 void config_defaults(struct sentry_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	strcpy(cfg->control_socket, "/run/sentry/control.sock");
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", "/run/sentry/control.sock");
 	cfg->control_mode = 0600;
-	strcpy(cfg->policy_store, "/var/lib/sentry/policies");
-	strcpy(cfg->decision_log, "stderr");
+	snprintf(cfg->policy_store, sizeof(cfg->policy_store), "%s", "/var/lib/sentry/policies");
+	snprintf(cfg->decision_log, sizeof(cfg->decision_log), "%s", "stderr");
 	cfg->mode = CONFIG_MODE_ENFORCE;
-	strcpy(cfg->user, "nobody");
+	snprintf(cfg->user, sizeof(cfg->user), "%s", "nobody");
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->log_refusals = 20;
 
-	strcpy(cfg->resolv_conf, "/etc/resolv.conf");
+	snprintf(cfg->resolv_conf, sizeof(cfg->resolv_conf), "%s", "/etc/resolv.conf");
 	cfg->dns_timeout_ms = 2000;
 	cfg->dns_rate = 100;
 	cfg->dns_burst = 200;
 	cfg->dns_tcp_port = 5353;
 	cfg->upstream_sockets = 16;
 
-	strcpy(cfg->interface, "sentry0");
+	snprintf(cfg->interface, sizeof(cfg->interface), "%s", "sentry0");
 	cfg->pool4.enabled = true;
 	addr_parse("100.127.0.0", &cfg->pool4.net);
 	cfg->pool4.plen = 16;
@@ -135,8 +137,9 @@ void config_defaults(struct sentry_config *cfg)
 	cfg->pool6.plen = 64;
 	cfg->mtu = 65520;
 	cfg->txqueuelen = 10000;
-	strcpy(cfg->nft_table, "sentry");
+	snprintf(cfg->nft_table, sizeof(cfg->nft_table), "%s", "sentry");
 	cfg->queues = 1;
+	cfg->offload = true;
 
 	cfg->flows = 65536;
 	cfg->learnt = 65536;

@@ -161,7 +161,7 @@ int control_init(struct daemon *d)
 		err("control socket path too long: %s", path);
 		return -ENAMETOOLONG;
 	}
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);	/* fits: checked above */
 	if (socket_alive(path)) {
 		err("control socket %s: another sentry daemon is answering there", path);
 		return -EADDRINUSE;

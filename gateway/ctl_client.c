@@ -60,7 +60,7 @@ int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return -ENAMETOOLONG;
 	}
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);	/* fits: checked above */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		rc = -errno;
@@ -86,10 +86,11 @@ int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
 		memcpy(CMSG_DATA(h), fds, (size_t)nfds * sizeof(int));
 	}
 	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != len) {
-		rc = -errno;
-		snprintf(err, errlen, "sending to %s: %s", path, strerror(errno));
+		/* a short send leaves errno alone */
+		rc = errno ? -errno : -EIO;
+		snprintf(err, errlen, "sending to %s: %s", path, strerror(-rc));
 		close(fd);
-		return rc ? rc : -EIO;
+		return rc;
 	}
 	for (;;) {
 		char buf[4096];

@@ -29,11 +29,12 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "sockaddr.h"
 
 #define DNSTCP_MAX	128
 #define DNSTCP_PER_BOTTLE	16
 #define QUERY_MAX	4096
-#define OUT_MAX		(4 * 65538)
+#define OUT_MAX		(4 * (size_t)65538)
 #define DNSTCP_IDLE_NS	(10 * 1000000000ULL)
 /* from <linux/netfilter_ipv4.h>, which clashes with <netinet/in.h> */
 #ifndef SO_ORIGINAL_DST
@@ -63,25 +64,10 @@ struct dnstcp {
 
 static int listen_on(struct daemon *d, const struct ipaddr *a, uint16_t port, int idx)
 {
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len;
+	struct sockaddr_storage ss;
+	socklen_t len = sockaddr_make(&ss, a, port);
 	int one = 1, fd;
 
-	if (a->family == ADDR_FAMILY_V4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->b, 4);
-		len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a->b, 16);
-		len = sizeof(*sin6);
-	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -160,22 +146,6 @@ void dnstcp_fini(struct daemon *d)
 	d->dnstcp = NULL;
 }
 
-static void sockaddr_split(const struct sockaddr_storage *ss, struct ipaddr *a,
-			   uint16_t *port)
-{
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		addr_set(a, (const uint8_t *)&sin->sin_addr, 4);
-		*port = ntohs(sin->sin_port);
-	} else {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		addr_set(a, (const uint8_t *)&sin6->sin6_addr, 16);
-		*port = ntohs(sin6->sin6_port);
-	}
-}
-
 /*
  * The slot for a new connection of bottle @zone: a free one, unless the
  * bottle is at its share or the table is full; then the least recently
@@ -215,7 +185,7 @@ void dnstcp_accept(struct daemon *d, uint32_t index)
 	struct dnstcp *t = d->dnstcp;
 
 	for (;;) {
-		struct sockaddr_storage peer, orig;
+		struct sockaddr_storage peer = { 0 }, orig = { 0 };
 		socklen_t plen = sizeof(peer), olen = sizeof(orig);
 		struct gw_bottle *b;
 		struct dconn *c;
@@ -229,9 +199,9 @@ void dnstcp_accept(struct daemon *d, uint32_t index)
 			return;
 		sockaddr_split(&peer, &pa, &pport);
 		b = bottle_by_egress(d, pa.b, pa.family);
+		/* SO_ORIGINAL_DST and IP6T_SO_ORIGINAL_DST are both 80 */
 		if (!b || getsockopt(fd, peer.ss_family == AF_INET ? SOL_IP : SOL_IPV6,
-				     peer.ss_family == AF_INET ? SO_ORIGINAL_DST :
-				     IP6T_SO_ORIGINAL_DST, &orig, &olen)) {
+				     SO_ORIGINAL_DST, &orig, &olen)) {
 			close(fd);
 			continue;
 		}

@@ -46,7 +46,7 @@ static size_t key_prefix(const struct jw *w, const char *key, char *tmp)
 	if (!w->first)
 		tmp[n++] = ',';
 	tmp[n++] = '"';
-	memcpy(tmp + n, key, k);
+	memcpy(tmp + n, key, k);	// NOLINT(bugprone-not-null-terminated-result): bytes, not a string
 	n += k;
 	tmp[n++] = '"';
 	tmp[n++] = ':';

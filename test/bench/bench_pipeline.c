@@ -35,55 +35,29 @@
  * Each case runs REPS times and the median is printed. The actions are
  * counted and checked against what the destinations should get, so a
  * broken setup (every packet spoofed, say) fails instead of looking fast.
+ *
+ * Then: the memory a flow and a learnt binding take, and this machine's
+ * latency for a chain of dependent loads over working sets of growing size
+ * - the cost a flow lookup pays per cache miss once its table outgrows the
+ * caches (bucket, then the entry it names, then the LRU neighbours).
+ *
+ * Policy lookups, LMDB against the compiled snapshot: bench_lookup.c.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench.h"
 #include "csum.h"
 #include "cursor.h"
 #include "engine.h"
-#include "policy_ini.h"
-#include "pstore.h"
 
 #define SLOT		64		/* bytes per packet in the capture */
 #define NDST		4096		/* destinations */
 #define NNAMES		(NDST / 16)	/* learnt names, 7 addresses each */
 #define STEP_NS		50		/* capture clock per packet: 20 Mpps */
 #define EPOCH_NS	(1000ULL * 1000000000ULL)
-#define POLICY_NAME	"bench"
-#define LOOKUP_INPUTS	4096
 
 static const uint8_t bottle4[4] = { 10, 0, 2, 100 };
-
-static const char small_policy[] =
-	"[policy]\n"
-	"name = " POLICY_NAME "\n"
-	"default = deny\n"
-	"[allow]\n"
-	"domain = github.com tcp/443 tcp/22\n"
-	"domain = api.github.com tcp/443\n"
-	"domain = *.githubusercontent.com tcp/443\n"
-	"domain = deb.debian.org tcp/80 tcp/443\n"
-	"domain = pypi.org tcp/443\n"
-	"domain = files.pythonhosted.org tcp/443\n"
-	"domain = registry.npmjs.org tcp/443\n"
-	"domain = *.cdn.example tcp/443 udp/443\n"
-	"cidr = 198.18.0.0/16 tcp/443 udp/443\n"
-	"cidr = 2001:db8::/32 tcp/443\n"
-	"[deny]\n"
-	"cidr = 169.254.0.0/16\n"
-	"cidr = 169.254.169.254/32\n"
-	"cidr = 100.100.100.200/32\n"
-	"cidr = 168.63.129.16/32\n"
-	"cidr = fe80::/10\n"
-	"domain = metadata.google.internal\n"
-	"domain = ads.cdn.example\n";
 
 enum dst_kind { DST_CIDR, DST_LEARNT, DST_DENIED };
 
@@ -103,7 +77,6 @@ struct rig {
 
 struct bench {
 	struct pstore *store;
-	char dir[64];
 	uint32_t npackets;
 	unsigned int reps;
 	const char *only;	/* run only the cases whose label holds this */
@@ -112,33 +85,6 @@ struct bench {
 	uint64_t sunk;		/* bytes of decision lines discarded */
 	struct capture cap;
 };
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "bench_pipeline: %s: %s\n", what, strerror(err < 0 ? -err : err));
-	exit(2);
-}
-
-/* fail() - a case did not do what it is meant to measure */
-static void fail(const char *what, uint64_t got, uint64_t want)
-{
-	fprintf(stderr, "bench_pipeline: %s: %llu, expected %llu\n", what,
-		(unsigned long long)got, (unsigned long long)want);
-	exit(1);
-}
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t mono_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
 
 /*
  * Wall time is what counts, but other work on a shared machine steals it:
@@ -161,28 +107,6 @@ static void timing_stop(struct timing *t, unsigned int run, uint32_t n)
 
 	t->wall[run] = (double)(t1 - t->t0) / n;
 	t->cpu[run] = (double)(c1 - t->c0) / n;
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	/* xorshift64*: fixed seed, so every run sees the same capture */
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dULL;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static enum dst_kind dst_kind(uint32_t d)
@@ -293,16 +217,6 @@ static void discard(void *ctx, const char *line, size_t len)
 	*(uint64_t *)ctx += len;
 }
 
-static struct policy *load_policy(struct bench *bn)
-{
-	struct policy *p;
-	int ret = pstore_get(bn->store, POLICY_NAME, &p);
-
-	if (ret)
-		die("pstore_get", ret);
-	return p;
-}
-
 static void rig_new(struct bench *bn, struct rig *r, uint32_t capacity,
 		    bool sink)
 {
@@ -316,7 +230,7 @@ static void rig_new(struct bench *bn, struct rig *r, uint32_t capacity,
 		die("engine_new", errno);
 	if (sink)
 		r->e->sink = (struct decision_sink){ discard, &bn->sunk };
-	r->ep = engine_policy_get(r->e, POLICY_NAME, load_policy(bn));
+	r->ep = engine_policy_get(r->e, BENCH_POLICY, bench_policy(bn->store));
 	if (!r->ep)
 		die("engine_policy_get", ENOMEM);
 	engine_bottle_init(&r->b, 1, "bench", r->ep);
@@ -463,184 +377,6 @@ static void bench_new(struct bench *bn, uint32_t capacity, bool sink,
 	row(bn, label, c->n, &t);
 }
 
-/* ---- LMDB (direct) against the compiled snapshot ---- */
-
-struct lookups {
-	char names[LOOKUP_INPUTS][64];
-	uint8_t nlen[LOOKUP_INPUTS];
-	struct ipaddr addrs[LOOKUP_INPUTS];
-	struct rule rules[POLICY_CANDIDATES_MAX];
-};
-
-static void lookup_inputs(struct lookups *lk)
-{
-	for (uint32_t i = 0; i < LOOKUP_INPUTS; i++) {
-		uint8_t b[4];
-		int n;
-
-		/* learnt-style names under the wildcard, exact rules, unknown names */
-		if (i % 4 < 2)
-			n = snprintf(lk->names[i], 64, "h%u.cdn.example", i);
-		else if (i % 4 == 2)
-			n = snprintf(lk->names[i], 64, "s%u.example.net", i);
-		else
-			n = snprintf(lk->names[i], 64, "x%u.unknown.test", i);
-		lk->nlen[i] = (uint8_t)n;
-		dst_addr(i % NDST, b);
-		addr_set(&lk->addrs[i], b, 4);
-	}
-}
-
-static bool lmdb_decide(struct bench *bn, struct lookups *lk,
-			const struct policy *p, bool cidr, uint32_t i,
-			struct policy_match *m)
-{
-	const struct rule *c[POLICY_CANDIDATES_MAX];
-	int n;
-
-	if (cidr)
-		n = pstore_direct_cidr(bn->store, POLICY_NAME, &lk->addrs[i],
-				       lk->rules, POLICY_CANDIDATES_MAX);
-	else
-		n = pstore_direct_domain(bn->store, POLICY_NAME, lk->names[i],
-					 lk->nlen[i], lk->rules,
-					 POLICY_CANDIDATES_MAX);
-	if (n < 0)
-		die("pstore_direct", n);
-	for (int k = 0; k < n; k++)
-		c[k] = &lk->rules[k];
-	return policy_decide(p, c, (size_t)n, false, PROTO_TCP, 443, m);
-}
-
-static bool snap_decide(struct lookups *lk, const struct policy *p, bool cidr,
-			uint32_t i, struct policy_match *m)
-{
-	const struct rule *c[POLICY_CANDIDATES_MAX];
-	size_t n;
-
-	if (cidr)
-		n = policy_cidr_candidates(p, &lk->addrs[i], c,
-					   POLICY_CANDIDATES_MAX);
-	else
-		n = policy_domain_candidates(p, lk->names[i], lk->nlen[i], c,
-					     POLICY_CANDIDATES_MAX);
-	if (n > POLICY_CANDIDATES_MAX)
-		die("candidates", E2BIG);
-	return policy_decide(p, c, n, false, PROTO_TCP, 443, m);
-}
-
-/* Lookups per second of one path, median of the runs */
-static double lookup_rate(struct bench *bn, struct lookups *lk,
-			  const struct policy *p, bool cidr, bool lmdb,
-			  uint32_t count)
-{
-	double rate[16];
-	struct policy_match m;
-	volatile uint32_t sink = 0;
-
-	for (unsigned int r = 0; r < bn->reps; r++) {
-		uint64_t t0 = mono_ns();
-
-		for (uint32_t i = 0; i < count; i++) {
-			uint32_t k = i % LOOKUP_INPUTS;
-			bool hit = lmdb ? lmdb_decide(bn, lk, p, cidr, k, &m) :
-					  snap_decide(lk, p, cidr, k, &m);
-
-			sink += hit;
-		}
-		rate[r] = count * 1e9 / (double)(mono_ns() - t0);
-	}
-	return median(rate, bn->reps);
-}
-
-static void bench_lookups(struct bench *bn, const char *label)
-{
-	struct lookups *lk = calloc(1, sizeof(*lk));
-	struct policy *p = load_policy(bn);
-	struct policy_match a, b;
-
-	if (!wanted(bn, label)) {
-		policy_free(p);
-		free(lk);
-		return;
-	}
-	if (!lk)
-		die("lookups", ENOMEM);
-	lookup_inputs(lk);
-	/* the two paths must agree before their speed means anything */
-	for (int cidr = 0; cidr < 2; cidr++)
-		for (uint32_t i = 0; i < LOOKUP_INPUTS; i++) {
-			bool x = lmdb_decide(bn, lk, p, cidr, i, &a);
-			bool y = snap_decide(lk, p, cidr, i, &b);
-
-			if (x != y || (x && a.action != b.action)) {
-				fprintf(stderr, "bench_pipeline: LMDB and snapshot "
-					"disagree on input %u (%s)\n", i,
-					cidr ? "cidr" : lk->names[i]);
-				exit(1);
-			}
-		}
-	for (int cidr = 0; cidr < 2; cidr++) {
-		double l = lookup_rate(bn, lk, p, cidr, true, 200000);
-		double s = lookup_rate(bn, lk, p, cidr, false, 4000000);
-
-		printf("  %-6s %-26s %6u %12.0f %12.0f %8.1fx\n",
-		       cidr ? "cidr" : "domain", label, p->nrules, l, s, s / l);
-		fflush(stdout);
-	}
-	policy_free(p);
-	free(lk);
-}
-
-/* ---- the store ---- */
-
-static void store_put(struct bench *bn, const char *text, size_t len)
-{
-	char err[POLICY_ERR_MAX];
-	struct policy *p;
-	int ret = policy_compile_text(text, len, POLICY_NAME ".ini", &p, err);
-
-	if (ret) {
-		fprintf(stderr, "bench_pipeline: %s\n", err);
-		exit(2);
-	}
-	ret = pstore_put(bn->store, &p, 1);
-	if (ret)
-		die("pstore_put", ret);
-	policy_free(p);
-}
-
-/* A policy of thousands of rules: names, wildcards and prefixes of many lengths */
-static char *large_policy(size_t *len)
-{
-	size_t cap = 1 << 20, n = 0;
-	char *t = malloc(cap);
-
-	if (!t)
-		die("large policy", ENOMEM);
-	n += (size_t)snprintf(t + n, cap - n, "%s", small_policy);
-	n += (size_t)snprintf(t + n, cap - n, "[allow]\n");
-	for (unsigned int i = 0; i < 10000; i++)
-		n += (size_t)snprintf(t + n, cap - n,
-				      "domain = s%u.example.net tcp/443\n", i);
-	for (unsigned int i = 0; i < 1000; i++)
-		n += (size_t)snprintf(t + n, cap - n,
-				      "domain = *.w%u.example.org tcp/443\n", i);
-	for (unsigned int i = 0; i < 1000; i++) {
-		unsigned int plen = 16 + i % 17;
-		uint32_t net = 203u << 24 | i << 12 | 1;
-
-		if (plen < 32)
-			net &= ~(0xffffffffu >> plen);
-		n += (size_t)snprintf(t + n, cap - n,
-				      "cidr = %u.%u.%u.%u/%u tcp/443\n",
-				      net >> 24, net >> 16 & 255, net >> 8 & 255,
-				      net & 255, plen);
-	}
-	*len = n;
-	return t;
-}
-
 static void memory_figures(void)
 {
 	struct engine_config cfg;
@@ -666,29 +402,49 @@ static void memory_figures(void)
 	       engine_memory(&cfg));
 }
 
-static void store_open(struct bench *bn)
+/*
+ * chase_ns() - ns per load when each load's address comes from the one
+ * before, over @bytes at random: what a flow lookup out of cache waits for
+ * (the bucket, then the entry it names)
+ */
+static double chase_ns(size_t bytes)
 {
-	int ret;
+	size_t n = bytes / 64, p = 0;
+	const uint32_t steps = 1u << 21;
+	uint64_t s = 0x2545f4914f6cdd1dULL, t0;
+	uint64_t *line = aligned_alloc(64, n * 64);
 
-	snprintf(bn->dir, sizeof(bn->dir), "/tmp/sentry-bench.XXXXXX");
-	if (!mkdtemp(bn->dir))
-		die("mkdtemp", errno);
-	ret = pstore_open(bn->dir, true, false, &bn->store);
-	if (ret)
-		die("pstore_open", ret);
+	if (!line)
+		die("latency", ENOMEM);
+	/* Sattolo: one cycle through every line */
+	for (size_t i = 0; i < n; i++)
+		line[i * 8] = i;
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = rnd(&s) % i, x = line[i * 8];
+
+		line[i * 8] = line[j * 8];
+		line[j * 8] = x;
+	}
+	for (uint32_t i = 0; i < n; i++)	/* warm the TLB and caches once */
+		p = line[p * 8];
+	t0 = mono_ns();
+	for (uint32_t i = 0; i < steps; i++)
+		p = line[p * 8];
+	t0 = mono_ns() - t0;
+	free(line);
+	return p == SIZE_MAX ? 0 : (double)t0 / steps;
 }
 
-static void store_remove(struct bench *bn)
+static void latency_figures(void)
 {
-	static const char *const files[] = { "data.mdb", "lock.mdb" };
-	char path[128];
+	static const size_t kib[] = { 64, 1024, 16 << 10, 128 << 10 };
 
-	pstore_close(bn->store);
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", bn->dir, files[i]);
-		unlink(path);
-	}
-	rmdir(bn->dir);
+	printf("\nmemory latency: one load whose address the previous load gave, at random\n"
+	       "over a working set (what bounds the cases out of cache)\n ");
+	for (size_t i = 0; i < sizeof(kib) / sizeof(kib[0]); i++)
+		printf(" %4zu %s %6.1f ns", kib[i] < 1024 ? kib[i] : kib[i] >> 10,
+		       kib[i] < 1024 ? "KiB" : "MiB", chase_ns(kib[i] << 10));
+	printf("\n");
 }
 
 static void usage(void)
@@ -704,8 +460,6 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct bench bn = { .npackets = 1 << 20, .reps = 5, .now = EPOCH_NS };
-	char *large;
-	size_t len;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "n:r:c:v")) != -1) {
@@ -730,8 +484,8 @@ int main(int argc, char **argv)
 	    bn.npackets > (uint32_t)NDST * 60000 || !bn.reps || bn.reps > 15)
 		usage();
 	cap_alloc(&bn.cap, bn.npackets > (1u << 20) ? bn.npackets : 1u << 20);
-	store_open(&bn);
-	store_put(&bn, small_policy, sizeof(small_policy) - 1);
+	bn.store = bench_store_open();
+	bench_store_put(bn.store, bench_policy_text, sizeof(bench_policy_text) - 1);
 
 	printf("decision pipeline (pkt_parse + engine_outbound), CPU %d, median of %u runs\n"
 	       "  destinations: 1/2 CIDR rule, 7/16 learnt (%u names), 1/16 default deny;"
@@ -747,18 +501,10 @@ int main(int argc, char **argv)
 	bench_new(&bn, 65536, true, "new flows, 64k table (evicting), sink");
 	bench_new(&bn, 65536, false, "new flows, 64k table (evicting), no sink");
 
-	printf("\npolicy lookups per second, LMDB direct (one read transaction per lookup)\n"
-	       "against the compiled snapshot, candidates + policy_decide(), same inputs\n\n");
-	printf("  %-6s %-26s %6s %12s %12s %9s\n", "lookup", "policy", "rules",
-	       "LMDB/s", "snapshot/s", "ratio");
-	bench_lookups(&bn, "small");
-	large = large_policy(&len);
-	store_put(&bn, large, len);
-	free(large);
-	bench_lookups(&bn, "large");
-
 	memory_figures();
-	store_remove(&bn);
+	if (wanted(&bn, "latency"))
+		latency_figures();
+	pstore_close(bn.store);
 	free(bn.cap.data);
 	free(bn.cap.len);
 	return 0;

@@ -18,7 +18,9 @@
  * Making room, when learn_add() needs a slot:
  *   - a new name and no free name slot: the LRU is walked from the tail
  *     for at most NAME_SCAN bindings, looking for one that is its name's
- *     last; dropping it frees that name. Otherwise the add is refused.
+ *     last; dropping it frees that name. Otherwise every binding of the
+ *     tail's name is dropped. (Refusing would let names that each hold
+ *     several addresses lock the pool until they expire.)
  *   - a name at per_name_max: its binding that expires first is dropped
  *     ("capped"); the pool size is not the problem then.
  *   - no free binding slot: the LRU tail is dropped ("evicted", or
@@ -305,10 +307,16 @@ static void push_out(struct learn_table *t, uint32_t i, uint64_t now)
 	drop(t, i);
 }
 
-/* Free a name slot by dropping, near the LRU tail, a name's last binding */
+/*
+ * Free a name slot by dropping, near the LRU tail, a name's last binding.
+ * If every name there holds several, the name of the LRU tail goes whole:
+ * refusing instead would let one bottle that fills the name pool with
+ * multi-address names stop every other bottle from learning any new name
+ * until those bindings expire (test/adversarial/resources.sh).
+ */
 static bool free_a_name(struct learn_table *t, uint64_t now)
 {
-	uint32_t i = t->lru_tail;
+	uint32_t i = t->lru_tail, ni;
 
 	for (int seen = 0; i != LEARN_NONE && seen < NAME_SCAN; seen++) {
 		if (t->n[t->b[i].name].naddrs == 1) {
@@ -317,7 +325,12 @@ static bool free_a_name(struct learn_table *t, uint64_t now)
 		}
 		i = t->b[i].lru_prev;
 	}
-	return false;
+	if (t->lru_tail == LEARN_NONE)
+		return false;
+	ni = t->b[t->lru_tail].name;
+	while (t->n[ni].naddrs)		/* the last drop releases the name */
+		push_out(t, t->n[ni].first, now);
+	return true;
 }
 
 /* The binding of name @ni that expires first */

@@ -75,7 +75,8 @@ struct learn_stats {
 	uint64_t evicted;		/* pushed out by a full pool */
 	uint64_t capped;		/* replaced because a name hit per_name_max */
 	uint64_t expired;
-	uint64_t refused_names_full;	/* no name slot and none could be freed */
+	uint64_t refused_names_full;	/* no name slot and none could be freed
+					 * (only with no binding at all) */
 };
 
 struct learn_table;
@@ -91,6 +92,8 @@ size_t learn_table_bytes(const struct learn_limits *lim);
  *
  * Re-learning an existing binding refreshes its expiry (the later of the
  * two) and moves it to the head of the LRU.
+ * A new name when every name slot is taken frees one: a name's last
+ * binding near the LRU tail, else all the bindings of the tail's name.
  * Return: 0, or -ENAMETOOLONG, or -ENOSPC (no name slot), or -EINVAL
  * (@addr is neither IPv4 nor IPv6).
  */

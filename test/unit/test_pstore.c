@@ -312,6 +312,29 @@ TEST(foreign_random_file)
 	rm_store(dir);
 }
 
+TEST(empty_data_mdb)
+{
+	const char *dir = fresh();
+	struct pstore *s;
+	struct stat st;
+	char path[160];
+
+	/* a zero-length data.mdb (a crash while creating, a truncated copy):
+	 * readers call it what it is, not "Bad file descriptor" */
+	CHECK_EQ(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	CHECK(close(open(path, O_CREAT | O_WRONLY, 0644)) == 0);
+	CHECK_EQ(pstore_open(dir, false, true, &s), -EPROTO);
+	CHECK_EQ(pstore_open(dir, false, false, &s), -EPROTO);
+	CHECK(stat(path, &st) == 0 && st.st_size == 0);
+	/* a writer allowed to create makes it a store, as for a new directory */
+	CHECK_EQ(pstore_open(dir, true, false, &s), 0);
+	pstore_close(s);
+	CHECK_EQ(pstore_open(dir, false, true, &s), 0);
+	pstore_close(s);
+	rm_store(dir);
+}
+
 TEST(foreign_lmdb)
 {
 	const char *dir = fresh();
@@ -849,6 +872,7 @@ int main(void)
 	RUN(open_missing);
 	RUN(create_then_reopen);
 	RUN(foreign_random_file);
+	RUN(empty_data_mdb);
 	RUN(foreign_lmdb);
 	RUN(wrong_schema_or_magic);
 	RUN(put_get_list_remove);

@@ -25,9 +25,9 @@ Standard library only. Subcommands:
                                        that would teach "a"[0] if believed
           "silent": true               never answer
           "rcode": N
-  qflood SERVER FMT COUNT WAIT [TYPE]
+  qflood SERVER FMT COUNT WAIT [TYPE [START]]
         sends COUNT queries as fast as it can from one socket, names from FMT
-        ({i} the index, {r} a random 63-letter label), then waits up to WAIT
+        ({i} the index from START, {r} a random 63-letter label), then waits up to WAIT
         seconds for answers. Prints "sent N noerror A nxdomain B refused C
         servfail D other E none F secs T" (T: how long sending took).
   race SERVER FMT COUNT PORT
@@ -40,16 +40,21 @@ Standard library only. Subcommands:
   ping DST SIZE [TYPE]
         an ICMP (or ICMPv6) echo request with SIZE random payload bytes from
         a raw socket; prints "reply" if the same payload came back within
-        2 s, else "timeout" (or the errno name). TYPE sends another type
-        instead (no reply expected; prints "sent").
-  inject IFACE KIND ARGS...
+        2 s, "unreach CODE" for a destination unreachable quoting it, else
+        "timeout" (or the errno name). TYPE sends another type instead (no
+        reply expected; prints "sent").
+  connect ADDR:PORT...
+        a TCP connection to each ([V6]:PORT for IPv6), 2 s each; prints
+        "connected", "refused", "timeout" or the errno name, one per line.
+  inject IFACE KIND ARGS... [-- KIND ARGS...]...
         writes raw IP packets into IFACE (AF_PACKET, bypassing routing and
-        the kernel's source checks). KINDs: see INJECT below. Prints one
+        the kernel's source checks). KINDs: see inject_packets(). Prints one
         line per packet and, for tcpsoup, "invalid N" (the oracle: how many
         combinations tcp_flags must refuse).
   sniff IFACE OUT
         records every IPv4/IPv6 packet arriving on IFACE, one line each to
-        OUT ("PROTO SRC DST SPORT DPORT FLAGS SEQ LEN"); prints "ready".
+        OUT ("PROTO SRC DST SPORT DPORT FLAGS SEQ LEN"; for ICMP, FLAGS is
+        the type and SEQ the four bytes after the checksum); prints "ready".
 """
 import errno
 import json
@@ -208,7 +213,10 @@ def bad_answer(kind, ident, qflags, question, addr):
     if kind == "rdata_len":		# an A record of 5 bytes
         return (header(ident, fl, an=2) + question + good +
                 ptr(12) + struct.pack("!HHIH", 1, 1, 300, 5) + socket.inet_aton(addr) + b"\0")
-    if kind == "truncated":		# ends inside the second record
+    if kind == "truncated":		# ends inside the second record's fixed fields
+        return (header(ident, fl, an=2) + question + good +
+                (ptr(12) + tail)[:10])
+    if kind == "rdata_past_end":	# an rdlength running past the message
         return (header(ident, fl, an=2) + question + good +
                 (ptr(12) + tail)[:13])
     if kind == "not_response":		# QR clear
@@ -318,14 +326,14 @@ def rand_label(n=63):
     return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(n))
 
 
-def cmd_qflood(server, fmt, count, wait, qtype="A"):
-    count, wait = int(count), float(wait)
+def cmd_qflood(server, fmt, count, wait, qtype="A", start=0):
+    count, wait, start = int(count), float(wait), int(start)
     s = socket.socket(socket.AF_INET6 if ":" in server else socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
     ids = {}
     t0 = time.monotonic()
     for i in range(count):
-        name = fmt.replace("{i}", str(i)).replace("{r}", rand_label())
+        name = fmt.replace("{i}", str(start + i)).replace("{r}", rand_label())
         ident = i & 0xFFFF
         ids[ident] = name
         while True:
@@ -418,6 +426,24 @@ def cmd_race(server, fmt, count, port):
     return 0
 
 
+def cmd_connect(*targets):
+    for t in targets:
+        host, _, port = t.rpartition(":")
+        host = host.strip("[]")
+        c = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        c.settimeout(2)
+        try:
+            c.connect((host, int(port)))
+            print("connected", flush=True)
+        except socket.timeout:
+            print("timeout", flush=True)
+        except OSError as e:
+            print("refused" if e.errno == errno.ECONNREFUSED
+                  else errno.errorcode.get(e.errno, str(e)), flush=True)
+        c.close()
+    return 0
+
+
 # ------------------------------------------------------------ ICMP
 
 def csum(data):
@@ -464,6 +490,13 @@ def cmd_ping(dst, size, itype=None):
         if data[0] == want and data[4:6] == struct.pack("!H", ident):
             print("reply" if data[8:] == payload else "reply-corrupted")
             return 0
+        # destination unreachable quoting our echo: print its code
+        if data[0] == (1 if v6 else 3) and len(data) > 8:
+            inner = data[8:]
+            off = 40 if v6 else (inner[0] & 0xF) * 4
+            if inner[off + 4:off + 6] == struct.pack("!H", ident):
+                print("unreach %d" % data[1])
+                return 0
 
 
 # ------------------------------------------------------------ injection
@@ -541,7 +574,7 @@ def inject_packets(kind, a):
         return [("icmp type %s" % a[2], l3(a[0], a[1], 58 if v6 else 1, m))]
     if kind == "icmperr":		# SRC DST QSRC QDST: unreachable quoting QSRC->QDST UDP
         inner = ip4(a[2], a[3], 17, udp(a[2], a[3], 53, 40000, b"smuggled data"))
-        m = icmp(3, 3, b"\0\0\0\0", inner)
+        m = icmp(3, 3, struct.pack("!HH", 0x5E5E, 2), inner)	# a marker in "unused"
         return [("icmp error quoting %s->%s" % (a[2], a[3]), ip4(a[0], a[1], 1, m))]
     if kind == "frag-tiny":		# SRC DST DPORT: a SYN cut after 8 bytes
         seg = tcp(a[0], a[1], 40010, int(a[2]), SYN)
@@ -576,7 +609,17 @@ def inject_packets(kind, a):
 def cmd_inject(iface, kind, *args):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)
-    pkts = inject_packets(kind, list(args))
+    # several specs in one run: KIND ARGS -- KIND ARGS ...
+    specs, cur = [], [kind]
+    for a in args:
+        if a == "--":
+            specs.append(cur)
+            cur = []
+        else:
+            cur.append(a)
+    if cur:
+        specs.append(cur)
+    pkts = [p for sp in specs for p in inject_packets(sp[0], sp[1:])]
     invalid = 0
     for i, (name, p) in enumerate(pkts):
         proto = ETH_P_IPV6 if p[:1] == b"\x60" else ETH_P_IP
@@ -629,12 +672,64 @@ def cmd_sniff(iface, out):
             sport, dport = struct.unpack("!HH", l4[:4])
         if proto == 6 and len(l4) >= 14:
             seq, flags = struct.unpack("!I", l4[4:8])[0], l4[13]
-        if proto in (1, 58) and len(l4) >= 1:
-            flags = l4[0]
+        if proto in (1, 58) and len(l4) >= 8:
+            flags, seq = l4[0], struct.unpack("!I", l4[4:8])[0]
         f.write("%d %s %s %d %d %d %d %d\n" % (proto, src, dst, sport, dport, flags, seq, len(p)))
 
 
+# ------------------------------------------------------------ sentry's counters
+
+def ctl_stats(sock, name=None):
+    """`stats json=1` on the control socket (common/ctl_proto.h), parsed."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(sock)
+    s.sendall(("stats json=1%s\n" % (" name=" + name if name else "")).encode())
+    reply = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        reply += b
+    text = reply.decode()
+    if not text.startswith("ok"):
+        raise SystemExit("stats: %s" % text.strip())
+    return json.loads(text.split("\n", 1)[1])
+
+
+def jpath(v, path):
+    for k in path.split("."):
+        v = v.get(k) if isinstance(v, dict) else None
+    return 0 if v is None else v
+
+
+def cmd_stat(sock, *paths):
+    """stat SOCK [name=BOTTLE] PATH... - the values, one per line (absent: 0)"""
+    name = None
+    if paths and paths[0].startswith("name="):
+        name, paths = paths[0][5:], paths[1:]
+    st = ctl_stats(sock, name)
+    for p in paths:
+        print(jpath(st, p))
+    return 0
+
+
+def cmd_statwait(sock, name, path, target, secs="3"):
+    """statwait SOCK BOTTLE PATH TARGET [SECS] - poll until PATH >= TARGET
+    (at most SECS), then once more 300 ms later, and print that value: it
+    must not have gone past TARGET either"""
+    end = time.monotonic() + float(secs)
+    while jpath(ctl_stats(sock, name or None), path) < int(target) and time.monotonic() < end:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    print(jpath(ctl_stats(sock, name or None), path))
+    return 0
+
+
 COMMANDS = {
+    "connect": cmd_connect,
+    "stat": cmd_stat,
+    "statwait": cmd_statwait,
     "resolver": cmd_resolver,
     "qflood": cmd_qflood,
     "race": cmd_race,

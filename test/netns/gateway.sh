@@ -318,7 +318,7 @@ t_ipv6_no_leak() {
 	# past the kernel: an IPv6 packet written straight into tun0
 	run inns $B $NK inject tun0 udp6 fd00::100 2001:db8::80 9902
 	expect "injected" $rc = 0 || return 1
-	wait_for 3 test "$(stat_of bottle_stats.$B.drops.ipv6_disabled $B)" -gt "${drops0:-0}" ||
+	wait_for 3 stat_cmp bottle_stats.$B.drops.ipv6_disabled $B -gt "${drops0:-0}" ||
 		{ note "ipv6_disabled did not count the injected packet"; return 1; }
 	expect "nothing reached NET over IPv6" "$(net_count v6leak)" = "$before"
 }
@@ -345,12 +345,12 @@ t_spoofed() {
 	n0=${n0:-0}
 	# the control: the same datagram from the bottle's own address arrives
 	run inns $A $NK inject tun0 udp4 10.0.2.100 198.18.0.97 9911
-	wait_for 3 test "$(net_count spoof)" -gt "$before" ||
+	wait_for 3 net_count_cmp spoof -gt "$before" ||
 		{ note "control datagram from 10.0.2.100 never reached NET"; return 1; }
 	before=$(net_count spoof)
 	run inns $A $NK inject tun0 udp4 10.0.2.201 198.18.0.97 9911
 	run inns $A $NK inject tun0 udp6 fd00::201 2001:db8::80 9911
-	wait_for 3 test "$(stat_of bottle_stats.$A.drops.spoofed_source $A)" -eq $((n0 + 2)) ||
+	wait_for 3 stat_cmp bottle_stats.$A.drops.spoofed_source $A -eq $((n0 + 2)) ||
 		{ note "spoofed_source did not go from $n0 to $((n0 + 2))"; run ctl stats $A; return 1; }
 	# a TCP connection from a second address on tun0 goes nowhere either
 	run inns $A ip addr add 10.0.2.201/24 dev tun0
@@ -448,7 +448,7 @@ t_unsolicited() {
 	# for this test only, NET can route to the pool, as on a flat network
 	ip -n $NET route add 100.127.0.0/16 via 198.18.1.2
 	run inns $NET bash -c "echo hello >/dev/udp/$e4/9999"
-	wait_for 3 test "$(stat_of bottle_stats.$A.drops.no_flow $A)" -gt "${n0:-0}"
+	wait_for 3 stat_cmp bottle_stats.$A.drops.no_flow $A -gt "${n0:-0}"
 	local counted=$?
 	ip -n $NET route del 100.127.0.0/16 via 198.18.1.2
 	kill "$sink_pid"
@@ -462,7 +462,7 @@ t_fragments() {
 	n0=$(stat_of bottle_stats.$A.drops.frag_no_first $A)
 	before=$(net_count frag_later)
 	run inns $A $NK inject tun0 orphan4 10.0.2.100 198.18.0.97
-	wait_for 3 test "$(stat_of bottle_stats.$A.drops.frag_no_first $A)" -eq $((${n0:-0} + 1)) ||
+	wait_for 3 stat_cmp bottle_stats.$A.drops.frag_no_first $A -eq $((${n0:-0} + 1)) ||
 		{ note "frag_no_first did not count the orphan"; return 1; }
 	expect "the orphan did not reach NET" "$(net_count frag_later)" = "$before" || return 1
 	# a whole datagram in two fragments: the first decides, the second follows
@@ -476,7 +476,7 @@ t_dns_rate() {
 	local n0
 	n0=$(stat_of bottle_stats.$B.drops.dns_rate $B)
 	run inns $B $NK dnsflood 10.0.2.3 denied.test 3000
-	wait_for 3 test "$(stat_of bottle_stats.$B.drops.dns_rate $B)" -gt "${n0:-0}" ||
+	wait_for 3 stat_cmp bottle_stats.$B.drops.dns_rate $B -gt "${n0:-0}" ||
 		{ note "dns_rate did not count (rate 1000/s, burst 1000, 3000 sent)"; run ctl stats $B; return 1; }
 	run ctl stats $B
 	# the bucket refills: a query is answered again (bounded wait)

@@ -89,6 +89,19 @@ inns() {	# inns NS CMD...
 }
 
 # wait_for SECONDS CMD... - poll CMD (quietly) every 50 ms until it succeeds
+# wait_for's command is re-run each round: compare a live value, not a captured one
+stat_cmp() {	# stat_cmp PATH BOTTLE OP VALUE
+	local v
+	v=$(stat_of "$1" "$2")
+	test "${v:-0}" "$3" "$4"
+}
+
+net_count_cmp() {	# net_count_cmp NAME OP VALUE
+	local v
+	v=$(net_count "$1")
+	test "${v:-0}" "$2" "$3"
+}
+
 wait_for() {
 	local limit=$1 end
 	shift

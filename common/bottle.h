@@ -41,6 +41,9 @@ struct bottle {
 	struct ipaddr addr4, addr6;	/* inside addresses */
 	struct token_bucket dns_bucket;
 	struct bottle_counters c;
+	/* a worker's copy of a bottle: the one whose dns_bucket it takes from
+	 * (engine.h, "Threading"); NULL: this one */
+	struct bottle *shared;
 };
 
 #endif /* SENTRY_BOTTLE_H */

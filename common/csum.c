@@ -95,6 +95,13 @@ uint16_t csum_replace(uint16_t check, const uint8_t *from, const uint8_t *to,
 	return (uint16_t)~acc;
 }
 
+uint16_t csum_replace_partial(uint16_t psum, const uint8_t *from,
+			      const uint8_t *to, size_t len)
+{
+	/* csum_replace() complements on the way in and out: undo both */
+	return (uint16_t)~csum_replace((uint16_t)~psum, from, to, len);
+}
+
 /* Sum of the pseudo-header: addresses, protocol, upper-layer length */
 static uint32_t pseudo_sum(const struct pkt *p, uint8_t proto, uint32_t l4len)
 {
@@ -110,6 +117,11 @@ static uint32_t pseudo_sum(const struct pkt *p, uint8_t proto, uint32_t l4len)
 	put_be32(tail, l4len);				/* RFC 8200 8.1 */
 	tail[7] = proto;
 	return csum_partial(tail, 8, sum);
+}
+
+uint32_t csum_pseudo(const struct pkt *p, uint32_t l4len)
+{
+	return pseudo_sum(p, p->proto, l4len);
 }
 
 /* Where @p's transport checksum lives, relative to l4_off; 0 if none we know */
@@ -230,4 +242,21 @@ void pkt_rewrite_port(struct pkt *p, int dst, uint16_t port)
 	default:
 		return;
 	}
+}
+
+void pkt_rewrite_addr_partial(struct pkt *p, int dst, const uint8_t *to,
+			      size_t field_off)
+{
+	uint8_t *a = dst ? pkt_dst(p) : pkt_src(p);
+	size_t alen = pkt_addr_len(p);
+	uint16_t psum;
+
+	if (p->family == ADDR_FAMILY_V4)
+		adjust(p->data + IPV4_CSUM_OFF, a, to, alen, false);
+	if (field_off + 2 <= p->len) {
+		memcpy(&psum, p->data + field_off, 2);
+		psum = csum_replace_partial(psum, a, to, alen);
+		memcpy(p->data + field_off, &psum, 2);
+	}
+	memcpy(a, to, alen);
 }

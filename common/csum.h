@@ -59,4 +59,39 @@ void pkt_rewrite_addr(struct pkt *p, int dst, const uint8_t *to);
 /* pkt_rewrite_port() - replace sport (@dst false) or dport, fixing the checksum */
 void pkt_rewrite_port(struct pkt *p, int dst, uint16_t port);
 
+/*
+ * Partial checksums (a TUN's VIRTIO_NET_HDR_F_NEEDS_CSUM, Linux's
+ * CHECKSUM_PARTIAL): the transport checksum field does not hold a checksum
+ * but the folded, *uncomplemented* sum of the pseudo-header, and whoever
+ * sends the packet last (a NIC, the kernel's software fallback, or
+ * vnet_csum_finish()) adds the transport bytes and complements. Rewriting
+ * an address must then move that sum by the difference of the words:
+ * PS' = PS + ~m + m' (end-around carry), with no complement on either
+ * side. RFC 1624's formula on such a field would be off by the sum itself.
+ */
+
+/*
+ * csum_pseudo() - unfolded sum of @p's pseudo-header (addresses, protocol
+ * p->proto, upper-layer length @l4len); what a checksum over @l4len
+ * transport bytes starts from (RFC 793 3.1, RFC 8200 8.1)
+ */
+uint32_t csum_pseudo(const struct pkt *p, uint32_t l4len);
+
+/*
+ * csum_replace_partial() - move partial checksum @psum (as stored) for
+ * @len bytes (even) changing from @from to @to
+ * Return: the new partial sum, as stored; never 0 for a non-zero input.
+ */
+uint16_t csum_replace_partial(uint16_t psum, const uint8_t *from,
+			      const uint8_t *to, size_t len);
+
+/*
+ * pkt_rewrite_addr_partial() - pkt_rewrite_addr() for a packet whose
+ * transport checksum field at @field_off (from p->data) holds a partial
+ * sum: the IPv4 header checksum is adjusted as usual, the field with
+ * csum_replace_partial()
+ */
+void pkt_rewrite_addr_partial(struct pkt *p, int dst, const uint8_t *to,
+			      size_t field_off);
+
 #endif /* SENTRY_CSUM_H */

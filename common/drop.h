@@ -45,6 +45,7 @@
 	X(ICMP_TYPE,		"icmp_type",		"ICMP type sentry does not forward") \
 	X(ICMP_INNER,		"icmp_inner",		"ICMP error quotes a malformed or foreign packet") \
 	X(PROTO_UNSUPPORTED,	"proto_unsupported",	"transport protocol sentry does not forward") \
+	X(VNET_HDR,		"vnet_hdr",		"virtio-net header disagrees with the packet (GSO type, checksum offsets)") \
 	/* pipeline: common/engine.c */				\
 	X(SPOOFED_SOURCE,	"spoofed_source",	"source address is not the bottle's own") \
 	X(NO_FLOW,		"no_flow",		"inbound packet matches no flow") \

@@ -36,25 +36,79 @@ size_t engine_memory(const struct engine_config *cfg)
 	       frag_table_bytes(cfg->frag_capacity);
 }
 
-struct engine *engine_new(const struct engine_config *cfg)
+static struct engine *alloc(const struct engine_config *cfg)
 {
 	struct engine *e = calloc(1, sizeof(*e));
+	pthread_rwlockattr_t attr;
+	int rc;
 
 	if (!e)
 		return NULL;
 	e->cfg = *cfg;
+	e->root = e;
 	e->gen = 1;
 	e->epoch = 1;
 	e->next_scope = 1;
+	/* writer-preferring: a stream of new flows must not hold a DNS answer
+	 * back; no reader takes it twice (engine_internal.h), so no deadlock */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	rc = pthread_rwlock_init(&e->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	if (rc) {
+		free(e);
+		return NULL;
+	}
+	if (pthread_mutex_init(&e->bucket_lock, NULL)) {
+		pthread_rwlock_destroy(&e->lock);
+		free(e);
+		return NULL;
+	}
 	e->flows = flow_table_new(cfg->flow_capacity, &cfg->timeouts);
-	e->learn = learn_new(&cfg->learn);
 	e->frags = frag_new(cfg->frag_capacity, cfg->frag_timeout);
+	return e;
+}
+
+struct engine *engine_new(const struct engine_config *cfg)
+{
+	struct engine *e = alloc(cfg);
+
+	if (!e)
+		return NULL;
+	e->learn = learn_new(&cfg->learn);
 	if (!e->flows || !e->learn || !e->frags) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
 	}
 	return e;
+}
+
+struct engine *engine_new_worker(struct engine *root,
+				 const struct engine_config *cfg)
+{
+	struct engine *e = alloc(cfg);
+
+	if (!e)
+		return NULL;
+	e->root = root;
+	e->learn = root->learn;
+	if (!e->flows || !e->frags) {
+		engine_free(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return e;
+}
+
+void engine_set_threaded(struct engine *root, bool on)
+{
+	root->threaded = on;
+}
+
+uint32_t engine_generation(const struct engine *e)
+{
+	return engine_gen(e);
 }
 
 void engine_free(struct engine *e)
@@ -67,9 +121,36 @@ void engine_free(struct engine *e)
 	}
 	free(e->policies);
 	flow_table_free(e->flows);
-	learn_free(e->learn);
+	if (e->root == e)
+		learn_free(e->learn);
 	frag_free(e->frags);
+	pthread_mutex_destroy(&e->bucket_lock);
+	pthread_rwlock_destroy(&e->lock);
 	free(e);
+}
+
+void engine_read_lock(struct engine *e)
+{
+	if (e->root != e)
+		pthread_rwlock_rdlock(&e->root->lock);
+}
+
+void engine_read_unlock(struct engine *e)
+{
+	if (e->root != e)
+		pthread_rwlock_unlock(&e->root->lock);
+}
+
+void engine_write_lock(struct engine *e)
+{
+	if (e->threaded)
+		pthread_rwlock_wrlock(&e->lock);
+}
+
+void engine_write_unlock(struct engine *e)
+{
+	if (e->threaded)
+		pthread_rwlock_unlock(&e->lock);
 }
 
 /* A policy that denies everything stands in for one removed from the store. */
@@ -130,7 +211,9 @@ void engine_policy_put(struct engine *e, struct engine_policy *ep)
 		e->policies[i] = e->policies[--e->npolicies];
 		break;
 	}
+	engine_write_lock(e);
 	learn_forget_scope(e->learn, ep->scope);
+	engine_write_unlock(e);
 	policy_free(ep->pol);
 	free(ep);
 }
@@ -139,10 +222,12 @@ void engine_policy_replace(struct engine *e, struct engine_policy *ep,
 			   struct policy *pol)
 {
 	struct policy *old = ep->pol;
+	bool gone = !pol;
 
-	ep->missing = !pol;
 	if (!pol)
 		pol = deny_all(ep->name);
+	engine_write_lock(e);
+	ep->missing = gone;
 	if (!pol) {
 		/* no memory for a deny-all: keep the old policy, but never allow */
 		warn("policy %s: out of memory replacing it", ep->name);
@@ -150,14 +235,15 @@ void engine_policy_replace(struct engine *e, struct engine_policy *ep,
 		old->nrules = 0;
 		if (policy_build_index(old))
 			warn("policy %s: index rebuild failed", ep->name);
-		e->gen++;
-		e->epoch++;
+		engine_bump(e, true);
+		engine_write_unlock(e);
 		return;
 	}
 	ep->pol = pol;
+	engine_bump(e, true);
+	engine_write_unlock(e);
+	/* no worker can still hold it: they read it only under the lock */
 	policy_free(old);
-	e->gen++;
-	e->epoch++;
 }
 
 void engine_bottle_init(struct bottle *b, uint32_t id, const char *name,

@@ -37,11 +37,32 @@
  * Audit mode decides and logs everything as in enforce mode, but a deny
  * becomes "would_deny" and the packet is forwarded.
  *
- * Threading: an engine belongs to one thread.
+ * Threading. An engine made by engine_new() belongs to one thread, unless
+ * it is the root of workers: engine_new_worker() makes an engine with its
+ * own flow and fragment tables, counters and scratch space that shares
+ * the root's learnt-address table, policy slots and generation/epoch (the
+ * daemon's workers, gateway/daemon.h). Once engine_set_threaded() is on:
+ *
+ *   - only the root's thread changes what is shared (engine_policy_*(),
+ *     engine_dns_answer()), holding the root's rwlock for writing, and
+ *     advances gen and epoch with atomic stores;
+ *   - a worker holds the rwlock for reading around each step that reads a
+ *     policy or the learnt table: a new flow's decision, a stale verdict's
+ *     re-check, a DNS query, a logged refusal. A packet of a known flow
+ *     with a current verdict (one relaxed atomic load of gen/epoch) takes
+ *     no lock at all;
+ *   - DNS token buckets are the root's bottle's (struct bottle.shared),
+ *     taken under the root's bucket mutex;
+ *   - a worker's own tables are its own: the caller serialises access to
+ *     them (the daemon's per-worker shard mutex). On a flow miss a worker
+ *     first asks its steal hook (@steal) for the flow from another
+ *     worker's table, so a flow whose packets the kernel now steers to
+ *     another queue moves along instead of being decided afresh or dropped.
  */
 #ifndef SENTRY_ENGINE_H
 #define SENTRY_ENGINE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -97,7 +118,20 @@ struct engine_result {
 	bool dns_allow;			/* allowed: send upstream; denied: answer locally */
 	struct dns_msg *dns;		/* the parsed query (engine scratch, valid until the next call) */
 	uint16_t dns_off;		/* offset of the DNS message in the packet */
+	uint8_t dns_refusal;		/* denied: the rcode the policy refuses with */
 };
+
+/*
+ * engine_steal_fn - look for flow @k in the other workers' tables
+ * @out:	receives the flow as it was there (state, verdict, counters)
+ *
+ * Called by a worker's engine on a flow-table miss, with none of the
+ * engine's own pointers held: the hook may let other threads at this
+ * engine's tables meanwhile (the daemon drops its shard lock).
+ * Return: true if found; the flow is then removed from where it was.
+ */
+typedef bool (*engine_steal_fn)(void *ctx, const struct flow_key *k,
+				uint64_t now, struct flow *out);
 
 struct engine_stats {
 	uint64_t packets, bytes;
@@ -128,6 +162,14 @@ struct engine {
 	uint64_t refusal_window;	/* log limiter for refusals before policy */
 	uint32_t refusal_logged;
 	uint64_t refusal_suppressed;
+	/* threads: see "Threading" above */
+	struct engine *root;		/* owner of learn, policies, gen: itself, or a worker's root */
+	bool threaded;			/* root: workers share it, take the locks */
+	pthread_rwlock_t lock;		/* root: learnt table, policy slots */
+	pthread_mutex_t bucket_lock;	/* root: DNS token buckets */
+	engine_steal_fn steal;		/* worker: asked on a flow miss, or NULL */
+	void *steal_ctx;
+	uint64_t stolen;		/* flows moved into this engine's table */
 };
 
 /*
@@ -136,6 +178,26 @@ struct engine {
  */
 struct engine *engine_new(const struct engine_config *cfg);
 void engine_free(struct engine *e);
+
+/*
+ * engine_new_worker() - an engine sharing @root's learnt table, policies
+ * and generation, with its own tables sized by @cfg (flow_capacity,
+ * frag_capacity; the learn limits are ignored) and its own counters
+ * Return: the engine, or NULL with errno set. Free it with engine_free()
+ * before @root.
+ */
+struct engine *engine_new_worker(struct engine *root,
+				 const struct engine_config *cfg);
+
+/*
+ * engine_set_threaded() - from now on (@on) workers run beside @root's
+ * thread: its changes to shared state take the locks. Call it before the
+ * first worker starts, on the root's thread.
+ */
+void engine_set_threaded(struct engine *root, bool on);
+
+/* engine_generation() - the policy generation (any thread) */
+uint32_t engine_generation(const struct engine *e);
 
 /* engine_memory() - bytes the tables of @cfg take (the daemon's formula) */
 size_t engine_memory(const struct engine_config *cfg);

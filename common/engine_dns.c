@@ -60,11 +60,28 @@ static void fill(struct decision *d, uint8_t proto, const struct ipaddr *client,
 	d->has_ports = 1;
 }
 
-enum drop_reason engine_dns_query(struct engine *e, struct bottle *b,
-				  uint8_t proto, const struct ipaddr *client,
-				  uint16_t cport, const struct ipaddr *server,
-				  uint16_t sport, const uint8_t *msg, size_t len,
-				  uint64_t now, struct dns_msg *m)
+/* One token from the bucket of @b, or of the bottle it is a worker's copy of */
+static bool take_token(struct engine *e, struct bottle *b, uint64_t now)
+{
+	struct token_bucket *tb = b->shared ? &b->shared->dns_bucket : &b->dns_bucket;
+	struct engine *root = e->root;
+	bool ok;
+
+	if (!e->cfg.dns_rate)
+		return true;
+	if (root->threaded)
+		pthread_mutex_lock(&root->bucket_lock);
+	ok = bucket_take(tb, e->cfg.dns_rate, e->cfg.dns_burst, now);
+	if (root->threaded)
+		pthread_mutex_unlock(&root->bucket_lock);
+	return ok;
+}
+
+enum drop_reason engine_dns_decide(struct engine *e, struct bottle *b,
+				   uint8_t proto, const struct ipaddr *client,
+				   uint16_t cport, const struct ipaddr *server,
+				   uint16_t sport, const uint8_t *msg, size_t len,
+				   uint64_t now, struct dns_msg *m)
 {
 	const struct policy *pol = b->policy->pol;
 	enum drop_reason reason;
@@ -79,7 +96,7 @@ enum drop_reason engine_dns_query(struct engine *e, struct bottle *b,
 	d.qname = m->q.name.text;
 	d.qtype = m->q.qtype;
 
-	if (!bucket_take(&b->dns_bucket, e->cfg.dns_rate, e->cfg.dns_burst, now)) {
+	if (!take_token(e, b, now)) {
 		e->stats.dns_denied++;
 		b->c.dns_denied++;
 		if (engine_refusal_log_ok(e, now)) {
@@ -103,6 +120,21 @@ enum drop_reason engine_dns_query(struct engine *e, struct bottle *b,
 	e->stats.dns_denied++;
 	b->c.dns_denied++;
 	return e->cfg.audit ? DROP_NONE : DROP_DNS_DENIED;
+}
+
+enum drop_reason engine_dns_query(struct engine *e, struct bottle *b,
+				  uint8_t proto, const struct ipaddr *client,
+				  uint16_t cport, const struct ipaddr *server,
+				  uint16_t sport, const uint8_t *msg, size_t len,
+				  uint64_t now, struct dns_msg *m)
+{
+	enum drop_reason r;
+
+	engine_read_lock(e);
+	r = engine_dns_decide(e, b, proto, client, cport, server, sport, msg,
+			      len, now, m);
+	engine_read_unlock(e);
+	return r;
 }
 
 static uint32_t clamp_ttl(const struct policy *pol, uint32_t ttl)
@@ -168,6 +200,8 @@ enum drop_reason engine_dns_answer(struct engine *e, struct bottle *b,
 			return DROP_DNS_PRIVATE_ANSWER;
 	}
 
+	/* every worker sees the addresses once this returns (engine.h) */
+	engine_write_lock(e);
 	for (uint32_t i = 0; i < lr->naddrs; i++) {
 		uint64_t ttl = clamp_ttl(pol, lr->addrs[i].ttl);
 		int rc = learn_add(e->learn, b->policy->scope, &lr->addrs[i].addr,
@@ -181,6 +215,7 @@ enum drop_reason engine_dns_answer(struct engine *e, struct bottle *b,
 			      "name too long" : "no room");
 	}
 	if (lr->naddrs)
-		e->epoch++;
+		engine_bump(e, false);
+	engine_write_unlock(e);
 	return DROP_NONE;
 }

@@ -127,7 +127,9 @@ static enum engine_action refuse(struct engine *e, struct bottle *b,
 
 	if (engine_refusal_log_ok(e, now)) {
 		fill_decision(&d, p);
+		engine_read_lock(e);
 		engine_log(e, b, &d, &v, now);
+		engine_read_unlock(e);
 	}
 	return drop(e, b, r, reason);
 }
@@ -151,19 +153,19 @@ static void set_verdict(struct engine *e, struct flow *f, const struct verdict *
 	f->reason = (uint8_t)(v->allow ? DROP_NONE : v->reason);
 	f->rule = v->rule;
 	/* see engine.h: a deny may turn into an allow when an address is learnt */
-	f->gen = v->allow ? e->gen : e->epoch;
+	f->gen = v->allow ? engine_gen(e) : engine_epoch(e);
 }
 
 static bool verdict_stale(const struct engine *e, const struct flow *f)
 {
 	if (f->verdict == FV_DNS)
 		return false;
-	return f->gen != (f->verdict == FV_ALLOW ? e->gen : e->epoch);
+	return f->gen != (f->verdict == FV_ALLOW ? engine_gen(e) : engine_epoch(e));
 }
 
 /* Decide an existing flow again; log a change, and a revocation as such */
-static void recheck(struct engine *e, struct bottle *b, struct flow *f,
-		    const struct pkt *p, uint64_t now)
+static void recheck_locked(struct engine *e, struct bottle *b, struct flow *f,
+			   const struct pkt *p, uint64_t now)
 {
 	int remote = !f->bottle_end;
 	struct ipaddr dst, src;
@@ -194,6 +196,14 @@ static void recheck(struct engine *e, struct bottle *b, struct flow *f,
 	set_verdict(e, f, &v);
 }
 
+static void recheck(struct engine *e, struct bottle *b, struct flow *f,
+		    const struct pkt *p, uint64_t now)
+{
+	engine_read_lock(e);
+	recheck_locked(e, b, f, p, now);
+	engine_read_unlock(e);
+}
+
 static enum engine_action new_flow(struct engine *e, struct bottle *b,
 				   struct pkt *p, const struct flow_key *k,
 				   uint64_t hash, int src_end, uint64_t now,
@@ -209,14 +219,18 @@ static enum engine_action new_flow(struct engine *e, struct bottle *b,
 	if (p->proto == PROTO_TCP && p->dport == DNS_PORT) {
 		/* DNS over TCP goes to sentry's resolver, which decides each query */
 		f->verdict = FV_DNS;
-		f->gen = e->gen;
+		f->gen = engine_gen(e);
 		r->dns_flow = true;
 		flow_touch(e->flows, f, p, src_end, now);
 		return pass(e, b, r);
 	}
 	pkt_dst_addr(p, &dst);
+	engine_read_lock(e);
 	decide(e, b, &dst, p->proto, p->dport, now, false, &v);
 	set_verdict(e, f, &v);
+	fill_decision(&d, p);
+	engine_log(e, b, &d, &v, now);
+	engine_read_unlock(e);
 	flow_touch(e->flows, f, p, src_end, now);
 	e->stats.flows++;
 	if (v.allow) {
@@ -226,11 +240,37 @@ static enum engine_action new_flow(struct engine *e, struct bottle *b,
 		e->stats.flows_denied++;
 		b->c.flows_denied++;
 	}
-	fill_decision(&d, p);
-	engine_log(e, b, &d, &v, now);
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_first(e->frags, b->id, p, v.allow || e->cfg.audit, now);
 	return apply(e, b, f, true, r);
+}
+
+/*
+ * A miss here may be a flow another worker holds (the kernel steers its
+ * packets to another queue now): move it over, verdict and all.
+ */
+static struct flow *steal(struct engine *e, const struct flow_key *k,
+			  uint64_t hash, uint64_t now)
+{
+	struct flow got, *f;
+
+	if (!e->steal || !e->steal(e->steal_ctx, k, now, &got))
+		return NULL;
+	f = flow_insert(e->flows, k, hash, got.bottle_end, now);
+	f->state = got.state;
+	f->verdict = got.verdict;
+	f->reason = got.reason;
+	f->gen = got.gen;
+	f->rule = got.rule;
+	f->initiator = got.initiator;
+	f->fin_seen = got.fin_seen;
+	f->created = got.created;
+	f->last_seen = got.last_seen;
+	f->expires = got.expires;
+	memcpy(f->packets, got.packets, sizeof(f->packets));
+	memcpy(f->bytes, got.bytes, sizeof(f->bytes));
+	e->stolen++;
+	return f;
 }
 
 static enum engine_action via_flow(struct engine *e, struct bottle *b,
@@ -245,6 +285,10 @@ static enum engine_action via_flow(struct engine *e, struct bottle *b,
 	flow_key_from_pkt(&k, b->id, p, &src_end);
 	hash = flow_hash(e->flows, &k);
 	f = flow_lookup(e->flows, &k, hash, now);
+	/* a bare SYN opens a connection: no other worker can have it yet */
+	if (!f && !(outbound && p->proto == PROTO_TCP &&
+		    (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN))
+		f = steal(e, &k, hash, now);
 	if (!f) {
 		if (!outbound)
 			return drop(e, b, r, DROP_NO_FLOW);
@@ -273,6 +317,7 @@ static enum engine_action icmp_error(struct engine *e, struct bottle *b,
 	struct pkt_quote q;
 	struct flow_key k;
 	struct flow *f;
+	uint64_t hash;
 	int end;
 
 	if (pkt_parse_quote(p, &q) != DROP_NONE)
@@ -280,7 +325,10 @@ static enum engine_action icmp_error(struct engine *e, struct bottle *b,
 	if (!addr_equal(outbound ? &q.dst : &q.src, own))
 		return drop(e, b, r, DROP_ICMP_INNER);
 	flow_key_make(&k, b->id, q.proto, &q.src, q.sport, &q.dst, q.dport, &end);
-	f = flow_lookup(e->flows, &k, flow_hash(e->flows, &k), now);
+	hash = flow_hash(e->flows, &k);
+	f = flow_lookup(e->flows, &k, hash, now);
+	if (!f)
+		f = steal(e, &k, hash, now);
 	if (!f)
 		return drop(e, b, r, DROP_NO_FLOW);
 	r->flow = f;
@@ -311,9 +359,12 @@ static enum engine_action dns_udp(struct engine *e, struct bottle *b,
 		return drop(e, b, r, DROP_DNS_TRUNCATED);
 	pkt_src_addr(p, &src);
 	pkt_dst_addr(p, &dst);
-	reason = engine_dns_query(e, b, PROTO_UDP, &src, p->sport, &dst,
-				  p->dport, p->data + p->payload_off,
-				  p->payload_len, now, &e->scratch_dns);
+	engine_read_lock(e);
+	reason = engine_dns_decide(e, b, PROTO_UDP, &src, p->sport, &dst,
+				   p->dport, p->data + p->payload_off,
+				   p->payload_len, now, &e->scratch_dns);
+	r->dns_refusal = (uint8_t)b->policy->pol->dns_refusal;
+	engine_read_unlock(e);
 	r->dns = &e->scratch_dns;
 	r->dns_off = p->payload_off;
 	if (reason == DROP_NONE) {

@@ -17,11 +17,28 @@
 #include "attach.h"
 #include "config.h"
 #include "ctl_client.h"
+#include "standalone.h"
+
+/*
+ * One queue per online CPU: the client cannot know how many workers the
+ * daemon runs, but the daemon defaults to one per CPU too, and shares any
+ * number of queues out among its workers (daemon.h).
+ */
+static uint32_t default_queues(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > TUN_QUEUES_MAX ? TUN_QUEUES_MAX : (uint32_t)n;
+}
 
 void attach_init(struct attach *a)
 {
 	memset(a, 0, sizeof(*a));
 	tun_spec_init(&a->spec);
+	a->spec.queues = default_queues();
+	a->spec.vnet_hdr = true;
 	a->req.verb = CTL_ATTACH;
 }
 
@@ -198,4 +215,38 @@ int attach_helper_identity(struct attach *a, const char *policy,
 	snprintf(a->req.policy, sizeof(a->req.policy), "%s", policy ? policy : "");
 	snprintf(a->req.name, sizeof(a->req.name), "%s", name ? name : "");
 	return 0;
+}
+
+/* sentry.ini as a helper sees it, if it exists and says standalone = yes */
+static bool standalone_wanted(struct sentry_config *cfg)
+{
+	const char *conf = getenv("SENTRY_CONFIG");
+
+	if (!conf || !*conf)
+		conf = CONFIG_DEFAULT_PATH;
+	if (access(conf, R_OK) || config_load(conf, cfg, NULL, 0))
+		return false;
+	return cfg->standalone;
+}
+
+int attach_run_helper(struct attach *a, char *sockbuf, size_t socklen,
+		      char *err, size_t len)
+{
+	struct sentry_config *cfg;
+	int rc = attach_run(a, err, len);
+
+	/* no daemon at all: ENOENT (no socket) or ECONNREFUSED (a stale one) */
+	if (rc != -ENOENT && rc != -ECONNREFUSED)
+		return rc;
+	cfg = malloc(sizeof(*cfg));
+	if (!cfg || !standalone_wanted(cfg)) {
+		free(cfg);
+		return rc;
+	}
+	rc = standalone_start(cfg, a->req.name, sockbuf, socklen, err, len);
+	free(cfg);
+	if (rc)
+		return rc;
+	a->socket = sockbuf;
+	return attach_run(a, err, len);
 }

@@ -56,6 +56,10 @@ struct attach {
 /**
  * attach_init() - an attach request with every default and nothing chosen
  * @a:	request to initialise
+ *
+ * The TUN gets one queue per online CPU (at most TUN_QUEUES_MAX) and a
+ * virtio-net header, so that the daemon's workers each read a queue of
+ * their own and GSO packets pass whole (daemon.h, common/vnet.h).
  */
 void attach_init(struct attach *a);
 
@@ -137,5 +141,15 @@ const char *attach_helper_socket(char *buf, size_t len, char *err,
  */
 int attach_helper_identity(struct attach *a, const char *policy,
 			   const char *name, char *err, size_t len);
+
+/*
+ * attach_run_helper() - attach_run() for a helper personality: if no daemon
+ * answers and sentry.ini says `[helper] standalone = yes`, start a private
+ * daemon for this bottle (standalone.h) and attach to it instead
+ * @sockbuf:	holds the private daemon's socket path if one was started
+ * Return: as attach_run()
+ */
+int attach_run_helper(struct attach *a, char *sockbuf, size_t socklen,
+		      char *err, size_t len);
 
 #endif /* SENTRY_ATTACH_H */

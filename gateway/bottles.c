@@ -28,6 +28,8 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "netcfg.h"
+#include "worker.h"
 
 int bottles_init(struct daemon *d)
 {
@@ -103,12 +105,11 @@ static uint32_t pool_index(const struct ipaddr *pool, uint8_t plen,
 	return host;
 }
 
-struct gw_bottle *bottle_by_egress(struct daemon *d, const uint8_t *dst,
-				   uint8_t family)
+int bottle_slot_by_egress(const struct daemon *d, const uint8_t *dst,
+			  uint8_t family)
 {
 	const struct sentry_config *c = &d->cfg;
-	uint32_t host, slot;
-	struct gw_bottle *b;
+	uint32_t host;
 
 	if (family == ADDR_FAMILY_V4)
 		host = c->pool4.enabled ? pool_index(&c->pool4.net, c->pool4.plen, dst, family)
@@ -116,13 +117,51 @@ struct gw_bottle *bottle_by_egress(struct daemon *d, const uint8_t *dst,
 	else
 		host = c->pool6.enabled ? pool_index(&c->pool6.net, c->pool6.plen, dst, family)
 				    : UINT32_MAX;
-	if (host == UINT32_MAX || host < 2)
-		return NULL;
-	slot = host - 2;
-	if (slot >= c->bottles)
-		return NULL;
-	b = &d->bottles[slot];
-	return b->used ? b : NULL;
+	if (host == UINT32_MAX || host < 2 || host - 2 >= c->bottles)
+		return -1;
+	return (int)(host - 2);
+}
+
+struct gw_bottle *bottle_by_egress(struct daemon *d, const uint8_t *dst,
+				   uint8_t family)
+{
+	int slot = bottle_slot_by_egress(d, dst, family);
+
+	return slot >= 0 && d->bottles[slot].used ? &d->bottles[slot] : NULL;
+}
+
+/*
+ * A bottle TUN with a virtio-net header takes offloads when the egress
+ * has a header too, so GSO packets pass through whole; otherwise it keeps
+ * the header but asks for nothing, and every packet comes whole and
+ * checksummed (common/vnet.h).
+ */
+static int setup_vnet(struct daemon *d, struct gw_bottle *b, char *errbuf,
+		      size_t errlen)
+{
+	unsigned int got;
+	int rc = tun_vnet_hdr(b->fds[0]);
+
+	if (rc < 0) {
+		snprintf(errbuf, errlen, "not a TUN queue: %s", strerror(-rc));
+		return rc;
+	}
+	b->vnet = rc;
+	for (uint32_t q = 1; q < b->nfds; q++) {
+		if (tun_vnet_hdr(b->fds[q]) != rc) {
+			snprintf(errbuf, errlen, "TUN queues disagree on the vnet header");
+			return -EINVAL;
+		}
+	}
+	if (!b->vnet)
+		return 0;
+	rc = tun_offload(b->fds[0], d->egress.vnet_hdr, &got);
+	if (rc) {
+		snprintf(errbuf, errlen, "cannot set the TUN's offloads: %s", strerror(-rc));
+		return rc;
+	}
+	debug("bottle %s: vnet header, offloads 0x%x", b->eb.name, got);
+	return 0;
 }
 
 /*
@@ -178,6 +217,18 @@ static int check_pool(struct daemon *d, uint32_t slot, const struct ctl_request 
 	return 0;
 }
 
+/*
+ * Take @b away from the workers: after this no worker reads its queues or
+ * any of its fields (daemon.h, "Bottles"), so its fds may be closed.
+ */
+static void unpublish(struct daemon *d, struct gw_bottle *b)
+{
+	__atomic_store_n(&b->live, false, __ATOMIC_SEQ_CST);
+	for (uint32_t q = 0; q < b->nfds; q++)
+		worker_unwatch(worker_for_queue(d, q), b->fds[q]);
+	workers_quiesce(d);
+}
+
 int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 		  char *errbuf, size_t errlen)
 {
@@ -198,8 +249,13 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 		if (!d->bottles[i].used)
 			b = &d->bottles[i];
 	if (!b) {
+		static struct ratelimit rl = { .interval_ns = 1000000000ULL, .burst = 5 };
+
+		d->bottles_refused++;
 		snprintf(errbuf, errlen, "bottle table full (%u, [tables] bottles)",
 			 d->cfg.bottles);
+		log_ratelimited(&rl, now_ns(), LOG_LVL_WARN, "refused bottle %s: %s",
+				req->name, errbuf);
 		return -ENOSPC;
 	}
 	rc = check_pool(d, b->slot, req, errbuf, errlen);
@@ -222,14 +278,25 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 	if (b->has_e6)
 		pool_addr(&d->cfg.pool6.net, b->slot + 2, &b->egress6);
 	b->nfds = req->queues;
-	for (uint32_t q = 0; q < b->nfds; q++) {
+	for (uint32_t q = 0; q < b->nfds; q++)
 		b->fds[q] = fds[q];
-		if (daemon_watch(d, fds[q], EPOLLIN, TAG_BOTTLE, BOTTLE_REF(b->slot, q))) {
-			rc = -errno;
-			snprintf(errbuf, errlen, "epoll: %s", strerror(errno));
-			for (uint32_t k = 0; k < q; k++)
-				daemon_unwatch(d, fds[k]);
+	rc = setup_vnet(d, b, errbuf, errlen);
+	if (rc) {
+		engine_policy_put(d->e, ep);
+		b->nfds = 0;
+		return rc;
+	}
+	/* every field a worker reads is set: publish, then let the queues in */
+	workers_bottle_init(d, b);
+	__atomic_store_n(&b->live, true, __ATOMIC_RELEASE);
+	for (uint32_t q = 0; q < b->nfds; q++) {
+		rc = worker_watch(worker_for_queue(d, q), fds[q], TAG_BOTTLE,
+				  BOTTLE_REF(b->slot, q));
+		if (rc) {
+			snprintf(errbuf, errlen, "epoll: %s", strerror(-rc));
+			unpublish(d, b);
 			engine_policy_put(d->e, ep);
+			b->nfds = 0;
 			return rc;
 		}
 	}
@@ -248,8 +315,10 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 	b->attached_wall_ns = wall_ns();
 	b->used = true;
 	d->nbottles++;
-	info("bottle %s attached: policy %s, %u queue(s)%s%s", b->eb.name, ep->name,
-	     b->nfds, b->netns[0] ? ", netns " : "", b->netns);
+	d->bottles_seen++;
+	info("bottle %s attached: policy %s, %u queue(s)%s%s%s", b->eb.name, ep->name,
+	     b->nfds, b->vnet ? ", vnet header" : "", b->netns[0] ? ", netns " : "",
+	     b->netns);
 	return 0;
 }
 
@@ -259,10 +328,9 @@ void bottle_detach(struct daemon *d, struct gw_bottle *b, const char *why)
 		return;
 	info("bottle %s detached: %s", b->eb.name, why);
 	dnstcp_forget_bottle(d, b->eb.id);
-	for (uint32_t q = 0; q < b->nfds; q++) {
-		daemon_unwatch(d, b->fds[q]);
+	unpublish(d, b);
+	for (uint32_t q = 0; q < b->nfds; q++)
 		close(b->fds[q]);
-	}
 	if (b->pidfd >= 0) {
 		daemon_unwatch(d, b->pidfd);
 		close(b->pidfd);

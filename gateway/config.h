@@ -16,6 +16,8 @@
  *   log_level = info                  ; error | warning | info | debug
  *   log_refusals = 20                 ; lines/s for refusals before
  *                                     ; policy, 0..1000000 (0: all)
+ *   workers = 0                       ; packet threads, 0..16 (0: one per
+ *                                     ; online CPU, at most 16)
  *   [dns]
  *   upstream = ADDR | ADDR:PORT | V6 | [V6] | [V6]:PORT
  *                                     ; repeatable, at most 8, port 53 if
@@ -37,7 +39,10 @@
  *   txqueuelen = 10000                ; 1..1000000
  *   nft_table = sentry                ; a letter, then letters, digits
  *                                     ; or '_'; at most 31
- *   queues = 1                        ; 1..16
+ *   queues = 1                        ; 1..16 (raised to the number
+ *                                     ; of workers)
+ *   offload = yes                     ; yes | no: vnet headers, checksum
+ *                                     ; and segmentation offloads
  *   [tables]
  *   flows = 65536    learnt = 65536    names = 16384    fragments = 1024
  *   pending_dns = 4096                ; each 1..16777216
@@ -142,6 +147,7 @@ struct sentry_config {
 	char user[CONFIG_NAME_MAX + 1];		/* name or decimal uid */
 	uint8_t log_level;			/* enum log_level (log.h) */
 	uint32_t log_refusals;			/* engine_config.log_refusals_per_s */
+	uint32_t workers;			/* 0: one per online CPU */
 
 	/* [dns] */
 	struct config_upstream upstream[CONFIG_UPSTREAMS_MAX];
@@ -161,6 +167,7 @@ struct sentry_config {
 	uint32_t txqueuelen;
 	char nft_table[CONFIG_NFT_NAME_MAX + 1];
 	uint32_t queues;
+	bool offload;				/* IFF_VNET_HDR and TUNSETOFFLOAD */
 
 	/* [tables] */
 	uint32_t flows;

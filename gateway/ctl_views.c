@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "frag.h"
 #include "sbuf.h"
+#include "worker.h"
 
 static const char *const state_names[] = {
 	[FLOW_NEW] = "new", [FLOW_ESTABLISHED] = "established",
@@ -114,57 +115,78 @@ static void counters(struct sbuf *o, bool json, const char *label,
 static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json,
 		       struct sbuf *o)
 {
-	const struct engine_stats *s = &d->e->stats;
+	struct engine_stats sum, *s = &sum;
+	struct daemon_counters c;
 	struct flow_stats fs;
 	struct learn_stats ls;
 	struct frag_stats gs;
-	uint64_t now = now_ns();
+	uint64_t now = now_ns(), stolen;
 	bool first = true;
 
-	flow_stats(d->e->flows, &fs);
+	workers_sum(d, now, &sum, &fs, &gs, &c, &stolen);
 	learn_stats(d->e->learn, &ls);
-	frag_stats(d->e->frags, now, &gs);
 	if (json) {
 		sbuf_printf(o, "{\"uptime\":%.1f,\"bottles\":%u,\"policy_generation\":%u,"
 			    "\"tables\":{\"flows\":{\"used\":%u,\"capacity\":%u,\"evicted\":%" PRIu64
 			    ",\"expired\":%" PRIu64 "},\"learnt\":{\"bindings\":%u,\"capacity\":%u,"
 			    "\"names\":%u,\"evicted\":%" PRIu64 ",\"capped\":%" PRIu64 "},"
 			    "\"fragments\":{\"used\":%u,\"capacity\":%u,\"evicted\":%" PRIu64 "},"
-			    "\"pending_dns\":{\"used\":%u,\"capacity\":%u}},"
+			    "\"pending_dns\":{\"used\":%u,\"capacity\":%u},"
+			    "\"bottles\":{\"used\":%u,\"capacity\":%u,\"refused\":%" PRIu64 "}},"
 			    "\"totals\":{\"packets\":%" PRIu64 ",\"forwarded\":%" PRIu64
 			    ",\"dropped\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"revoked\":%" PRIu64
 			    ",\"dns_allowed\":%" PRIu64 ",\"dns_denied\":%" PRIu64
 			    ",\"egress_no_bottle\":%" PRIu64 ",\"write_errors\":%" PRIu64
 			    ",\"rejects_sent\":%" PRIu64 ",\"dns_local_answers\":%" PRIu64 "},"
+			    "\"datapath\":{\"workers\":%u,\"tun_write_errors\":%" PRIu64
+			    ",\"egress_write_errors\":%" PRIu64 ",\"short_writes\":%" PRIu64
+			    ",\"egress_read_errors\":%" PRIu64 ",\"tun_read_errors\":%" PRIu64
+			    ",\"gso_segmented\":%" PRIu64
+			    ",\"gso_segments\":%" PRIu64 ",\"handoff_full\":%" PRIu64
+			    ",\"flows_stolen\":%" PRIu64 "},"
 			    "\"bottle_stats\":{",
 			    secs(now - d->started_ns), d->nbottles, d->e->gen,
 			    fs.used, fs.capacity, fs.evicted, fs.expired,
 			    ls.bindings, d->cfg.learnt, ls.names, ls.evicted, ls.capped,
 			    gs.used, gs.capacity, gs.evicted,
 			    resolver_pending(d), d->cfg.pending_dns,
+			    d->nbottles, d->cfg.bottles, d->bottles_refused,
 			    s->packets, s->forwarded, s->dropped, s->flows, s->revoked,
-			    s->dns_allowed, s->dns_denied, d->c.egress_no_bottle,
-			    d->c.tun_write_errors + d->c.egress_write_errors,
-			    d->c.rejects_sent, d->c.dns_local_answers);
+			    s->dns_allowed, s->dns_denied, c.egress_no_bottle,
+			    c.tun_write_errors + c.egress_write_errors,
+			    c.rejects_sent, c.dns_local_answers, d->nworkers,
+			    c.tun_write_errors, c.egress_write_errors, c.short_writes,
+			    c.egress_read_errors, c.tun_read_errors, c.gso_segmented,
+			    c.gso_segments, c.handoff_full, stolen);
 	} else {
 		sbuf_printf(o, "sentry: up %.0fs, %u bottle(s), policy generation %u\n"
 			    "tables: flows %u/%u (evicted %" PRIu64 "), learnt %u/%u in %u names, "
-			    "fragments %u/%u, pending dns %u/%u\n"
+			    "fragments %u/%u, pending dns %u/%u, bottles %u/%u (refused %" PRIu64 ")\n"
 			    "totals: packets %" PRIu64 ", forwarded %" PRIu64 ", dropped %" PRIu64
 			    ", new flows %" PRIu64 ", revoked %" PRIu64 ", dns allowed %" PRIu64
-			    ", dns denied %" PRIu64 "\n",
+			    ", dns denied %" PRIu64 "\n"
+			    "datapath: %u worker(s), write errors %" PRIu64 " to bottles, %" PRIu64
+			    " to the egress, short writes %" PRIu64 ", read errors %" PRIu64
+			    ", GSO packets segmented %" PRIu64 " (into %" PRIu64 "), queries lost"
+			    " to a full queue %" PRIu64 ", flows moved between workers %" PRIu64 "\n",
 			    secs(now - d->started_ns), d->nbottles, d->e->gen,
 			    fs.used, fs.capacity, fs.evicted, ls.bindings, d->cfg.learnt,
 			    ls.names, gs.used, gs.capacity, resolver_pending(d),
-			    d->cfg.pending_dns, s->packets, s->forwarded, s->dropped,
-			    s->flows, s->revoked, s->dns_allowed, s->dns_denied);
+			    d->cfg.pending_dns, d->nbottles, d->cfg.bottles, d->bottles_refused,
+			    s->packets, s->forwarded, s->dropped,
+			    s->flows, s->revoked, s->dns_allowed, s->dns_denied,
+			    d->nworkers, c.tun_write_errors, c.egress_write_errors,
+			    c.short_writes, c.egress_read_errors + c.tun_read_errors,
+			    c.gso_segmented, c.gso_segments, c.handoff_full, stolen);
 	}
 	for (uint32_t i = 0; i < d->cfg.bottles; i++) {
 		const struct gw_bottle *b = &d->bottles[i];
+		struct bottle_counters bc;
 		char label[160];
 
 		if (!b->used || (only && b != only))
 			continue;
+		workers_bottle_sum(d, b, &bc);
 		if (json) {
 			sbuf_printf(o, "%s", first ? "" : ",");
 			sbuf_json_str(o, b->eb.name);
@@ -173,7 +195,7 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			snprintf(label, sizeof(label), "bottle %s (policy %s)", b->eb.name,
 				 b->eb.policy->name);
 		}
-		counters(o, json, label, &b->eb.c);
+		counters(o, json, label, &bc);
 		first = false;
 	}
 	if (json)
@@ -239,7 +261,7 @@ static void view_flows(struct daemon *d, const struct gw_bottle *only, bool json
 		sbuf_printf(o, "%-16s %-6s %-28s %-28s %-11s %-5s %13s %6s\n", "BOTTLE",
 			    "PROTO", "SOURCE", "DESTINATION", "STATE", "VERD", "PKTS OUT/IN",
 			    "IDLE");
-	flow_foreach(d->e->flows, flow_line, &w);
+	workers_flow_foreach(d, flow_line, &w);
 	if (json)
 		sbuf_printf(o, "]}\n");
 }

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "pstore.h"
 #include "sandbox.h"
+#include "worker.h"
 
 #define TICK_NS		(100 * 1000000ULL)
 #define EVENTS_PER_WAIT	64
@@ -63,8 +64,10 @@ static void emit_decision(void *ctx, const char *line, size_t len)
 {
 	struct daemon *d = ctx;
 
+	pthread_mutex_lock(&d->declog_lock);
 	if (d->declog)
 		fwrite(line, 1, len, d->declog);
+	pthread_mutex_unlock(&d->declog_lock);
 }
 
 static int open_declog(struct daemon *d)
@@ -73,7 +76,9 @@ static int open_declog(struct daemon *d)
 	FILE *f;
 
 	if (!path[0] || !strcmp(path, "stderr")) {
+		pthread_mutex_lock(&d->declog_lock);
 		d->declog = stderr;
+		pthread_mutex_unlock(&d->declog_lock);
 		return 0;
 	}
 	f = fopen(path, "ae");
@@ -81,9 +86,11 @@ static int open_declog(struct daemon *d)
 		err("decision log %s: %s", path, strerror(errno));
 		return -errno;
 	}
+	pthread_mutex_lock(&d->declog_lock);
 	if (d->declog && d->declog != stderr)
 		fclose(d->declog);
 	d->declog = f;
+	pthread_mutex_unlock(&d->declog_lock);
 	return 0;
 }
 
@@ -152,6 +159,7 @@ static void tick(struct daemon *d)
 	d->e->wall_offset_ns = (int64_t)(wall_ns() - now);
 	daemon_reload(d, false);
 	engine_expire(d->e, now);
+	workers_expire(d, now);
 	resolver_tick(d, now);
 	dnstcp_tick(d, now);
 }
@@ -180,11 +188,8 @@ static void dispatch(struct daemon *d, const struct epoll_event *ev)
 	uint32_t index = (uint32_t)ev->data.u64;
 
 	switch (tag) {
-	case TAG_BOTTLE:
-		datapath_bottle(d, index, ev->events);
-		break;
-	case TAG_EGRESS:
-		datapath_egress(d, index);
+	case TAG_WORKER:
+		workers_drain(d, index);
 		break;
 	case TAG_UPSTREAM:
 		resolver_udp_ready(d, index);
@@ -260,7 +265,9 @@ static void egress_spec_from_config(struct daemon *d)
 	memcpy(s->ifname, c->interface, sizeof(c->interface));
 	s->mtu = c->mtu;
 	s->txqueuelen = c->txqueuelen;
-	s->queues = c->queues;
+	/* one queue per worker at least: worker i reads queue i */
+	s->queues = c->queues > worker_count(c) ? c->queues : worker_count(c);
+	s->vnet_hdr = c->offload;
 	s->has_pool4 = c->pool4.enabled;
 	s->pool4 = c->pool4.net;
 	s->pool4_len = c->pool4.plen;
@@ -286,9 +293,6 @@ static int setup_egress(struct daemon *d)
 	}
 	d->egress_nfds = d->egress.queues ? d->egress.queues : 1;
 	d->egress_up = true;
-	for (uint32_t q = 0; q < d->egress_nfds; q++)
-		if (daemon_watch(d, d->egress_fds[q], EPOLLIN, TAG_EGRESS, q))
-			return -errno;
 	return 0;
 }
 
@@ -296,6 +300,7 @@ static void teardown(struct daemon *d)
 {
 	char msg[512];
 
+	workers_stop(d);
 	control_fini(d);
 	dnstcp_fini(d);
 	resolver_fini(d);
@@ -306,12 +311,12 @@ static void teardown(struct daemon *d)
 		if (egress_teardown(&d->egress, msg, sizeof(msg)))
 			warn("egress: %s", msg);
 	}
+	workers_free(d);
 	if (d->declog && d->declog != stderr)
 		fclose(d->declog);
 	if (d->store)
 		pstore_close(d->store);
 	engine_free(d->e);
-	free(d->buf);
 	free(d->aux);
 	if (d->inotify_fd >= 0)
 		close(d->inotify_fd);
@@ -330,10 +335,13 @@ static int setup(struct daemon *d)
 	int rc;
 
 	config_engine(&d->cfg, &ec);
+	/* the root engine keeps learnt names and policies; flows are the workers' */
+	ec.flow_capacity = 1;
+	ec.frag_capacity = 1;
 	d->e = engine_new(&ec);
-	d->buf = malloc(PKT_BUF_SIZE);
 	d->aux = malloc(PKT_BUF_SIZE);
-	if (!d->e || !d->buf || !d->aux) {
+	if (!d->e || !d->aux) {
+		config_engine(&d->cfg, &ec);
 		err("out of memory for tables of %zu bytes", engine_memory(&ec));
 		return -ENOMEM;
 	}
@@ -360,7 +368,10 @@ static int setup(struct daemon *d)
 	    (rc = resolver_init(d)) || (rc = dnstcp_init(d)) ||
 	    (rc = control_init(d)))
 		return rc;
-	return 0;
+	rc = workers_init(d);
+	if (rc)
+		err("workers: %s", strerror(-rc));
+	return rc;
 }
 
 /*
@@ -398,34 +409,63 @@ static int lock_down(struct daemon *d)
 	return rc;
 }
 
-int daemon_main(const char *config_path)
+/*
+ * Standalone (standalone.h): stop the pasta that joins the egress
+ * namespace to the host, once the daemon is done with it.
+ */
+static void stop_pasta(const char *pidfile)
+{
+	char buf[16] = { 0 };
+	int fd = open(pidfile, O_RDONLY | O_CLOEXEC);
+	long pid;
+
+	if (fd < 0)
+		return;
+	if (read(fd, buf, sizeof(buf) - 1) > 0) {
+		pid = strtol(buf, NULL, 10);
+		if (pid > 1)
+			kill((pid_t)pid, SIGTERM);
+	}
+	close(fd);
+	unlink(pidfile);
+}
+
+int daemon_run(const struct sentry_config *cfg, int ready_fd,
+	       const char *pasta_pidfile)
 {
 	struct epoll_event ev[EVENTS_PER_WAIT];
 	struct daemon *d = calloc(1, sizeof(*d));
-	char msg[512];
 	int rc;
 
 	if (!d)
 		return 1;
 	d->epfd = d->timerfd = d->sigfd = d->inotify_fd = -1;
-	d->config_path = config_path;
-	if (config_load(config_path, &d->cfg, msg, sizeof(msg))) {
-		fprintf(stderr, "%s\n", msg);
-		free(d);
-		return 1;
-	}
+	d->cfg = *cfg;
+	pthread_mutex_init(&d->declog_lock, NULL);
 	log_set_level((enum log_level)d->cfg.log_level);
 	d->started_ns = now_ns();
 	rc = setup(d);
 	if (!rc)
 		rc = lock_down(d);
+	/* after lock_down(): the threads inherit the dropped rights and the filter */
+	if (!rc && (rc = workers_start(d)))
+		err("cannot start the workers: %s", strerror(-rc));
 	if (rc) {
 		teardown(d);
+		pthread_mutex_destroy(&d->declog_lock);
 		free(d);
+		if (pasta_pidfile)
+			stop_pasta(pasta_pidfile);
 		return 1;
 	}
-	info("running: control socket %s, policy store %s, egress %s",
-	     d->cfg.control_socket, d->cfg.policy_store, d->egress.ifname);
+	info("running: control socket %s, policy store %s, egress %s (%u queue(s)%s), %u worker(s)",
+	     d->cfg.control_socket, d->cfg.policy_store, d->egress.ifname,
+	     d->egress_nfds, d->egress.vnet_hdr ? ", offloads" : "", d->nworkers);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "r", 1) != 1)
+			warn("cannot tell the helper the daemon is ready: %s", strerror(errno));
+		close(ready_fd);
+	}
 	while (!d->stop) {
 		int n = epoll_wait(d->epfd, ev, EVENTS_PER_WAIT, -1);
 
@@ -437,10 +477,40 @@ int daemon_main(const char *config_path)
 		}
 		for (int i = 0; i < n; i++)
 			dispatch(d, &ev[i]);
+		pthread_mutex_lock(&d->declog_lock);
 		if (d->declog)
 			fflush(d->declog);
+		pthread_mutex_unlock(&d->declog_lock);
+		/* a standalone daemon lives for its bottle: once it came and went, stop */
+		if (d->cfg.standalone && d->bottles_seen && !d->nbottles) {
+			info("standalone: the last bottle is gone, stopping");
+			d->stop = true;
+		}
 	}
 	teardown(d);
+	pthread_mutex_destroy(&d->declog_lock);
 	free(d);
+	if (pasta_pidfile)
+		stop_pasta(pasta_pidfile);
 	return 0;
+}
+
+int daemon_main(const char *config_path)
+{
+	struct sentry_config *cfg = malloc(sizeof(*cfg));
+	char msg[512];
+	int rc;
+
+	if (!cfg)
+		return 1;
+	if (config_load(config_path, cfg, msg, sizeof(msg))) {
+		fprintf(stderr, "%s\n", msg);
+		free(cfg);
+		return 1;
+	}
+	/* `sentry run` is the shared daemon: standalone is for helpers */
+	cfg->standalone = false;
+	rc = daemon_run(cfg, -1, NULL);
+	free(cfg);
+	return rc;
 }

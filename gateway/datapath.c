@@ -1,15 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * datapath.c - packets between bottles' TUNs and the egress TUN
+ * datapath.c - packets between bottles' TUNs and the egress TUN, on a worker
  *
- * Theory of operation: each wake-up drains a ready TUN up to BATCH
- * packets. A packet is read into the daemon's one buffer, parsed in
- * place, decided by the engine, rewritten in place (source to the
- * bottle's egress address on the way out, destination back to the inside
- * address on the way in, with incremental checksums) and written from the
- * same buffer: no allocation and no copy on the forwarding path. Replies
- * sentry writes itself (RSTs, ICMP errors) are built in the second buffer;
- * a refused DNS query is answered in place.
+ * Theory of operation: each wake-up drains a ready TUN queue up to BATCH
+ * packets. A packet is read into the worker's one buffer, its virtio-net
+ * header (if the TUN has one) landing right in front of the IP packet;
+ * parsed in place; decided by the worker's engine; rewritten in place
+ * (source to the bottle's egress address on the way out, destination back
+ * to the inside address on the way in, with incremental checksums, or
+ * partial ones: common/vnet.h) and written from the same buffer, the
+ * header in front again when the other TUN has one too: no allocation and
+ * no copy on the forwarding path. Only where the other TUN has no header
+ * is a GSO packet cut in software (send_pkt()), each segment a writev() of
+ * fresh headers and a slice of the payload in place.
+ *
+ * Replies sentry writes itself (RSTs, ICMP errors) are built in the
+ * worker's second buffer; a refused DNS query is answered in place; an
+ * allowed one goes to the main thread's resolver (worker_push()).
+ *
+ * The worker's shard lock (daemon.h) is held from the engine call to the
+ * end of the in-place rewrite, never across a read or a write.
  *
  * Write failures (a full TUN queue, say) are counted, never fatal: the
  * transport above retransmits.
@@ -17,222 +27,384 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "csum.h"
 #include "daemon.h"
-#include "log.h"
 #include "reply.h"
+#include "worker.h"
 
 #define BATCH		64
-#define READ_MAX	65536
 
-static struct ratelimit parse_log = { .interval_ns = 1000000000ULL, .burst = 5 };
+static const uint8_t zero_hdr[VNET_HDR_LEN];
 
-static void write_counted(struct daemon *d, int fd, const uint8_t *pkt,
-			  size_t len, uint64_t *errors)
+/* Count a write of @want bytes that returned @n */
+static void counted(struct worker *w, ssize_t n, size_t want, bool to_egress)
 {
-	ssize_t n = write(fd, pkt, len);
+	if (n < 0) {
+		if (to_egress)
+			worker_count_add(w, egress_write_errors, 1);
+		else
+			worker_count_add(w, tun_write_errors, 1);
+	} else if ((size_t)n != want) {
+		worker_count_add(w, short_writes, 1);
+	}
+}
 
-	if (n < 0)
-		(*errors)++;
-	else if ((size_t)n != len)
-		d->c.short_writes++;
+struct seg_out {
+	struct worker *w;
+	int fd;
+	bool to_egress;
+};
+
+static int write_segment(void *ctx, const uint8_t *hdr, size_t hlen,
+			 const uint8_t *payload, size_t plen)
+{
+	struct seg_out *o = ctx;
+	struct iovec iov[2] = {
+		{ (void *)(uintptr_t)hdr, hlen },
+		{ (void *)(uintptr_t)payload, plen },
+	};
+
+	counted(o->w, writev(o->fd, iov, 2), hlen + plen, o->to_egress);
+	worker_count_add(o->w, gso_segments, 1);
+	return 0;
+}
+
+/*
+ * send_pkt() - write @p, described by @vh, to @fd, a TUN with (@vnet) or
+ * without a virtio-net header. With one, @vh goes in front, in the bytes
+ * before p->data that the read left for it; without, the NIC's work is
+ * done here first.
+ */
+static void send_pkt(struct worker *w, int fd, bool vnet, struct pkt *p,
+		     struct vnet_hdr *vh, bool to_egress)
+{
+	if (vnet) {
+		uint8_t *at = p->data - VNET_HDR_LEN;
+
+		vnet_hdr_put(at, vh);
+		counted(w, write(fd, at, p->len + VNET_HDR_LEN),
+			p->len + VNET_HDR_LEN, to_egress);
+		return;
+	}
+	if (vnet_gso(vh) != VNET_GSO_NONE) {
+		struct seg_out o = { w, fd, to_egress };
+
+		worker_count_add(w, gso_segmented, 1);
+		if (gso_segment(p, vh, w->seghdr, write_segment, &o) < 0)
+			counted(w, -1, 0, to_egress);
+		return;
+	}
+	vnet_csum_finish(p, vh);
+	counted(w, write(fd, p->data, p->len), p->len, to_egress);
+}
+
+/* A packet sentry made, with complete checksums, to bottle @b */
+static void reply_to_bottle(struct worker *w, const struct gw_bottle *b,
+			    uint8_t *pkt, size_t len)
+{
+	int fd = b->fds[w->id % b->nfds];
+
+	if (b->vnet) {
+		memcpy(pkt - VNET_HDR_LEN, zero_hdr, VNET_HDR_LEN);
+		counted(w, write(fd, pkt - VNET_HDR_LEN, len + VNET_HDR_LEN),
+			len + VNET_HDR_LEN, false);
+	} else {
+		counted(w, write(fd, pkt, len), len, false);
+	}
 }
 
 void datapath_to_bottle(struct daemon *d, struct gw_bottle *b,
 			const uint8_t *pkt, size_t len)
 {
-	write_counted(d, b->fds[0], pkt, len, &d->c.tun_write_errors);
-}
+	struct iovec iov[2] = {
+		{ (void *)(uintptr_t)zero_hdr, VNET_HDR_LEN },
+		{ (void *)(uintptr_t)pkt, len },
+	};
+	size_t want = len + (b->vnet ? VNET_HDR_LEN : 0);
+	ssize_t n;
 
-static void to_egress(struct daemon *d, struct gw_bottle *b, struct pkt *p)
-{
-	const uint8_t *egress = p->family == ADDR_FAMILY_V4 ? b->egress4.b
-							    : b->egress6.b;
-
-	/* an error that still quoted the inside address would leak it */
-	if (p->icmp_kind == ICMP_KIND_ERROR &&
-	    pkt_rewrite_quote_addr(p, true, egress)) {
-		engine_count_unpass(d->e, &b->eb, DROP_ICMP_INNER);
-		return;
-	}
-	pkt_rewrite_addr(p, 0, egress);
-	write_counted(d, d->egress_fds[0], p->data, p->len,
-		      &d->c.egress_write_errors);
+	if (b->vnet)
+		n = writev(b->fds[0], iov, 2);
+	else
+		n = write(b->fds[0], pkt, len);
+	if (n < 0)
+		d->c.tun_write_errors++;
+	else if ((size_t)n != want)
+		d->c.short_writes++;
 }
 
 /* Tell the bottle at once that a flow is refused, per the reject mode */
-static void reject(struct daemon *d, struct gw_bottle *b, const struct pkt *p)
+static void reject(struct worker *w, const struct gw_bottle *b,
+		   const struct pkt *p)
 {
+	const struct sentry_config *cfg = &w->d->cfg;
+	uint8_t *out = w->aux + PKT_HEADROOM;
+	size_t cap = PKT_BUF_SIZE - PKT_HEADROOM;
 	uint8_t mode;
 	int n;
 
 	switch (p->proto) {
 	case PROTO_TCP:
-		mode = d->cfg.reject_tcp;
+		mode = cfg->reject_tcp;
 		break;
 	case PROTO_UDP:
-		mode = d->cfg.reject_udp;
+		mode = cfg->reject_udp;
 		break;
 	default:
-		mode = d->cfg.reject_other;
+		mode = cfg->reject_other;
 	}
 	if (mode == CONFIG_REJECT_DROP || p->frag == PKT_FRAG_LATER)
 		return;
 	if (mode == CONFIG_REJECT_RST && p->proto == PROTO_TCP) {
 		if (p->tcp_flags & TCP_RST)
 			return;
-		n = reply_tcp_rst(p, d->aux, PKT_BUF_SIZE);
+		n = reply_tcp_rst(p, out, cap);
 	} else {
-		n = reply_icmp_prohibited(p, d->aux, PKT_BUF_SIZE);
+		n = reply_icmp_prohibited(p, out, cap);
 	}
 	if (n > 0) {
-		datapath_to_bottle(d, b, d->aux, (size_t)n);
-		d->c.rejects_sent++;
+		reply_to_bottle(w, b, out, (size_t)n);
+		worker_count_add(w, rejects_sent, 1);
 	}
 }
 
 /* A query sentry refuses: answered from the same buffer */
-static void refuse_query(struct daemon *d, struct gw_bottle *b, struct pkt *p,
-			 const struct engine_result *r)
+static void refuse_query(struct worker *w, const struct gw_bottle *b,
+			 struct pkt *p, const struct engine_result *r)
 {
-	unsigned int rcode = r->reason == DROP_DNS_DENIED ?
-			     b->eb.policy->pol->dns_refusal : DNS_RCODE_REFUSED;
-	size_t cap = PKT_BUF_SIZE - (size_t)(p->data - d->buf);
+	unsigned int rcode = r->reason == DROP_DNS_DENIED ? r->dns_refusal
+							  : DNS_RCODE_REFUSED;
+	size_t cap = PKT_BUF_SIZE - (size_t)(p->data - w->buf);
 	int n = reply_dns_refusal(p, cap, r->dns, rcode, EDE_BLOCKED);
 
 	if (n > 0) {
-		datapath_to_bottle(d, b, p->data, (size_t)n);
-		d->c.dns_local_answers++;
+		reply_to_bottle(w, b, p->data, (size_t)n);
+		worker_count_add(w, dns_local_answers, 1);
 	}
 }
 
-static void outbound(struct daemon *d, struct gw_bottle *b, uint8_t *pkt,
-		     size_t len, uint64_t now)
+/* An allowed query, for the main thread's resolver */
+static void hand_query(struct worker *w, const struct gw_bottle *b,
+		       struct bottle *eb, const struct pkt *p,
+		       const struct engine_result *r)
 {
+	struct handoff *m = worker_slot(w, p->payload_len);
+
+	if (!m) {
+		pthread_mutex_lock(&w->shard);
+		engine_count_reason(w->e, eb, p->payload_len > HANDOFF_MSG_MAX ?
+				    DROP_DNS_TRUNCATED : DROP_DNS_PENDING_FULL);
+		pthread_mutex_unlock(&w->shard);
+		return;
+	}
+	m->kind = HANDOFF_DNS;
+	m->slot = b->slot;
+	m->zone = b->eb.id;
+	pkt_src_addr(p, &m->client);
+	pkt_dst_addr(p, &m->server);
+	m->cport = p->sport;
+	m->sport = p->dport;
+	m->len = (uint16_t)p->payload_len;
+	memcpy(m->msg, p->data + r->dns_off, p->payload_len);
+	worker_publish(w);
+}
+
+static void outbound(struct worker *w, struct gw_bottle *b, uint8_t *pkt,
+		     size_t len, struct vnet_hdr *vh, uint64_t now)
+{
+	struct bottle *eb = &w->eb[b->slot];
+	const uint8_t *egress;
 	struct engine_result r;
 	enum drop_reason reason;
+	enum engine_action act;
 	struct pkt p;
 
 	reason = pkt_parse(pkt, len, &p);
+	if (reason == DROP_NONE)
+		reason = vnet_check(vh, &p);
+	pthread_mutex_lock(&w->shard);
 	if (reason != DROP_NONE) {
-		engine_count_drop(d->e, &b->eb, true, len, reason);
-		log_ratelimited(&parse_log, now, LOG_LVL_DEBUG,
+		engine_count_drop(w->e, eb, true, len, reason);
+		pthread_mutex_unlock(&w->shard);
+		log_ratelimited(&w->parse_log, now, LOG_LVL_DEBUG,
 				"bottle %s: dropped a malformed packet: %s",
 				b->eb.name, drop_name(reason));
 		return;
 	}
-	switch (engine_outbound(d->e, &b->eb, &p, now, &r)) {
+	act = engine_outbound(w->e, eb, &p, now, &r);
+	if (act == ENGINE_FORWARD) {
+		egress = p.family == ADDR_FAMILY_V4 ? b->egress4.b : b->egress6.b;
+		/* an error that still quoted the inside address would leak it */
+		if (p.icmp_kind == ICMP_KIND_ERROR &&
+		    pkt_rewrite_quote_addr(&p, true, egress)) {
+			engine_count_unpass(w->e, eb, DROP_ICMP_INNER);
+			act = ENGINE_DROP;
+		} else {
+			vnet_rewrite_addr(&p, vh, 0, egress);
+		}
+	}
+	pthread_mutex_unlock(&w->shard);
+
+	switch (act) {
 	case ENGINE_FORWARD:
-		to_egress(d, b, &p);
+		send_pkt(w, w->d->egress_fds[w->id % w->d->egress_nfds],
+			 w->d->egress.vnet_hdr, &p, vh, true);
 		break;
 	case ENGINE_REJECT:
-		reject(d, b, &p);
+		reject(w, b, &p);
 		break;
 	case ENGINE_DNS:
-		if (r.dns_allow) {
-			struct ipaddr src, dst;
-
-			pkt_src_addr(&p, &src);
-			pkt_dst_addr(&p, &dst);
-			resolver_query(d, b, p.data + r.dns_off, p.payload_len,
-				       r.dns, &src, p.sport, &dst, p.dport, -1);
-		} else {
-			refuse_query(d, b, &p, &r);
-		}
+		if (r.dns_allow)
+			hand_query(w, b, eb, &p, &r);
+		else
+			refuse_query(w, b, &p, &r);
 		break;
 	case ENGINE_DROP:
 		break;
 	}
 }
 
-void datapath_bottle(struct daemon *d, uint32_t ref, uint32_t events)
+/* The TUN of @b failed: the main thread detaches it (worker.c) */
+static void bottle_failed(struct worker *w, struct gw_bottle *b, int fd)
 {
+	struct handoff *m = worker_slot(w, 0);
+
+	/* no more wake-ups for it; inotify or the pidfd tell the main thread too */
+	worker_unwatch(w, fd);
+	if (!m)
+		return;
+	m->kind = HANDOFF_GONE;
+	m->slot = b->slot;
+	m->zone = b->eb.id;
+	worker_publish(w);
+}
+
+void datapath_bottle(struct worker *w, uint32_t ref, uint32_t events)
+{
+	struct daemon *d = w->d;
 	uint32_t slot = BOTTLE_REF_SLOT(ref), q = BOTTLE_REF_QUEUE(ref);
+	size_t hl;
 	struct gw_bottle *b;
 	uint64_t now = now_ns();
+	int fd;
 
 	if (slot >= d->cfg.bottles)
 		return;
 	b = &d->bottles[slot];
-	if (!b->used || q >= b->nfds)
+	if (!__atomic_load_n(&b->live, __ATOMIC_ACQUIRE) || q >= b->nfds)
 		return;
+	fd = b->fds[q];
 	if (events & (EPOLLERR | EPOLLHUP)) {
-		bottle_detach(d, b, "its TUN device went away");
+		bottle_failed(w, b, fd);
 		return;
 	}
+	hl = b->vnet ? VNET_HDR_LEN : 0;
 	for (int i = 0; i < BATCH; i++) {
-		uint8_t *pkt = d->buf + PKT_HEADROOM;
-		ssize_t n = read(b->fds[q], pkt, READ_MAX);
+		uint8_t *pkt = w->buf + PKT_HEADROOM;
+		struct vnet_hdr vh = { 0 };
+		ssize_t n = read(fd, pkt - hl, PKT_IP_MAX + hl);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN)
-				bottle_detach(d, b, "its TUN device went away");
-			return;
-		}
-		if (n == 0) {
-			engine_count_drop(d->e, &b->eb, true, 0, DROP_PKT_EMPTY);
+			if (errno == EAGAIN)
+				return;
+			/* the device is gone (EBADFD); anything else lost one packet
+			 * (one too big for the buffer: EFAULT, EINVAL) */
+			if (errno == EBADFD || errno == EIO || errno == ENXIO) {
+				bottle_failed(w, b, fd);
+				return;
+			}
+			worker_count_add(w, tun_read_errors, 1);
 			continue;
 		}
-		outbound(d, b, pkt, (size_t)n, now);
-		if (!b->used)
-			return;
+		if ((size_t)n <= hl) {
+			pthread_mutex_lock(&w->shard);
+			engine_count_drop(w->e, &w->eb[slot], true, 0, DROP_PKT_EMPTY);
+			pthread_mutex_unlock(&w->shard);
+			continue;
+		}
+		if (hl)
+			vnet_hdr_get(pkt - hl, &vh);
+		outbound(w, b, pkt, (size_t)n - hl, &vh, now);
 	}
 }
 
-static void inbound(struct daemon *d, uint8_t *pkt, size_t len, uint64_t now)
+static void inbound(struct worker *w, uint8_t *pkt, size_t len,
+		    struct vnet_hdr *vh, uint64_t now)
 {
+	struct daemon *d = w->d;
 	struct engine_result r;
 	enum drop_reason reason;
+	enum engine_action act;
 	struct gw_bottle *b;
+	struct bottle *eb;
 	const uint8_t *inside;
 	struct pkt p;
+	int slot;
 
 	reason = pkt_parse(pkt, len, &p);
+	if (reason == DROP_NONE)
+		reason = vnet_check(vh, &p);
 	if (reason != DROP_NONE) {
-		engine_count_drop(d->e, NULL, false, len, reason);
+		pthread_mutex_lock(&w->shard);
+		engine_count_drop(w->e, NULL, false, len, reason);
+		pthread_mutex_unlock(&w->shard);
 		return;
 	}
-	b = bottle_by_egress(d, pkt_dst(&p), p.family);
-	if (!b) {
-		d->c.egress_no_bottle++;
+	slot = bottle_slot_by_egress(d, pkt_dst(&p), p.family);
+	b = slot >= 0 ? &d->bottles[slot] : NULL;
+	if (!b || !__atomic_load_n(&b->live, __ATOMIC_ACQUIRE)) {
+		worker_count_add(w, egress_no_bottle, 1);
 		return;
 	}
-	if (p.family == ADDR_FAMILY_V4 ? !b->eb.has4 : !b->eb.has6) {
-		engine_count_drop(d->e, &b->eb, false, len, DROP_NO_FLOW);
+	eb = &w->eb[slot];
+	pthread_mutex_lock(&w->shard);
+	if (p.family == ADDR_FAMILY_V4 ? !eb->has4 : !eb->has6) {
+		engine_count_drop(w->e, eb, false, len, DROP_NO_FLOW);
+		pthread_mutex_unlock(&w->shard);
 		return;
 	}
-	inside = p.family == ADDR_FAMILY_V4 ? b->eb.addr4.b : b->eb.addr6.b;
-	pkt_rewrite_addr(&p, 1, inside);
+	inside = p.family == ADDR_FAMILY_V4 ? eb->addr4.b : eb->addr6.b;
+	vnet_rewrite_addr(&p, vh, 1, inside);
 	if (p.icmp_kind == ICMP_KIND_ERROR && pkt_rewrite_quote_addr(&p, false, inside)) {
-		engine_count_drop(d->e, &b->eb, false, len, DROP_ICMP_INNER);
+		engine_count_drop(w->e, eb, false, len, DROP_ICMP_INNER);
+		pthread_mutex_unlock(&w->shard);
 		return;
 	}
-	if (engine_inbound(d->e, &b->eb, &p, now, &r) == ENGINE_FORWARD)
-		datapath_to_bottle(d, b, p.data, p.len);
+	act = engine_inbound(w->e, eb, &p, now, &r);
+	pthread_mutex_unlock(&w->shard);
+	if (act == ENGINE_FORWARD)
+		send_pkt(w, b->fds[w->id % b->nfds], b->vnet, &p, vh, false);
 }
 
-void datapath_egress(struct daemon *d, uint32_t queue)
+void datapath_egress(struct worker *w, uint32_t queue)
 {
+	struct daemon *d = w->d;
+	size_t hl = d->egress.vnet_hdr ? VNET_HDR_LEN : 0;
 	uint64_t now = now_ns();
 
 	if (queue >= d->egress_nfds)
 		return;
 	for (int i = 0; i < BATCH; i++) {
-		uint8_t *pkt = d->buf + PKT_HEADROOM;
-		ssize_t n = read(d->egress_fds[queue], pkt, READ_MAX);
+		uint8_t *pkt = w->buf + PKT_HEADROOM;
+		struct vnet_hdr vh = { 0 };
+		ssize_t n = read(d->egress_fds[queue], pkt - hl, PKT_IP_MAX + hl);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				warn("egress read: %s", strerror(errno));
+				worker_count_add(w, egress_read_errors, 1);
 			return;
 		}
-		if (n > 0)
-			inbound(d, pkt, (size_t)n, now);
+		if ((size_t)n <= hl)
+			continue;
+		if (hl)
+			vnet_hdr_get(pkt - hl, &vh);
+		inbound(w, pkt, (size_t)n - hl, &vh, now);
 	}
 }

@@ -356,6 +356,15 @@ int egress_setup(const struct egress_spec *s, int *fds, char *err, size_t len)
 	rc = tun_open(s->ifname, s->queues, s->vnet_hdr, fds, name, err, len);
 	if (rc)
 		return rc;
+	if (s->vnet_hdr && (rc = tun_offload(fds[0], true, NULL))) {
+		snprintf(err, len, "cannot set up offloads on %s: %s", name,
+			 strerror(-rc));
+		for (i = 0; i < s->queues; i++) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+		return rc;
+	}
 	rc = netlink_open(&nl);
 	if (rc)
 		snprintf(err, len, "cannot open a netlink socket: %s",

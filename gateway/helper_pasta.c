@@ -137,6 +137,7 @@ static void debug_plan(const struct attach *a)
 int pasta_main(int argc, char **argv)
 {
 	char err[HELPER_ERR_MAX], msg[ATTACH_MSG_MAX], nsbuf[PATH_MAX], sockbuf[128];
+	char standalone_sock[PATH_MAX];
 	struct pasta_args p;
 	struct attach a;
 	int rc;
@@ -179,7 +180,8 @@ int pasta_main(int argc, char **argv)
 	if (p.debug)
 		debug_plan(&a);
 
-	rc = attach_run(&a, msg, sizeof(msg));
+	rc = attach_run_helper(&a, standalone_sock, sizeof(standalone_sock), msg,
+			       sizeof(msg));
 	if (a.warning[0])
 		fprintf(stderr, "sentry: warning: %s\n", a.warning);
 	if (rc)

@@ -34,6 +34,7 @@
 #include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -162,7 +163,9 @@ static int check_fd(int fd, bool write, const char *what, char *err, size_t len)
 /* Attach; when the daemon has no IPv6 pool, once more without IPv6 */
 static int attach(struct attach *a, char *msg, size_t len)
 {
-	int rc = attach_run(a, msg, len);
+	/* a private daemon's socket, if standalone mode starts one; a->socket points here */
+	static char standalone_sock[PATH_MAX];
+	int rc = attach_run_helper(a, standalone_sock, sizeof(standalone_sock), msg, len);
 
 	if (a->warning[0])
 		fprintf(stderr, "sentry: warning: %s\n", a->warning);

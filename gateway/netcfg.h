@@ -61,7 +61,8 @@ struct nlmsghdr;
  * @mtu:	TUN_MTU_MIN..TUN_MTU_MAX, at least TUN_MTU_MIN6 with @has6
  * @txqueuelen:	packets the kernel queues towards sentry; 0 keeps the kernel's
  * @queues:	1..TUN_QUEUES_MAX; more than 1 means IFF_MULTI_QUEUE
- * @vnet_hdr:	IFF_VNET_HDR: each packet is preceded by a virtio_net_hdr
+ * @vnet_hdr:	IFF_VNET_HDR: each packet is preceded by a virtio_net_hdr;
+ *		the daemon notices (tun_vnet_hdr()) and switches offloads on
  * @has4:	@addr4/@plen4 is set (the address with its prefix length)
  * @has_gw4:	@gw4 is the next hop of the IPv4 default route; without it
  *		the default route points at the device
@@ -125,15 +126,42 @@ bool tun_ifname_valid(const char *name);
  * @err:	message buffer
  * @len:	size of @err
  *
- * Flags are IFF_TUN | IFF_NO_PI, plus IFF_MULTI_QUEUE when @queues > 1. The
- * device is not persistent and stays down. On failure no fd is left open and
- * every @fds entry is -1.
+ * Flags are IFF_TUN | IFF_NO_PI, plus IFF_MULTI_QUEUE when @queues > 1 and
+ * IFF_VNET_HDR with @vnet_hdr (offloads are then the reader's to switch
+ * on: tun_offload()). The device is not persistent and stays down. On
+ * failure no fd is left open and every @fds entry is -1.
  *
  * Return: 0, -EINVAL, or the -errno of open() or TUNSETIFF (-EBUSY: a device
  * of that name exists and is not a matching TUN)
  */
 int tun_open(const char *ifname, uint32_t queues, bool vnet_hdr, int *fds,
 	     char *actual, char *err, size_t len);
+
+/**
+ * tun_offload() - make a TUN with a vnet header take offloads, like a NIC
+ * @fd:		a queue of the device (the setting is the device's)
+ * @on:		false: keep the header but ask for nothing (every packet
+ *		whole and fully checksummed)
+ * @got:	receives the TUN_F_* flags the kernel accepted, or NULL
+ *
+ * Sets the header size to VNET_HDR_LEN and its byte order to little-endian
+ * (TUNSETVNETHDRSZ, TUNSETVNETLE), then TUNSETOFFLOAD with TUN_F_CSUM,
+ * TSO4, TSO6, TSO_ECN, USO4 and USO6; a kernel that refuses the set
+ * (USO is Linux 6.2) is asked again without USO, then for the checksum
+ * alone, then for nothing. The kernel hands such a device GSO packets of
+ * up to 64 KB with partial checksums (common/vnet.h).
+ *
+ * Return: 0, or the -errno of TUNSETVNETHDRSZ (-EINVAL: no vnet header)
+ */
+int tun_offload(int fd, bool on, unsigned int *got);
+
+/**
+ * tun_vnet_hdr() - does the TUN behind @fd have IFF_VNET_HDR? (TUNGETIFF)
+ * @fd:	a queue fd
+ *
+ * Return: 1 or 0, or -errno (-EBADFD: not attached to a device)
+ */
+int tun_vnet_hdr(int fd);
 
 /**
  * tun_sysctl_write() - write @value to a /proc/sys file
@@ -200,7 +228,8 @@ int tun_create_in_netns(int netns_fd, const struct tun_spec *spec, int *fds,
  * @mtu:	as for struct tun_spec (TUN_MTU_DEFAULT)
  * @txqueuelen:	as for struct tun_spec (TUN_TXQLEN_DEFAULT)
  * @queues:	as for struct tun_spec (1)
- * @vnet_hdr:	as for struct tun_spec
+ * @vnet_hdr:	as for struct tun_spec; egress_setup() also switches the
+ *		offloads on (tun_offload())
  * @has_pool4:	@pool4/@pool4_len is the IPv4 pool bottles are rewritten to
  *		(default 100.127.0.0/16); the device takes its first host
  *		address, .1

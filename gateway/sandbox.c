@@ -15,8 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+#include <linux/if_tun.h>
 
 #include "log.h"
 #include "sandbox.h"
@@ -125,7 +130,11 @@ static const int daemon_calls[] = {
 	SCMP_SYS(futex),				/* LMDB reader locks, libc */
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill),	/* abort() */
+	SCMP_SYS(kill),					/* standalone: stop its pasta at exit */
+	SCMP_SYS(umount2),				/* standalone: unpin its egress namespace */
 	SCMP_SYS(sendfile),
+	SCMP_SYS(set_robust_list), SCMP_SYS(rseq),	/* starting the workers (clone: below) */
+	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),	/* waiting for workers to quiesce */
 	SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
@@ -159,6 +168,40 @@ static const int sanitizer_calls[] = {
 	SCMP_SYS(getegid),
 };
 
+/*
+ * The daemon's calls that are allowed only with certain arguments: clone
+ * for threads (the workers) but not processes; ioctl on TUN queues for the
+ * vnet header and offloads of a bottle attached after lock-down. clone3
+ * passes its flags in memory where a filter cannot look: it fails with
+ * ENOSYS, and glibc falls back to clone.
+ */
+static int daemon_rules(scmp_filter_ctx f)
+{
+	static const unsigned long tun_ioctls[] = {
+		TUNGETIFF, TUNSETOFFLOAD, TUNSETVNETHDRSZ, TUNSETVNETLE,
+		TCGETS,		/* stdio's isatty() on a decision log that is a device (/dev/null) */
+	};
+
+	if (seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+			     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)))
+		return -EINVAL;
+	/* glibc's first pthread_create() installs its own handler for the two
+	 * signals it reserves (cancellation, set*id broadcast: 32 and 33) */
+	for (unsigned long sig = 32; sig <= 33; sig++)
+		if (seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
+				     SCMP_A0(SCMP_CMP_EQ, sig, 0)))
+			return -EINVAL;
+#ifndef SANITIZER_BUILD
+	if (seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0))
+		return -EINVAL;
+#endif
+	for (size_t i = 0; i < sizeof(tun_ioctls) / sizeof(tun_ioctls[0]); i++)
+		if (seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, tun_ioctls[i], 0)))
+			return -EINVAL;
+	return 0;
+}
+
 static int allow_all(scmp_filter_ctx f, const int *calls, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -188,8 +231,11 @@ int sandbox_seccomp(enum sandbox_profile profile, char *err, size_t len)
 		snprintf(err, len, "seccomp_init failed");
 		return -ENOMEM;
 	}
-	if (profile == SANDBOX_DAEMON)
+	if (profile == SANDBOX_DAEMON) {
 		rc = allow_all(f, daemon_calls, sizeof(daemon_calls) / sizeof(int));
+		if (!rc)
+			rc = daemon_rules(f);
+	}
 	else
 		rc = allow_all(f, helper_calls, sizeof(helper_calls) / sizeof(int));
 #ifdef SANITIZER_BUILD

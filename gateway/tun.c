@@ -41,6 +41,7 @@
 #include <sys/vfs.h>
 
 #include "netcfg.h"
+#include "vnet.h"
 
 void tun_spec_init(struct tun_spec *s)
 {
@@ -218,6 +219,49 @@ int tun_open(const char *ifname, uint32_t queues, bool vnet_hdr, int *fds,
 fail:
 	close_fds(fds, queues);
 	return rc;
+}
+
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20	/* Linux 6.2 */
+#define TUN_F_USO6	0x40
+#endif
+
+int tun_offload(int fd, bool on, unsigned int *got)
+{
+	static const unsigned int tries[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN |
+		TUN_F_USO4 | TUN_F_USO6,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN,
+		TUN_F_CSUM,
+		0,
+	};
+	int sz = VNET_HDR_LEN, le = 1;
+	size_t i = on ? 0 : sizeof(tries) / sizeof(tries[0]) - 1;
+
+	if (got)
+		*got = 0;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0)
+		return -errno;
+	/* the default on little-endian hosts already; vnet.c reads little-endian */
+	ioctl(fd, TUNSETVNETLE, &le);
+	for (; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)tries[i]) == 0) {
+			if (got)
+				*got = tries[i];
+			return 0;
+		}
+	}
+	return 0;
+}
+
+int tun_vnet_hdr(int fd)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return -errno;
+	return !!(ifr.ifr_flags & IFF_VNET_HDR);
 }
 
 int tun_sysctl_write(const char *path, const char *value)

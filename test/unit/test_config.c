@@ -396,7 +396,7 @@ TEST(error_unknown_key_and_section)
 		  "f.ini:2: unknown key 'flows' in [daemon] (expected "
 		  "control_socket, control_mode, control_group, policy_store, "
 		  "decision_log, mode, default_policy, user, log_level, "
-		  "log_refusals)");
+		  "log_refusals, workers)");
 	CHECK_ERR("[tables]\nflows = 1\n[table]\n",
 		  "f.ini:3: unknown section [table] (expected [daemon], [dns], "
 		  "[egress], [tables], [timeouts], [reject] or [helper])");

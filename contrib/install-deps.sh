@@ -17,7 +17,7 @@ BUILD="gcc make pkg-config libc6-dev liblmdb-dev libinih-dev libpcap-dev
        libmnl-dev libnftables-dev libseccomp-dev libcap-ng-dev"
 NETTEST="iproute2 nftables dnsmasq-base tcpdump dnsutils curl wget procps
          psmisc python3 python3-scapy lmdb-utils"
-PODMAN="podman runc slirp4netns busybox-static uidmap debootstrap
+PODMAN="podman runc slirp4netns passt busybox-static uidmap debootstrap
         ca-certificates"
 BENCH="iperf3 dnsperf passt linux-perf"
 FUZZ="clang-14 libclang-rt-14-dev libfuzzer-14-dev"

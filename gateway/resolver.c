@@ -57,7 +57,13 @@ struct usock {
 	uint8_t family;
 	uint16_t port;
 	uint32_t uses;
+	int old_fd;		/* the socket it replaced, kept for answers still due, or -1 */
+	uint16_t old_port;
+	uint64_t old_until;	/* ns: close old_fd then */
 };
+
+/* TAG_UPSTREAM index of a socket's retired predecessor */
+#define RETIRED_BIT	0x80000000u
 
 /* What a pending query needs beyond struct dnspend: the bytes, to resend */
 struct rq {
@@ -142,19 +148,39 @@ static int open_sock(struct daemon *d, uint32_t i)
 	return 0;
 }
 
+static void close_retired(struct daemon *d, struct usock *s)
+{
+	if (s->old_fd < 0)
+		return;
+	daemon_unwatch(d, s->old_fd);
+	close(s->old_fd);
+	s->old_fd = -1;
+}
+
 /*
  * A socket that has served SOCK_USES queries is replaced, so source ports
- * keep changing. Answers still due on the old port are lost to the
- * timeout; with 256 queries per port that is rare and harmless.
+ * keep changing. The old one stays open for one query timeout, so the
+ * answers still due on it are not lost; a socket whose predecessor is
+ * still draining keeps serving until it is gone.
  */
 static void maybe_rotate(struct daemon *d, uint32_t i)
 {
-	struct usock *s = &d->res->socks[i];
+	struct resolver *r = d->res;
+	struct usock *s = &r->socks[i];
+	uint64_t now = now_ns();
 
 	if (s->uses < SOCK_USES)
 		return;
-	daemon_unwatch(d, s->fd);
-	close(s->fd);
+	if (s->old_fd >= 0) {
+		if (now < s->old_until)
+			return;
+		close_retired(d, s);
+	}
+	s->old_fd = s->fd;
+	s->old_port = s->port;
+	s->old_until = now + r->timeout_ns * CONFIG_UPSTREAMS_MAX;
+	if (daemon_watch(d, s->old_fd, EPOLLIN, TAG_UPSTREAM, i | RETIRED_BIT))
+		close_retired(d, s);
 	s->fd = -1;
 	if (open_sock(d, i))
 		warn("resolver: cannot reopen an upstream socket: %s", strerror(errno));
@@ -204,6 +230,7 @@ int resolver_init(struct daemon *d)
 		int rc;
 
 		r->socks[i].family = (fam[0] && i < per) ? ADDR_FAMILY_V4 : ADDR_FAMILY_V6;
+		r->socks[i].old_fd = -1;
 		rc = open_sock(d, i);
 		if (rc) {
 			err("dns: cannot open an upstream socket: %s", strerror(-rc));
@@ -234,9 +261,11 @@ void resolver_fini(struct daemon *d)
 
 	if (!r)
 		return;
-	for (uint32_t i = 0; r->socks && i < r->nsocks; i++)
+	for (uint32_t i = 0; r->socks && i < r->nsocks; i++) {
 		if (r->socks[i].fd > 0)
 			close(r->socks[i].fd);
+		close_retired(d, &r->socks[i]);
+	}
 	for (uint32_t i = 0; r->jobs && i < UPTCP_MAX; i++)
 		job_close(d, &r->jobs[i]);
 	dnspend_free(r->pending);
@@ -425,24 +454,27 @@ static void start_tcp(struct daemon *d, struct dnspend *p, uint64_t now);
 void resolver_udp_ready(struct daemon *d, uint32_t index)
 {
 	struct resolver *r = d->res;
+	bool retired = index & RETIRED_BIT;
 	uint64_t now = now_ns();
 
+	index &= ~RETIRED_BIT;
 	if (index >= r->nsocks)
 		return;
 	for (int i = 0; i < 64; i++) {
 		struct usock *s = &r->socks[index];
+		int fd = retired ? s->old_fd : s->fd;
 		uint8_t *msg = d->aux + PKT_HEADROOM;
 		struct sockaddr_storage from = { 0 };
 		socklen_t flen = sizeof(from);
-		struct dnspend_key k = { .zone = 0, .port = s->port };
+		struct dnspend_key k = { .zone = 0, .port = retired ? s->old_port : s->port };
 		struct dnspend *p;
 		struct ipaddr fa;
 		uint16_t fport;
 		ssize_t n;
 
-		if (s->fd < 0)
+		if (fd < 0)
 			return;
-		n = recvfrom(s->fd, msg, ANSWER_MAX, 0, (struct sockaddr *)&from, &flen);
+		n = recvfrom(fd, msg, ANSWER_MAX, 0, (struct sockaddr *)&from, &flen);
 		if (n < 0)
 			return;
 		if (n < DNS_HDR_LEN)
@@ -522,6 +554,10 @@ static void on_timeout(struct dnspend *p, void *arg)
 void resolver_tick(struct daemon *d, uint64_t now)
 {
 	struct resolver *r = d->res;
+
+	for (uint32_t i = 0; i < r->nsocks; i++)
+		if (r->socks[i].old_fd >= 0 && now >= r->socks[i].old_until)
+			close_retired(d, &r->socks[i]);
 
 	/* a query with upstreams left to ask goes to the next one */
 	for (uint32_t i = 0; i < d->cfg.pending_dns; i++) {

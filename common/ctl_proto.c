@@ -183,6 +183,8 @@ static int apply(struct ctl_request *r, const char *key, const char *val)
 		return parse_bool(val, &r->keep);
 	if (!strcmp(key, "pidfd"))
 		return parse_bool(val, &r->pidfd);
+	if (!strcmp(key, "inotify"))
+		return parse_bool(val, &r->inotify);
 	if (!strcmp(key, "queues"))
 		return parse_u32(val, CTL_QUEUES_MAX, &r->queues) || !r->queues ? -1 : 0;
 	if (!strcmp(key, "addr4"))
@@ -364,6 +366,8 @@ int ctl_format_request(const struct ctl_request *req, char *buf, size_t cap)
 	}
 	if (req->pidfd)
 		rc |= put(buf, cap, &o, "pidfd", "1");
+	if (req->inotify)
+		rc |= put(buf, cap, &o, "inotify", "1");
 	if (req->keep)
 		rc |= put(buf, cap, &o, "keep", "1");
 	if (req->netns[0])

@@ -15,7 +15,10 @@
  *
  *   attach   name= policy= addr4=A/N gw4= addr6=A/N gw6= dns4= dns6=
  *            queues=N (TUN fds passed) netns=PATH (watched: the bottle ends
- *            when the file is deleted) pidfd=1 (one more fd: the bottle ends
+ *            when the file is deleted) inotify=1 (one more fd after the queues
+ *            and any pidfd: an inotify instance the client made in its own
+ *            mount namespace, watching the netns file's directory, for a
+ *            daemon that cannot see that path) pidfd=1 (one more fd: the bottle ends
  *            when that process exits) keep=1 (do not end it when its
  *            namespace file goes)
  *   detach   name=
@@ -67,6 +70,7 @@ struct ctl_request {
 	struct ipaddr gw4, gw6, dns4, dns6;
 	uint32_t queues;			/* TUN fds attached */
 	bool pidfd;				/* one more fd follows the queues */
+	bool inotify;				/* then an inotify fd watching netns's directory */
 	bool keep;				/* keep=1 */
 	char netns[CTL_PATH_MAX];		/* "" if absent */
 };

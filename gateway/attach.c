@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -109,10 +110,36 @@ int attach_check(struct attach *a, char *err, size_t len)
 	return tun_spec_check(&a->spec, err, len);
 }
 
+/* An inotify fd watching the directory of @path for its deletion, or -1 */
+static int watch_dir_of(const char *path)
+{
+	char dir[CTL_PATH_MAX];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return -1;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (inotify_add_watch(fd, dir, IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF |
+			      IN_UNMOUNT) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int attach_run(struct attach *a, char *err, size_t len)
 {
 	struct ctl_request *req = &a->req;
-	int fds[TUN_QUEUES_MAX + 1], nfds, nsfd, rc;
+	int fds[TUN_QUEUES_MAX + 2], nfds, nsfd, rc;
 	struct sbuf reply = { 0 };
 
 	a->warning[0] = '\0';
@@ -134,6 +161,20 @@ int attach_run(struct attach *a, char *err, size_t len)
 		if (pidfd >= 0) {
 			fds[nfds++] = pidfd;
 			req->pidfd = true;
+		}
+	}
+	/*
+	 * The daemon may not see the netns file where we do (it runs in a
+	 * container, or Podman's rootless files live in another mount
+	 * namespace): hand it a watch made here as well.
+	 */
+	req->inotify = false;
+	if (req->netns[0] && !req->keep) {
+		int ifd = watch_dir_of(req->netns);
+
+		if (ifd >= 0) {
+			fds[nfds++] = ifd;
+			req->inotify = true;
 		}
 	}
 	req->verb = CTL_ATTACH;

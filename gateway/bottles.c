@@ -39,6 +39,7 @@ int bottles_init(struct daemon *d)
 	for (uint32_t i = 0; i < d->cfg.bottles; i++) {
 		d->bottles[i].slot = i;
 		d->bottles[i].pidfd = -1;
+		d->bottles[i].nswatch = -1;
 		d->bottles[i].watch_wd = -1;
 	}
 	d->next_zone = 1;
@@ -186,7 +187,7 @@ static void watch_netns(struct daemon *d, struct gw_bottle *b, char *warning,
 	b->watch_wd = inotify_add_watch(d->inotify_fd, dir,
 					IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF |
 					IN_UNMOUNT);
-	if (b->watch_wd < 0) {
+	if (b->watch_wd < 0 && warning) {
 		snprintf(warning, len, "cannot watch %s (%s): bottle %s will end only on detach",
 			 dir, strerror(errno), b->eb.name);
 		warn("%s", warning);
@@ -305,12 +306,18 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 		b->pidfd = fds[b->nfds];
 		daemon_watch(d, b->pidfd, EPOLLIN, TAG_PIDFD, b->slot);
 	}
+	b->nswatch = -1;
+	if (req->inotify) {
+		b->nswatch = fds[b->nfds + (req->pidfd ? 1 : 0)];
+		daemon_watch(d, b->nswatch, EPOLLIN, TAG_NSWATCH, b->slot);
+	}
 	b->keep = req->keep;
 	snprintf(b->netns, sizeof(b->netns), "%s", req->netns);
 	b->watch_wd = -1;
 	errbuf[0] = '\0';	/* from here on it holds a warning, if any */
+	/* the client's own watch sees the file where the client does; ours is a spare */
 	if (b->netns[0] && !b->keep)
-		watch_netns(d, b, errbuf, errlen);
+		watch_netns(d, b, b->nswatch >= 0 ? NULL : errbuf, errlen);
 	b->attached_ns = now_ns();
 	b->attached_wall_ns = wall_ns();
 	b->used = true;
@@ -335,6 +342,11 @@ void bottle_detach(struct daemon *d, struct gw_bottle *b, const char *why)
 		daemon_unwatch(d, b->pidfd);
 		close(b->pidfd);
 	}
+	if (b->nswatch >= 0) {
+		daemon_unwatch(d, b->nswatch);
+		close(b->nswatch);
+		b->nswatch = -1;
+	}
 	if (b->watch_wd >= 0) {
 		bool shared = false;
 
@@ -352,6 +364,31 @@ void bottle_detach(struct daemon *d, struct gw_bottle *b, const char *why)
 	b->pidfd = -1;
 	b->watch_wd = -1;
 	d->nbottles--;
+}
+
+void bottles_nswatch(struct daemon *d, uint32_t slot)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const char *base;
+	struct gw_bottle *b;
+	ssize_t n;
+
+	if (slot >= d->cfg.bottles || !d->bottles[slot].used)
+		return;
+	b = &d->bottles[slot];
+	base = strrchr(b->netns, '/');
+	while ((n = read(b->nswatch, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if ((ev->mask & (IN_DELETE_SELF | IN_UNMOUNT | IN_IGNORED)) ||
+			    (ev->len && base && !strcmp(ev->name, base + 1))) {
+				bottle_detach(d, b, "its network namespace was deleted");
+				return;
+			}
+			p += sizeof(*ev) + ev->len;
+		}
+	}
 }
 
 void bottles_pidfd(struct daemon *d, uint32_t slot)

@@ -27,7 +27,7 @@
 #include "sbuf.h"
 
 #define CONTROL_CONNS	16
-#define FDS_MAX		(CTL_QUEUES_MAX + 1)
+#define FDS_MAX		(CTL_QUEUES_MAX + 2)
 
 struct cconn {
 	bool used;
@@ -271,7 +271,8 @@ static void handle(struct daemon *d, struct cconn *c)
 		sbuf_printf(&c->out, "error %s\n", msg);
 		goto out;
 	}
-	want = req.verb == CTL_ATTACH ? (int)req.queues + (req.pidfd ? 1 : 0) : 0;
+	want = req.verb == CTL_ATTACH ?
+	       (int)req.queues + (req.pidfd ? 1 : 0) + (req.inotify ? 1 : 0) : 0;
 	if (c->nfds != want) {
 		sbuf_printf(&c->out, "error expected %d file descriptor(s) with the request, got %d\n",
 			    want, c->nfds);

@@ -44,7 +44,7 @@ int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
 	struct timeval tv = { .tv_sec = REPLY_TIMEOUT_S };
 	char line[CTL_REQUEST_MAX];
 	union {
-		char buf[CMSG_SPACE((CTL_QUEUES_MAX + 1) * sizeof(int))];
+		char buf[CMSG_SPACE((CTL_QUEUES_MAX + 2) * sizeof(int))];
 		struct cmsghdr align;
 	} cm;
 	struct iovec iov;

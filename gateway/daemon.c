@@ -212,6 +212,9 @@ static void dispatch(struct daemon *d, const struct epoll_event *ev)
 	case TAG_PIDFD:
 		bottles_pidfd(d, index);
 		break;
+	case TAG_NSWATCH:
+		bottles_nswatch(d, index);
+		break;
 	case TAG_INOTIFY:
 		bottles_inotify(d);
 		break;

@@ -24,6 +24,7 @@
  *                 redirects here, and its connections (dnstcp.c)
  *   TAG_CONTROL   the control socket and its connections (control.c)
  *   TAG_PIDFD     a bottle's process: readable when it exits
+ *   TAG_NSWATCH   a bottle's own netns watch, made by its client (inotify)
  *   TAG_INOTIFY   deletions in the directories holding bottles' netns files
  *   TAG_TIMER     100 ms upkeep: DNS timeouts, flow expiry, policy store
  *                 generation (a changed store is recompiled within 1 s)
@@ -160,6 +161,7 @@ enum tag {
 	TAG_CONTROL_LISTEN,
 	TAG_CONTROL,
 	TAG_PIDFD,
+	TAG_NSWATCH,
 	TAG_INOTIFY,
 	TAG_TIMER,
 	TAG_SIGNAL,
@@ -186,6 +188,7 @@ struct gw_bottle {
 	int fds[CTL_QUEUES_MAX];
 	uint32_t nfds;
 	int pidfd;			/* -1 if none */
+	int nswatch;			/* the client's inotify fd on the netns directory, or -1 */
 	int watch_wd;			/* inotify watch on the netns file's directory, or -1 */
 	bool keep;			/* stay when the netns file goes */
 	char netns[CTL_PATH_MAX];	/* "" if none */
@@ -284,6 +287,8 @@ int bottle_slot_by_egress(const struct daemon *d, const uint8_t *dst,
 /* bottles_netns_event() - a file was deleted in a watched directory */
 void bottles_inotify(struct daemon *d);
 void bottles_pidfd(struct daemon *d, uint32_t slot);
+/* bottles_nswatch() - events on bottle @slot's own netns watch */
+void bottles_nswatch(struct daemon *d, uint32_t slot);
 
 /* datapath.c, on a worker's thread */
 /* datapath_bottle() - drain bottle queue @ref (BOTTLE_REF) that epoll reported */

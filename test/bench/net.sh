@@ -27,6 +27,11 @@
 # network, so no packet can reach the real uplink. $P is sbn<pid>; every
 # namespace and process is removed on exit, whatever way it comes.
 #
+# pasta runs as root (--runas 0: dropping to nobody, this version cannot
+# join the namespace) with no port forwarding (-t/-u/-T/-U none);
+# slirp4netns with --disable-host-loopback. Both keep their taps as they
+# make them (TAP_QLEN changes that); sentry sets txqueuelen on its TUNs.
+#
 # Each forwarder (b)-(d) is a process of its own, so its CPU time is read
 # from /proc/PID/stat around each TCP run and divided by the bytes moved;
 # (a) is the kernel's softirq work and has no such figure. The MTU of a
@@ -478,7 +483,8 @@ SETUPS=${list[*]}
 mkdir -p "$LOGDIR" "$(dirname "$RESULTS")"
 rm -f "$LOGDIR"/*.json "$LOGDIR"/*.txt "$LOGDIR"/*.log
 : >"$RAW"
-gcc -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror "$here/lib/connrate.c" \
+gcc -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wcast-qual -Wformat=2 -Wvla -Werror "$here/lib/connrate.c" \
 	-o "$tmp/connrate" || die "cannot build connrate"
 cat >"$tmp/bench.ini" <<'EOF'
 [policy]

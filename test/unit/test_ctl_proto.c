@@ -45,7 +45,7 @@ TEST(attach_full)
 
 	CHECK_EQ(parse("attach name=b1 policy=pypi addr4=10.0.2.100/24 gw4=10.0.2.2 "
 		       "dns4=10.0.2.3 addr6=fd00::100/64 gw6=fd00::2 queues=2 pidfd=1 "
-		       "keep=1 netns=/run/netns/b%201\n"), 0);
+		       "inotify=1 keep=1 netns=/run/netns/b%201\n"), 0);
 	CHECK_EQ(req.verb, CTL_ATTACH);
 	CHECK_STR(req.policy, "pypi");
 	CHECK(req.addr4.set);
@@ -55,7 +55,7 @@ TEST(attach_full)
 	CHECK_STR(addr_format(&req.addr6.addr, a), "fd00::100");
 	CHECK(req.has_gw4 && req.has_gw6 && req.has_dns4 && !req.has_dns6);
 	CHECK_EQ(req.queues, 2);
-	CHECK(req.pidfd && req.keep);
+	CHECK(req.pidfd && req.inotify && req.keep);
 	CHECK_STR(req.netns, "/run/netns/b 1");
 }
 
@@ -78,6 +78,7 @@ TEST(bad_values)
 	CHECK_REJECTS("stats name=-b", "name");
 	CHECK_REJECTS("stats name=a/b", "name");
 	CHECK_REJECTS("bottles json=yes", "json");
+	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/24 inotify=2", "inotify");
 	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/24 netns=relative",
 		      "netns");
 	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/24 policy=bad*name",
@@ -122,7 +123,7 @@ TEST(format_round_trip)
 	int n;
 
 	CHECK_EQ(parse("attach name=b1 policy=pypi addr4=10.0.2.100/24 gw4=10.0.2.2 "
-		       "queues=1 netns=/run/a%25b%3Dc%20d json=1"), 0);
+		       "queues=1 pidfd=1 inotify=1 netns=/run/a%25b%3Dc%20d json=1"), 0);
 	a = req;
 	n = ctl_format_request(&a, line, sizeof(line));
 	CHECK(n > 0);

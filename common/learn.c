@@ -264,14 +264,32 @@ static void lru_push_head(struct learn_table *t, uint32_t i)
 	t->lru_head = i;
 }
 
-/* Unlink binding @i from the chain of @bucket, whose predecessor is unknown */
+/*
+ * The chains are doubly linked: every name resolving to one address (a
+ * CDN's, or a bottle's own making) shares one chain, so finding a
+ * predecessor by walking could cost thousands of steps per answer.
+ */
 static void chain_unlink(struct learn_table *t, uint32_t bucket, uint32_t i)
 {
-	uint32_t *pp = &t->bbucket[bucket];
+	struct learn_binding *b = &t->b[i];
 
-	while (*pp != i)
-		pp = &t->b[*pp].hnext;
-	*pp = t->b[i].hnext;
+	if (b->hprev != LEARN_NONE)
+		t->b[b->hprev].hnext = b->hnext;
+	else
+		t->bbucket[bucket] = b->hnext;
+	if (b->hnext != LEARN_NONE)
+		t->b[b->hnext].hprev = b->hprev;
+}
+
+static void chain_push(struct learn_table *t, uint32_t bucket, uint32_t i)
+{
+	struct learn_binding *b = &t->b[i];
+
+	b->hprev = LEARN_NONE;
+	b->hnext = t->bbucket[bucket];
+	if (b->hnext != LEARN_NONE)
+		t->b[b->hnext].hprev = i;
+	t->bbucket[bucket] = i;
 }
 
 /* Drop binding @i: off its chain, the LRU and its name's list; free the
@@ -351,7 +369,7 @@ int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
 	struct learn_binding *b;
 	struct learn_name *n;
 	struct ipaddr a;
-	uint32_t nb, bb, ni, i, *pp;
+	uint32_t nb, bb, ni, i;
 
 	if (len > LEARN_NAME_MAX)
 		return -ENAMETOOLONG;
@@ -365,13 +383,13 @@ int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
 	ni = name_find(t, nb, scope, name, len);
 
 	if (ni != LEARN_NONE) {
-		/* Known name: is this binding known too? */
-		for (pp = &t->bbucket[bb]; *pp != LEARN_NONE;
-		     pp = &t->b[*pp].hnext) {
-			i = *pp;
+		/*
+		 * Known name: is this binding known too? Its own list is
+		 * short (per_name_max); the address's chain may not be.
+		 */
+		for (i = t->n[ni].first; i != LEARN_NONE; i = b->name_next) {
 			b = &t->b[i];
-			if (b->name != ni || b->scope != scope ||
-			    !addr_equal(&b->addr, &a))
+			if (!addr_equal(&b->addr, &a))
 				continue;
 			if (expires > b->expires) {
 				b->expires = expires;
@@ -379,9 +397,10 @@ int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
 			}
 			b->learnt = now;
 			b->rrtype = rrtype;
-			*pp = b->hnext;		/* to the front of its chain */
-			b->hnext = t->bbucket[bb];
-			t->bbucket[bb] = i;
+			if (b->hprev != LEARN_NONE) {	/* to the front of its chain */
+				chain_unlink(t, bb, i);
+				chain_push(t, bb, i);
+			}
 			lru_unlink(t, b);
 			lru_push_head(t, i);
 			return 0;
@@ -412,8 +431,7 @@ int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
 	b->rrtype = rrtype;
 	b->learnt = now;
 	b->expires = expires;
-	b->hnext = t->bbucket[bb];
-	t->bbucket[bb] = i;
+	chain_push(t, bb, i);
 	lru_push_head(t, i);
 	b->name_prev = LEARN_NONE;
 	b->name_next = n->first;

@@ -54,7 +54,7 @@ struct learn_binding {
 	struct ipaddr addr;
 	uint32_t scope;
 	uint32_t name;			/* index into the name pool */
-	uint32_t hnext;
+	uint32_t hnext, hprev;		/* its bucket chain; hprev LEARN_NONE at the head */
 	uint32_t lru_prev, lru_next;
 	uint16_t rrtype;		/* record type it came from */
 	uint64_t learnt;		/* ns, last (re)learnt */

@@ -182,6 +182,38 @@ TEST(several_names_per_address)
 	learn_free(t);
 }
 
+/*
+ * Every name on one address shares one chain (a CDN; the bench's 1000
+ * names): relearning one from the middle and evicting from the middle keep
+ * the chain whole and most-recent-first.
+ */
+TEST(one_address_many_names)
+{
+	struct learn_table *t = table(1000, 1000, 4);
+	struct ipaddr a = ip("198.51.100.7");
+	uint32_t idx[2];
+	char name[32], buf[256];
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "n%d.cdn.example", i);
+		CHECK_EQ(add(t, 1, "198.51.100.7", name, 100 * SEC, (uint64_t)i), 0);
+	}
+	CHECK_EQ(learn_lookup(t, 1, &a, 1000, idx, 2), 1000);
+	CHECK_EQ(add(t, 1, "198.51.100.7", "n500.cdn.example", 200 * SEC, 1001), 0);
+	CHECK_EQ(stats(t).refreshed, 1);
+	CHECK_EQ(learn_lookup(t, 1, &a, 1002, idx, 2), 1000);
+	CHECK_STR(learn_name_at(t, learn_binding_at(t, idx[0])->name)->name,
+		  "n500.cdn.example");
+	CHECK_STR(learn_name_at(t, learn_binding_at(t, idx[1])->name)->name,
+		  "n999.cdn.example");
+	/* the pool is full: a new name pushes out n0, the least recently learnt */
+	CHECK_EQ(add(t, 1, "198.51.100.8", "other.example", 100 * SEC, 1003), 0);
+	CHECK_EQ(learn_lookup(t, 1, &a, 1004, idx, 2), 999);
+	CHECK_STR(names_of(t, 1, "198.51.100.8", 1004, buf), "other.example");
+	CHECK_EQ(stats(t).bindings, 1000);
+	learn_free(t);
+}
+
 TEST(scopes_isolated)
 {
 	struct learn_table *t = table(16, 16, 8);
@@ -712,6 +744,7 @@ int main(void)
 	RUN(add_lookup_expiry_refresh);
 	RUN(address_forms);
 	RUN(several_names_per_address);
+	RUN(one_address_many_names);
 	RUN(scopes_isolated);
 	RUN(names_case_sensitive);
 	RUN(per_name_cap_replaces_soonest_expiring);

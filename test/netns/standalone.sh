@@ -49,12 +49,15 @@ setup_world() {
 	ip -n "$P-host" route add default via 198.18.1.1
 	ip -n "$P-net" addr add 198.18.0.53/24 dev lo
 	ip -n "$P-net" addr add 198.18.0.80/24 dev lo
-	ns net dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
-		--listen-address=198.18.0.53 --address=/web.test/198.18.0.80 \
-		--pid-file="$tmp/dnsmasq.pid" >/dev/null 2>&1 &
+	# not through ns(): $! must be the server itself (ip netns exec execs),
+	# not a subshell whose death would leave the server running
+	ip netns exec "$P-net" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+		--bind-interfaces --listen-address=198.18.0.53 \
+		--address=/web.test/198.18.0.80 --pid-file="$tmp/dnsmasq.pid" \
+		>/dev/null 2>&1 &
 	t_defer kill $!
 	mkdir -p "$tmp/www" && echo standalone-ok >"$tmp/www/index.html"
-	ns net /usr/bin/python3 -m http.server 80 --bind 198.18.0.80 \
+	ip netns exec "$P-net" /usr/bin/python3 -m http.server 80 --bind 198.18.0.80 \
 		--directory "$tmp/www" >/dev/null 2>&1 &
 	t_defer kill $!
 	printf '[policy]\nname = web\n[allow]\ndomain = web.test tcp/80\n' >"$tmp/web.ini"

@@ -195,10 +195,13 @@ static void child(const struct sentry_config *cfg, const char *sock,
 			_exit(1);
 		}
 		close(fd);
-	} else if (unshare(CLONE_NEWNET) || (rc = pin_netns(nsfile))) {
-		fprintf(stderr, "sentry: cannot make an egress namespace: %s\n",
-			strerror(errno));
-		_exit(1);
+	} else {
+		rc = unshare(CLONE_NEWNET) ? -errno : pin_netns(nsfile);
+		if (rc) {
+			fprintf(stderr, "sentry: cannot make an egress namespace: %s\n",
+				strerror(-rc));
+			_exit(1);
+		}
 	}
 	if (write(up, "n", 1) != 1)
 		_exit(1);

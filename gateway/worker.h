@@ -32,7 +32,7 @@
  * ([tables] pending_dns) is the real bound. Pages never touched stay
  * unallocated.
  */
-#define HANDOFF_RING_BYTES	(256 * 1024)
+#define HANDOFF_RING_BYTES	((size_t)256 * 1024)
 
 enum handoff_kind {
 	HANDOFF_PAD = 0,	/* filler up to the ring's end: skip */

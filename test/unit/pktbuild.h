@@ -17,7 +17,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "addr.h"
 #include "cursor.h"
+#include "packet.h"
 
 /* Default addresses: a bottle and a host of the test "internet" */
 static const uint8_t SRC4[4] = { 10, 0, 0, 2 };
@@ -146,6 +148,43 @@ static inline size_t udp(uint8_t *b, uint16_t sport, uint16_t dport,
 	return 8;
 }
 
+/* v4_addrs() - set an IPv4 header's addresses from text, then its checksum */
+static inline void v4_addrs(uint8_t *ip, const char *src, const char *dst)
+{
+	struct ipaddr a;
+
+	addr_parse(src, &a);
+	memcpy(ip + 12, a.b, 4);
+	addr_parse(dst, &a);
+	memcpy(ip + 16, a.b, 4);
+	v4_fix(ip);
+}
+
+/* tcp4() - a 40-byte IPv4 TCP segment with @flags into @b; its length */
+static inline size_t tcp4(uint8_t *b, const char *src, uint16_t sport,
+			  const char *dst, uint16_t dport, uint8_t flags)
+{
+	size_t n = v4(b, PROTO_TCP, 40);
+
+	tcp(b + n, sport, dport, flags);
+	v4_addrs(b, src, dst);
+	return 40;
+}
+
+/* udp4() - an IPv4 UDP datagram carrying @plen bytes of @payload into @b */
+static inline size_t udp4(uint8_t *b, const char *src, uint16_t sport,
+			  const char *dst, uint16_t dport,
+			  const uint8_t *payload, size_t plen)
+{
+	size_t n = v4(b, PROTO_UDP, 28 + plen);
+
+	udp(b + n, sport, dport, (uint16_t)(8 + plen));
+	if (plen)
+		memcpy(b + 28, payload, plen);
+	v4_addrs(b, src, dst);
+	return 28 + plen;
+}
+
 /* icmp() - ICMP or ICMPv6 header (checksum left 0) */
 static inline size_t icmp(uint8_t *b, uint8_t type, uint8_t code, uint16_t id,
 			  uint16_t seq)
@@ -159,6 +198,32 @@ static inline size_t icmp(uint8_t *b, uint8_t type, uint8_t code, uint16_t id,
 }
 
 /*
+ * ref_pseudo() - the folded, uncomplemented pseudo-header sum of the IP
+ * header at @ip, host order: what Linux leaves in the checksum field of a
+ * packet with CHECKSUM_PARTIAL
+ */
+static inline uint16_t ref_pseudo(const uint8_t *ip, bool is_v6, uint8_t proto,
+				  size_t l4len)
+{
+	uint8_t ph[8] = { 0 };
+	size_t al = is_v6 ? 16 : 4;
+	uint32_t s = 0;
+
+	s = ref_sum(ip + (is_v6 ? 8 : 12), al, s);
+	s = ref_sum(ip + (is_v6 ? 24 : 16), al, s);
+	if (is_v6) {
+		put_be32(ph, (uint32_t)l4len);
+		ph[7] = proto;
+		s = ref_sum(ph, 8, s);
+	} else {
+		ph[1] = proto;
+		put_be16(ph + 2, (uint16_t)l4len);
+		s = ref_sum(ph, 4, s);
+	}
+	return (uint16_t)s;
+}
+
+/*
  * ref_l4_csum() - the transport checksum of a whole datagram, host order,
  * naively: pseudo-header (unless ICMPv4) then the transport bytes with the
  * checksum field at @ck counted as zero. @v6 picks the address sizes.
@@ -167,23 +232,9 @@ static inline uint16_t ref_l4_csum(const uint8_t *ip, bool is_v6, uint8_t proto,
 				   const uint8_t *l4, size_t l4len, size_t ck)
 {
 	uint32_t s = 0;
-	uint8_t ph[8] = { 0 };
 
-	if (proto != 1) {
-		size_t al = is_v6 ? 16 : 4;
-
-		s = ref_sum(ip + (is_v6 ? 8 : 12), al, s);
-		s = ref_sum(ip + (is_v6 ? 24 : 16), al, s);
-		if (is_v6) {
-			put_be32(ph, (uint32_t)l4len);
-			ph[7] = proto;
-			s = ref_sum(ph, 8, s);
-		} else {
-			ph[1] = proto;
-			put_be16(ph + 2, (uint16_t)l4len);
-			s = ref_sum(ph, 4, s);
-		}
-	}
+	if (proto != 1)
+		s = ref_pseudo(ip, is_v6, proto, l4len);
 	s = ref_sum(l4, ck, s);
 	s = ref_sum(l4 + ck + 2, l4len - ck - 2, s);
 	return (uint16_t)~s;

@@ -94,39 +94,6 @@ static int setup(void)
 	return setup_with(base_policy, false, 0);
 }
 
-static void set4(uint8_t *ip, const char *src, const char *dst)
-{
-	struct ipaddr a;
-
-	addr_parse(src, &a);
-	memcpy(ip + 12, a.b, 4);
-	addr_parse(dst, &a);
-	memcpy(ip + 16, a.b, 4);
-	v4_fix(ip);
-}
-
-static size_t tcp4(const char *src, uint16_t sport, const char *dst,
-		   uint16_t dport, uint8_t flags)
-{
-	size_t n = v4(buf, PROTO_TCP, 40);
-
-	tcp(buf + n, sport, dport, flags);
-	set4(buf, src, dst);
-	return 40;
-}
-
-static size_t udp4(const char *src, uint16_t sport, const char *dst,
-		   uint16_t dport, const uint8_t *payload, size_t plen)
-{
-	size_t n = v4(buf, PROTO_UDP, 28 + plen);
-
-	udp(buf + n, sport, dport, (uint16_t)(8 + plen));
-	if (plen)
-		memcpy(buf + 28, payload, plen);
-	set4(buf, src, dst);
-	return 28 + plen;
-}
-
 static void query(unsigned int id, const char *name)
 {
 	wb.n = 0;
@@ -203,20 +170,20 @@ TEST(dns_query_allowed_and_denied)
 
 	CHECK(!setup());
 	query(0x1111, "web.test");
-	CHECK_EQ(out(udp4("10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
 		 ENGINE_DNS);
 	CHECK(r.dns_allow);
 	CHECK(last_has("\"verdict\":\"allow\"") && last_has("\"qname\":\"web.test\""));
 	/* any address on port 53 is DNS, and a denied name is answered locally */
 	query(0x2222, "ADS.test");
-	CHECK_EQ(out(udp4("10.0.2.100", 4001, "198.18.9.9", 53, wb.b, wb.n), NS, &r),
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 4001, "198.18.9.9", 53, wb.b, wb.n), NS, &r),
 		 ENGINE_DNS);
 	CHECK(!r.dns_allow);
 	CHECK_EQ(r.reason, DROP_DNS_DENIED);
 	CHECK(last_has("\"rule\":\"deny domain ads.test\"") &&
 	      last_has("\"dst\":\"198.18.9.9\""));
 	/* not a query at all */
-	CHECK_EQ(out(udp4("10.0.2.100", 4002, "10.0.2.3", 53, (const uint8_t *)"xx", 2),
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 4002, "10.0.2.3", 53, (const uint8_t *)"xx", 2),
 		     NS, &r), ENGINE_DROP);
 	CHECK_EQ(r.reason, DROP_DNS_TRUNCATED);
 	CHECK_EQ(e->stats.dns_allowed, 1);
@@ -228,26 +195,26 @@ TEST(cidr_flow_cached)
 	struct engine_result r;
 
 	CHECK(!setup());
-	CHECK_EQ(out(udp4("10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
 		 ENGINE_FORWARD);
 	CHECK(r.new_flow);
 	CHECK_EQ(nlines, 1);
 	CHECK(last_has("\"rule\":\"allow cidr 198.18.5.0/24 udp/123 icmp\""));
 	/* the second packet hits the flow: no new decision */
-	CHECK_EQ(out(udp4("10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
 		 ENGINE_FORWARD);
 	CHECK(!r.new_flow);
 	CHECK_EQ(nlines, 1);
 	/* the reply comes in on the same flow */
-	CHECK_EQ(in(udp4("198.18.5.7", 123, "10.0.2.100", 5000, NULL, 0), NS, &r),
+	CHECK_EQ(in(udp4(buf, "198.18.5.7", 123, "10.0.2.100", 5000, NULL, 0), NS, &r),
 		 ENGINE_FORWARD);
 	/* a CIDR deny beats the CIDR allow around it */
-	CHECK_EQ(out(udp4("10.0.2.100", 5001, "198.18.5.66", 123, NULL, 0), NS, &r),
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 5001, "198.18.5.66", 123, NULL, 0), NS, &r),
 		 ENGINE_REJECT);
 	CHECK_EQ(r.reason, DROP_POLICY);
 	CHECK(last_has("\"rule\":\"deny cidr 198.18.5.66/32\""));
 	/* unsolicited inbound */
-	CHECK_EQ(in(udp4("198.18.5.8", 123, "10.0.2.100", 5999, NULL, 0), NS, &r),
+	CHECK_EQ(in(udp4(buf, "198.18.5.8", 123, "10.0.2.100", 5999, NULL, 0), NS, &r),
 		 ENGINE_DROP);
 	CHECK_EQ(r.reason, DROP_NO_FLOW);
 }
@@ -258,18 +225,18 @@ TEST(learnt_name_and_ports)
 	struct engine_result r;
 
 	CHECK(!setup());
-	CHECK_EQ(out(tcp4("10.0.2.100", 6000, "198.18.7.1", 80, TCP_SYN), NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6000, "198.18.7.1", 80, TCP_SYN), NS, &r),
 		 ENGINE_REJECT);
 	CHECK(last_has("\"reason\":\"default\""));
 	CHECK_EQ(learn("web.test", 30, a, NS), DROP_NONE);
-	CHECK_EQ(out(tcp4("10.0.2.100", 6001, "198.18.7.1", 80, TCP_SYN), NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6001, "198.18.7.1", 80, TCP_SYN), NS, &r),
 		 ENGINE_FORWARD);
 	CHECK(last_has("\"name\":\"web.test\""));
 	/* the rule says tcp/80 only */
-	CHECK_EQ(out(tcp4("10.0.2.100", 6002, "198.18.7.1", 8080, TCP_SYN), NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6002, "198.18.7.1", 8080, TCP_SYN), NS, &r),
 		 ENGINE_REJECT);
 	/* port 853 is DNS over TLS: refused whatever the name */
-	CHECK_EQ(out(tcp4("10.0.2.100", 6003, "198.18.7.1", 853, TCP_SYN), NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6003, "198.18.7.1", 853, TCP_SYN), NS, &r),
 		 ENGINE_REJECT);
 	CHECK_EQ(r.reason, DROP_DOT_DENIED);
 }
@@ -281,10 +248,10 @@ TEST(denied_flow_reconsidered_after_learning)
 	struct engine_result r;
 
 	CHECK(!setup());
-	CHECK_EQ(out(tcp4("10.0.2.100", 6100, "198.18.7.2", 80, TCP_SYN), NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6100, "198.18.7.2", 80, TCP_SYN), NS, &r),
 		 ENGINE_REJECT);
 	CHECK_EQ(learn("web.test", 30, a, NS), DROP_NONE);
-	CHECK_EQ(out(tcp4("10.0.2.100", 6100, "198.18.7.2", 80, TCP_SYN), 2 * NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6100, "198.18.7.2", 80, TCP_SYN), 2 * NS, &r),
 		 ENGINE_FORWARD);
 	CHECK(last_has("\"verdict\":\"allow\""));
 }
@@ -297,10 +264,10 @@ TEST(shared_address_deny_wins)
 
 	CHECK(!setup());
 	CHECK_EQ(learn("shared.test", 30, a, NS), DROP_NONE);
-	CHECK_EQ(out(tcp4("10.0.2.100", 6200, "198.18.7.3", 443, TCP_SYN), NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6200, "198.18.7.3", 443, TCP_SYN), NS, &r),
 		 ENGINE_FORWARD);
 	CHECK_EQ(learn("evil.test", 30, a, NS), DROP_NONE);
-	CHECK_EQ(out(tcp4("10.0.2.100", 6201, "198.18.7.3", 443, TCP_SYN), NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6201, "198.18.7.3", 443, TCP_SYN), NS, &r),
 		 ENGINE_REJECT);
 	CHECK(last_has("\"rule\":\"deny domain evil.test tcp/443\"") &&
 	      last_has("\"name\":\"evil.test\""));
@@ -314,11 +281,11 @@ TEST(ttl_expiry_keeps_established)
 	CHECK(!setup());
 	/* TTL 1 is clamped up to min_ttl = 5 s */
 	CHECK_EQ(learn("web.test", 1, a, NS), DROP_NONE);
-	CHECK_EQ(out(tcp4("10.0.2.100", 6300, "198.18.7.4", 80, TCP_SYN), 3 * NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6300, "198.18.7.4", 80, TCP_SYN), 3 * NS, &r),
 		 ENGINE_FORWARD);
-	CHECK_EQ(out(tcp4("10.0.2.100", 6300, "198.18.7.4", 80, TCP_ACK), 10 * NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6300, "198.18.7.4", 80, TCP_ACK), 10 * NS, &r),
 		 ENGINE_FORWARD);
-	CHECK_EQ(out(tcp4("10.0.2.100", 6301, "198.18.7.4", 80, TCP_SYN), 10 * NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6301, "198.18.7.4", 80, TCP_SYN), 10 * NS, &r),
 		 ENGINE_REJECT);
 }
 
@@ -330,22 +297,22 @@ TEST(policy_change_revokes)
 
 	CHECK(!setup());
 	CHECK_EQ(learn("web.test", 30, a, NS), DROP_NONE);
-	CHECK_EQ(out(tcp4("10.0.2.100", 6400, "198.18.7.5", 80, TCP_SYN), NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6400, "198.18.7.5", 80, TCP_SYN), NS, &r),
 		 ENGINE_FORWARD);
 	p = compile("[policy]\nname = t\n[allow]\ndomain = other.test\n");
 	CHECK(p);
 	engine_policy_replace(e, b.policy, p);
-	CHECK_EQ(out(tcp4("10.0.2.100", 6400, "198.18.7.5", 80, TCP_ACK), 2 * NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6400, "198.18.7.5", 80, TCP_ACK), 2 * NS, &r),
 		 ENGINE_REJECT);
 	CHECK_EQ(r.reason, DROP_FLOW_REVOKED);
 	CHECK(last_has("\"reason\":\"flow_revoked\""));
 	CHECK_EQ(e->stats.revoked, 1);
 	/* and replies on it are dropped from then on */
-	CHECK_EQ(in(tcp4("198.18.7.5", 80, "10.0.2.100", 6400, TCP_ACK), 2 * NS, &r),
+	CHECK_EQ(in(tcp4(buf, "198.18.7.5", 80, "10.0.2.100", 6400, TCP_ACK), 2 * NS, &r),
 		 ENGINE_DROP);
 	/* a policy that vanished from the store denies everything */
 	engine_policy_replace(e, b.policy, NULL);
-	CHECK_EQ(out(udp4("10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), 3 * NS, &r),
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), 3 * NS, &r),
 		 ENGINE_REJECT);
 	CHECK(last_has("policy not in the store"));
 }
@@ -362,7 +329,7 @@ TEST(rebinding_refused)
 	CHECK(last_has("answer 127.0.0.1 is loopback"));
 	CHECK_EQ(learn("rebind.test", 30, mixed, NS), DROP_DNS_PRIVATE_ANSWER);
 	/* nothing of a refused answer is learnt, not even its public address */
-	CHECK_EQ(out(tcp4("10.0.2.100", 6500, "198.18.7.6", 80, TCP_SYN), NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6500, "198.18.7.6", 80, TCP_SYN), NS, &r),
 		 ENGINE_REJECT);
 	/* IPv4 dressed as IPv6 is no way round it */
 	CHECK_EQ(learn("rebind.test", 30, v4mapped, NS), DROP_DNS_PRIVATE_ANSWER);
@@ -378,7 +345,7 @@ TEST(spoofed_and_ipv6_disabled)
 	size_t n;
 
 	CHECK(!setup());
-	CHECK_EQ(out(udp4("10.0.2.99", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
+	CHECK_EQ(out(udp4(buf, "10.0.2.99", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
 		 ENGINE_DROP);
 	CHECK_EQ(r.reason, DROP_SPOOFED_SOURCE);
 	CHECK(last_has("\"reason\":\"spoofed_source\""));
@@ -395,11 +362,11 @@ TEST(audit_forwards_would_deny)
 	struct engine_result r;
 
 	CHECK(!setup_with(base_policy, true, 0));
-	CHECK_EQ(out(tcp4("10.0.2.100", 6600, "198.18.9.1", 80, TCP_SYN), NS, &r),
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6600, "198.18.9.1", 80, TCP_SYN), NS, &r),
 		 ENGINE_FORWARD);
 	CHECK(last_has("\"verdict\":\"would_deny\""));
 	query(0x3333, "ads.test");
-	CHECK_EQ(out(udp4("10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
 		 ENGINE_DNS);
 	CHECK(r.dns_allow);
 	CHECK(last_has("\"verdict\":\"would_deny\""));
@@ -413,12 +380,12 @@ TEST(fragments_follow_the_first)
 	/* first fragment of UDP to an allowed CIDR: 8 bytes header + 16 data */
 	v4(buf, PROTO_UDP, 20 + 24);
 	udp(buf + 20, 5100, 123, 8 + 40);
-	set4(buf, "10.0.2.100", "198.18.5.9");
+	v4_addrs(buf, "10.0.2.100", "198.18.5.9");
 	v4_frag(buf, true, 0);
 	CHECK_EQ(out(44, NS, &r), ENGINE_FORWARD);
 	/* the rest, from offset 24 */
 	v4(buf, PROTO_UDP, 20 + 24);
-	set4(buf, "10.0.2.100", "198.18.5.9");
+	v4_addrs(buf, "10.0.2.100", "198.18.5.9");
 	v4_frag(buf, false, 24);
 	CHECK_EQ(out(44, NS, &r), ENGINE_FORWARD);
 	/* overlapping the first fragment's data: refused */
@@ -439,18 +406,18 @@ TEST(dns_rate_limit)
 	CHECK(!setup_with(base_policy, false, 2));
 	for (int i = 0; i < 2; i++) {
 		query(0x4000u + (unsigned)i, "web.test");
-		CHECK_EQ(out(udp4("10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
+		CHECK_EQ(out(udp4(buf, "10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
 			 ENGINE_DNS);
 		CHECK(r.dns_allow);
 	}
 	query(0x4002, "web.test");
-	CHECK_EQ(out(udp4("10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
 		 ENGINE_DNS);
 	CHECK(!r.dns_allow);
 	CHECK_EQ(r.reason, DROP_DNS_RATE);
 	/* half a second later one token is back (2 per second) */
 	query(0x4003, "web.test");
-	CHECK_EQ(out(udp4("10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n),
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n),
 		     NS + NS / 2, &r), ENGINE_DNS);
 	CHECK(r.dns_allow);
 }

@@ -118,37 +118,6 @@ static int setup(uint32_t dns_rate, bool threaded)
 	return 0;
 }
 
-static void set4(uint8_t *ip, const char *src, const char *dst)
-{
-	struct ipaddr a;
-
-	addr_parse(src, &a);
-	memcpy(ip + 12, a.b, 4);
-	addr_parse(dst, &a);
-	memcpy(ip + 16, a.b, 4);
-	v4_fix(ip);
-}
-
-static size_t tcp4(const char *src, uint16_t sport, const char *dst,
-		   uint16_t dport, uint8_t flags)
-{
-	v4(buf, PROTO_TCP, 40);
-	tcp(buf + 20, sport, dport, flags);
-	set4(buf, src, dst);
-	return 40;
-}
-
-static size_t udp4(const char *src, uint16_t sport, const char *dst,
-		   uint16_t dport, const uint8_t *payload, size_t plen)
-{
-	v4(buf, PROTO_UDP, 28 + plen);
-	udp(buf + 20, sport, dport, (uint16_t)(8 + plen));
-	if (plen)
-		memcpy(buf + 28, payload, plen);
-	set4(buf, src, dst);
-	return 28 + plen;
-}
-
 static enum engine_action out(int i, size_t len, uint64_t now,
 			      struct engine_result *r)
 {
@@ -206,14 +175,14 @@ TEST(workers_see_what_the_root_learns)
 	struct engine_result r;
 
 	CHECK(!setup(0, true));
-	CHECK_EQ(out(0, tcp4("10.0.2.100", 40000, "198.18.7.1", 80, TCP_SYN), NS, &r),
+	CHECK_EQ(out(0, tcp4(buf, "10.0.2.100", 40000, "198.18.7.1", 80, TCP_SYN), NS, &r),
 		 ENGINE_REJECT);
 	CHECK_EQ(learn("web.test", "198.18.7.1", 30, NS), DROP_NONE);
 	/* the denied flow is decided again: the epoch moved on in the root */
-	CHECK_EQ(out(0, tcp4("10.0.2.100", 40000, "198.18.7.1", 80, TCP_SYN), NS, &r),
+	CHECK_EQ(out(0, tcp4(buf, "10.0.2.100", 40000, "198.18.7.1", 80, TCP_SYN), NS, &r),
 		 ENGINE_FORWARD);
 	/* and worker 1 allows a new flow to the same address */
-	CHECK_EQ(out(1, tcp4("10.0.2.100", 40001, "198.18.7.1", 80, TCP_SYN), NS, &r),
+	CHECK_EQ(out(1, tcp4(buf, "10.0.2.100", 40001, "198.18.7.1", 80, TCP_SYN), NS, &r),
 		 ENGINE_FORWARD);
 	CHECK(r.new_flow);
 	CHECK_EQ(w[1]->stats.flows_allowed, 1);
@@ -228,14 +197,14 @@ TEST(root_reload_revokes_in_workers)
 	uint32_t g;
 
 	CHECK(!setup(0, true));
-	CHECK_EQ(out(0, udp4("10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
+	CHECK_EQ(out(0, udp4(buf, "10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
 		 ENGINE_FORWARD);
 	g = engine_generation(w[0]);
 	CHECK_EQ(g, engine_generation(root));
 	engine_policy_replace(root, rb.policy,
 			      compile("[policy]\nname = t\n[allow]\ndomain = web.test\n"));
 	CHECK_EQ(engine_generation(w[1]), g + 1);
-	CHECK_EQ(out(0, udp4("10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
+	CHECK_EQ(out(0, udp4(buf, "10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
 		 ENGINE_REJECT);
 	CHECK_EQ(r.reason, DROP_FLOW_REVOKED);
 	CHECK_EQ(w[0]->stats.revoked, 1);
@@ -247,20 +216,20 @@ TEST(flow_moves_outbound_keeping_its_verdict)
 
 	CHECK(!setup(0, true));
 	CHECK_EQ(learn("web.test", "198.18.7.1", 5, NS), DROP_NONE);
-	CHECK_EQ(out(0, tcp4("10.0.2.100", 40000, "198.18.7.1", 80, TCP_SYN), NS, &r),
+	CHECK_EQ(out(0, tcp4(buf, "10.0.2.100", 40000, "198.18.7.1", 80, TCP_SYN), NS, &r),
 		 ENGINE_FORWARD);
 	CHECK_EQ(steals_asked, 0);			/* a bare SYN does not ask */
-	CHECK_EQ(in(0, tcp4("198.18.7.1", 80, "10.0.2.100", 40000, TCP_SYN | TCP_ACK),
+	CHECK_EQ(in(0, tcp4(buf, "198.18.7.1", 80, "10.0.2.100", 40000, TCP_SYN | TCP_ACK),
 		    NS, &r), ENGINE_FORWARD);
 	/* the answer expired; the kernel now steers the flow to worker 1 */
-	CHECK_EQ(out(1, tcp4("10.0.2.100", 40000, "198.18.7.1", 80, TCP_ACK), 20 * NS, &r),
+	CHECK_EQ(out(1, tcp4(buf, "10.0.2.100", 40000, "198.18.7.1", 80, TCP_ACK), 20 * NS, &r),
 		 ENGINE_FORWARD);
 	CHECK(!r.new_flow);
 	CHECK_EQ(steals_asked, 1);
 	CHECK_EQ(w[1]->stolen, 1);
 	CHECK_EQ(w[1]->stats.flows, 0);			/* not decided again */
 	/* it lives in worker 1 now: worker 0 would have to take it back */
-	CHECK_EQ(in(0, tcp4("198.18.7.1", 80, "10.0.2.100", 40000, TCP_ACK), 20 * NS, &r),
+	CHECK_EQ(in(0, tcp4(buf, "198.18.7.1", 80, "10.0.2.100", 40000, TCP_ACK), 20 * NS, &r),
 		 ENGINE_FORWARD);
 	CHECK_EQ(w[0]->stolen, 1);
 	CHECK(r.flow && r.flow->packets[0] + r.flow->packets[1] == 4);
@@ -271,14 +240,14 @@ TEST(flow_moves_inbound)
 	struct engine_result r;
 
 	CHECK(!setup(0, true));
-	CHECK_EQ(out(0, udp4("10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
+	CHECK_EQ(out(0, udp4(buf, "10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
 		 ENGINE_FORWARD);
 	CHECK_EQ(steals_asked, 1);			/* UDP always asks */
-	CHECK_EQ(in(1, udp4("198.18.5.7", 123, "10.0.2.100", 5000, NULL, 0), NS, &r),
+	CHECK_EQ(in(1, udp4(buf, "198.18.5.7", 123, "10.0.2.100", 5000, NULL, 0), NS, &r),
 		 ENGINE_FORWARD);
 	CHECK_EQ(w[1]->stolen, 1);
 	/* nobody has this one: no_flow, after asking */
-	CHECK_EQ(in(1, udp4("198.18.5.8", 123, "10.0.2.100", 5000, NULL, 0), NS, &r),
+	CHECK_EQ(in(1, udp4(buf, "198.18.5.8", 123, "10.0.2.100", 5000, NULL, 0), NS, &r),
 		 ENGINE_DROP);
 	CHECK_EQ(r.reason, DROP_NO_FLOW);
 	CHECK_EQ(steals_asked, 3);
@@ -289,9 +258,9 @@ TEST(denied_flow_moves_denied)
 	struct engine_result r;
 
 	CHECK(!setup(0, true));
-	CHECK_EQ(out(0, udp4("10.0.2.100", 5000, "198.18.9.9", 53535, NULL, 0), NS, &r),
+	CHECK_EQ(out(0, udp4(buf, "10.0.2.100", 5000, "198.18.9.9", 53535, NULL, 0), NS, &r),
 		 ENGINE_REJECT);
-	CHECK_EQ(out(1, udp4("10.0.2.100", 5000, "198.18.9.9", 53535, NULL, 0), NS, &r),
+	CHECK_EQ(out(1, udp4(buf, "10.0.2.100", 5000, "198.18.9.9", 53535, NULL, 0), NS, &r),
 		 ENGINE_REJECT);
 	CHECK_EQ(w[1]->stolen, 1);
 	CHECK_EQ(w[1]->stats.flows, 0);
@@ -306,7 +275,7 @@ TEST(one_dns_bucket_per_bottle)
 	/* four tokens for the bottle, whichever worker its queries reach */
 	for (int i = 0; i < 8; i++) {
 		query(0x100 + (unsigned int)i, "web.test");
-		CHECK_EQ(out(i & 1, udp4("10.0.2.100", (uint16_t)(4000 + i), "10.0.2.3",
+		CHECK_EQ(out(i & 1, udp4(buf, "10.0.2.100", (uint16_t)(4000 + i), "10.0.2.3",
 					 53, wb.b, wb.n), NS, &r), ENGINE_DNS);
 		allowed += r.dns_allow;
 	}
@@ -321,7 +290,7 @@ TEST(denied_query_carries_the_refusal_code)
 
 	CHECK(!setup(0, true));
 	query(0x1234, "nope.test");
-	CHECK_EQ(out(0, udp4("10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
+	CHECK_EQ(out(0, udp4(buf, "10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
 		 ENGINE_DNS);
 	CHECK(!r.dns_allow);
 	CHECK_EQ(r.dns_refusal, rb.policy->pol->dns_refusal);

@@ -30,26 +30,6 @@ static void rnd_bytes(uint8_t *b, size_t n)
 		b[i] = (uint8_t)rand_r(&seed);
 }
 
-static uint16_t ref_pseudo(const uint8_t *ip, bool is_v6, uint8_t proto, size_t l4len)
-{
-	uint8_t ph[8] = { 0 };
-	size_t al = is_v6 ? 16 : 4;
-	uint32_t s = 0;
-
-	s = ref_sum(ip + (is_v6 ? 8 : 12), al, s);
-	s = ref_sum(ip + (is_v6 ? 24 : 16), al, s);
-	if (is_v6) {
-		put_be32(ph, (uint32_t)l4len);
-		ph[7] = proto;
-		s = ref_sum(ph, 8, s);
-	} else {
-		ph[1] = proto;
-		put_be16(ph + 2, (uint16_t)l4len);
-		s = ref_sum(ph, 4, s);
-	}
-	return (uint16_t)s;
-}
-
 struct gpkt {
 	uint8_t b[BIG + 128];
 	size_t n, l4, l4hdr;

@@ -37,27 +37,6 @@ static void rnd_addr(uint8_t *a, bool v6)
 	a[0] = (uint8_t)(v6 ? 0x20 : 1 + rnd(223));
 }
 
-/* The folded, uncomplemented pseudo-header sum, host order (what Linux stores) */
-static uint16_t ref_pseudo(const uint8_t *ip, bool v6, uint8_t proto, size_t l4len)
-{
-	uint8_t ph[8] = { 0 };
-	size_t al = v6 ? 16 : 4;
-	uint32_t s = 0;
-
-	s = ref_sum(ip + (v6 ? 8 : 12), al, s);
-	s = ref_sum(ip + (v6 ? 24 : 16), al, s);
-	if (v6) {
-		put_be32(ph, (uint32_t)l4len);
-		ph[7] = proto;
-		s = ref_sum(ph, 8, s);
-	} else {
-		ph[1] = proto;
-		put_be16(ph + 2, (uint16_t)l4len);
-		s = ref_sum(ph, 4, s);
-	}
-	return (uint16_t)s;
-}
-
 struct ppkt {
 	uint8_t b[2048];
 	size_t n, l4, ck;

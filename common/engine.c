@@ -21,6 +21,7 @@ void engine_config_default(struct engine_config *c)
 	c->learn.max_bindings = 65536;
 	c->learn.max_names = 16384;
 	c->learn.per_name_max = 32;
+	c->learn.per_addr_max = 64;
 	c->frag_capacity = 1024;
 	c->frag_timeout = 30;
 	c->dns_rate = 100;

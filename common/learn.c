@@ -21,6 +21,11 @@
  *     last; dropping it frees that name. Otherwise every binding of the
  *     tail's name is dropped. (Refusing would let names that each hold
  *     several addresses lock the pool until they expire.)
+ *   - an address at per_addr_max names: its binding learnt longest ago
+ *     is dropped ("addr_capped"). Every name of one address shares one
+ *     bucket chain, which each new flow to it walks: without this bound
+ *     a bottle answering many allowed names with one address (its own
+ *     wildcard domain) would make every new flow there walk them all.
  *   - a name at per_name_max: its binding that expires first is dropped
  *     ("capped"); the pool size is not the problem then.
  *   - no free binding slot: the LRU tail is dropped ("evicted", or
@@ -53,7 +58,7 @@
 static_assert(LEARN_NAME_MAX <= UINT8_MAX, "learn_name.len is one byte");
 
 struct learn_table {
-	struct learn_limits lim;	/* per_name_max 0 turned to UINT32_MAX */
+	struct learn_limits lim;	/* per_*_max 0 turned to UINT32_MAX */
 	uint32_t nmask, bmask;		/* buckets - 1 */
 	uint32_t nfree, bfree;		/* free lists */
 	uint32_t lru_head, lru_tail;
@@ -136,6 +141,8 @@ struct learn_table *learn_new(const struct learn_limits *lim)
 	t->lim = *lim;
 	if (!t->lim.per_name_max)
 		t->lim.per_name_max = UINT32_MAX;
+	if (!t->lim.per_addr_max)
+		t->lim.per_addr_max = UINT32_MAX;
 	t->n = (struct learn_name *)(mem + l.names);
 	t->b = (struct learn_binding *)(mem + l.bindings);
 	t->nbucket = (uint32_t *)(mem + l.nbuckets);
@@ -315,6 +322,27 @@ static void drop(struct learn_table *t, uint32_t i)
 	t->st.bindings--;
 }
 
+/*
+ * The binding of (@scope, @a) learnt longest ago, if the address already
+ * has per_addr_max of them; else LEARN_NONE. Its chain is in learning
+ * order, so the last match is the one; other addresses sharing the bucket
+ * are rare (at least as many buckets as bindings).
+ */
+static uint32_t crowded(const struct learn_table *t, uint32_t bucket,
+			uint32_t scope, const struct ipaddr *a)
+{
+	uint32_t i, count = 0, last = LEARN_NONE;
+
+	if (t->lim.per_addr_max == UINT32_MAX)
+		return LEARN_NONE;
+	for (i = t->bbucket[bucket]; i != LEARN_NONE; i = t->b[i].hnext)
+		if (t->b[i].scope == scope && addr_equal(&t->b[i].addr, a)) {
+			count++;
+			last = i;
+		}
+	return count >= t->lim.per_addr_max ? last : LEARN_NONE;
+}
+
 /* Drop @i to make room: counted as expired if its time had come anyway */
 static void push_out(struct learn_table *t, uint32_t i, uint64_t now)
 {
@@ -415,6 +443,11 @@ int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
 
 	n = &t->n[ni];
 	n->naddrs++;		/* hold the name while making room */
+	i = crowded(t, bb, scope, &a);
+	if (i != LEARN_NONE) {
+		drop(t, i);
+		t->st.addr_capped++;
+	}
 	if (n->naddrs - 1 >= t->lim.per_name_max) {
 		drop(t, soonest(t, ni));
 		t->st.capped++;

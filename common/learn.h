@@ -66,6 +66,7 @@ struct learn_limits {
 	uint32_t max_bindings;		/* addresses x names, table-wide */
 	uint32_t max_names;
 	uint32_t per_name_max;		/* addresses per name; 0: no cap */
+	uint32_t per_addr_max;		/* names per address; 0: no cap */
 };
 
 struct learn_stats {
@@ -74,6 +75,7 @@ struct learn_stats {
 	uint64_t refreshed;		/* bindings whose expiry an answer extended */
 	uint64_t evicted;		/* pushed out by a full pool */
 	uint64_t capped;		/* replaced because a name hit per_name_max */
+	uint64_t addr_capped;		/* replaced because an address hit per_addr_max */
 	uint64_t expired;
 	uint64_t refused_names_full;	/* no name slot and none could be freed
 					 * (only with no binding at all) */

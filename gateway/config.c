@@ -259,10 +259,14 @@ static bool ifname_valid(const char *v)
 {
 	if (!strcmp(v, ".") || !strcmp(v, ".."))
 		return false;
-	/* the kernel refuses '/', ':' and blanks; '%' would ask it to pick a name */
+	/*
+	 * The kernel refuses '/', ':' and blanks; '%' would ask it to pick a
+	 * name; ';' would start a comment when `sentry check` prints the
+	 * value back after "= " (found by fuzz_config).
+	 */
 	for (; *v; v++)
 		if (*v <= ' ' || *v >= 0x7f || *v == '/' || *v == ':' ||
-		    *v == '%')
+		    *v == '%' || *v == ';')
 			return false;
 	return true;
 }
@@ -320,7 +324,7 @@ static int set_string(struct parse *p, const struct config_key *k,
 	case VAL_IFNAME:
 		if (!ifname_valid(v))
 			return fail(p, "bad interface name '%s' (no blanks, "
-				    "'/', ':' or '%%')", show(v, n, sv));
+				    "'/', ':', '%%' or ';')", show(v, n, sv));
 		break;
 	default:
 		if (!nft_valid(v))

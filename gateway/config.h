@@ -47,6 +47,7 @@
  *   flows = 65536    learnt = 65536    names = 16384    fragments = 1024
  *   pending_dns = 4096                ; each 1..16777216
  *   per_name = 32                     ; 0..16777216 (0: no cap)
+ *   per_address = 64                  ; 0..16777216 (0: no cap)
  *   bottles = 256                     ; 1..65536
  *   [timeouts]                        ; seconds, 1..604800
  *   tcp_new = 60  tcp_established = 7440  tcp_closing = 120  tcp_closed = 10
@@ -174,6 +175,7 @@ struct sentry_config {
 	uint32_t learnt;			/* learnt bindings (address x name) */
 	uint32_t names;
 	uint32_t per_name;			/* addresses per name; 0: no cap */
+	uint32_t per_address;			/* names per address; 0: no cap */
 	uint32_t fragments;			/* datagrams being held */
 	uint32_t pending_dns;			/* queries awaiting an upstream */
 	uint32_t bottles;

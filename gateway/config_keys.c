@@ -82,6 +82,7 @@ const struct config_key config_keys[] = {
 	NUM(SEC_TABLES, "learnt", learnt, 1, CONFIG_TABLE_MAX),
 	NUM(SEC_TABLES, "names", names, 1, CONFIG_TABLE_MAX),
 	NUM(SEC_TABLES, "per_name", per_name, 0, CONFIG_TABLE_MAX),
+	NUM(SEC_TABLES, "per_address", per_address, 0, CONFIG_TABLE_MAX),
 	NUM(SEC_TABLES, "fragments", fragments, 1, CONFIG_TABLE_MAX),
 	NUM(SEC_TABLES, "pending_dns", pending_dns, 1, CONFIG_TABLE_MAX),
 	NUM(SEC_TABLES, "bottles", bottles, 1, 65536),
@@ -145,6 +146,7 @@ void config_defaults(struct sentry_config *cfg)
 	cfg->learnt = 65536;
 	cfg->names = 16384;
 	cfg->per_name = 32;
+	cfg->per_address = 64;
 	cfg->fragments = 1024;
 	cfg->pending_dns = 4096;
 	cfg->bottles = 256;
@@ -232,6 +234,7 @@ void config_engine(const struct sentry_config *cfg, struct engine_config *ec)
 	ec->learn.max_bindings = cfg->learnt;
 	ec->learn.max_names = cfg->names;
 	ec->learn.per_name_max = cfg->per_name;
+	ec->learn.per_addr_max = cfg->per_address;
 	ec->frag_capacity = cfg->fragments;
 	ec->frag_timeout = cfg->frag_timeout;
 	ec->dns_rate = cfg->dns_rate;

@@ -129,7 +129,8 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 		sbuf_printf(o, "{\"uptime\":%.1f,\"bottles\":%u,\"policy_generation\":%u,"
 			    "\"tables\":{\"flows\":{\"used\":%u,\"capacity\":%u,\"evicted\":%" PRIu64
 			    ",\"expired\":%" PRIu64 "},\"learnt\":{\"bindings\":%u,\"capacity\":%u,"
-			    "\"names\":%u,\"evicted\":%" PRIu64 ",\"capped\":%" PRIu64 "},"
+			    "\"names\":%u,\"evicted\":%" PRIu64 ",\"capped\":%" PRIu64
+			    ",\"addr_capped\":%" PRIu64 "},"
 			    "\"fragments\":{\"used\":%u,\"capacity\":%u,\"evicted\":%" PRIu64 "},"
 			    "\"pending_dns\":{\"used\":%u,\"capacity\":%u},"
 			    "\"bottles\":{\"used\":%u,\"capacity\":%u,\"refused\":%" PRIu64 "}},"
@@ -148,7 +149,7 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			    secs(now - d->started_ns), d->nbottles, d->e->gen,
 			    fs.used, fs.capacity, fs.evicted, fs.expired,
 			    ls.bindings, d->cfg.learnt, ls.names, ls.evicted, ls.capped,
-			    gs.used, gs.capacity, gs.evicted,
+			    ls.addr_capped, gs.used, gs.capacity, gs.evicted,
 			    resolver_pending(d), d->cfg.pending_dns,
 			    d->nbottles, d->cfg.bottles, d->bottles_refused,
 			    s->packets, s->forwarded, s->dropped, s->flows, s->revoked,

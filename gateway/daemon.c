@@ -162,6 +162,7 @@ static void tick(struct daemon *d)
 	workers_expire(d, now);
 	resolver_tick(d, now);
 	dnstcp_tick(d, now);
+	tablewatch_tick(d, now);
 }
 
 static void on_signal(struct daemon *d)

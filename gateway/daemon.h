@@ -221,6 +221,18 @@ struct daemon_counters {
 	uint64_t handoff_full;		/* allowed queries dropped: main thread's queue full */
 };
 
+/* tablewatch.c: what the log was last told of each full table */
+enum tablewatch_kind {
+	TW_FLOWS, TW_LEARNT, TW_NAMES, TW_PER_ADDR, TW_FRAGMENTS, TW_PENDING,
+	TW_KINDS
+};
+
+struct tablewatch {
+	uint64_t checked_ns;
+	uint64_t reported[TW_KINDS];	/* the count the last line covered */
+	uint64_t said_ns[TW_KINDS];	/* when that line was written, 0: never */
+};
+
 struct daemon {
 	struct sentry_config cfg;
 	struct engine *e;
@@ -247,6 +259,7 @@ struct daemon {
 	bool stop;
 	uint64_t started_ns;
 	struct daemon_counters c;
+	struct tablewatch tw;
 };
 
 /* now_ns() - CLOCK_MONOTONIC in ns, the clock of every table */
@@ -258,6 +271,9 @@ uint64_t wall_ns(void);
 int daemon_watch(struct daemon *d, int fd, uint32_t events, enum tag tag,
 		 uint32_t index);
 void daemon_unwatch(struct daemon *d, int fd);
+
+/* tablewatch_tick() - from the timer: log tables that were full (tablewatch.c) */
+void tablewatch_tick(struct daemon *d, uint64_t now);
 
 /* bottles.c */
 int bottles_init(struct daemon *d);

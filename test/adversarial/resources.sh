@@ -123,6 +123,15 @@ memcalc() {
 		"$(stat_of datapath.workers)"
 }
 
+# warned TABLE WHAT - the daemon logged that TABLE was full (it checks once a
+# second), in one line however many entries the flood cost
+warned() {
+	local pat="table $1 full: [0-9]* $2"
+	wait_for 3 grep -q "$pat" "$DAEMON_LOG" ||
+		{ note "no log line matching '$pat'"; return 1; }
+	expect "one '$1 full' line for the flood" "$(grep -c "$pat" "$DAEMON_LOG")" = 1
+}
+
 # ------------------------------------------------------------------- tests
 
 t_baseline() {
@@ -142,6 +151,7 @@ t_flows() {
 	expect "capacity is the configured $FLOWS" "$cap" = $FLOWS &&
 	expect "flows in use ($used) within it" "$used" -le $FLOWS &&
 	expect "the flood was evicted (counted $((ev1 - ev0)) >= 18000)" $((ev1 - ev0)) -ge 18000 &&
+	warned flows "live flows evicted" &&
 	served
 }
 
@@ -163,7 +173,8 @@ t_learnt() {
 	expect "names ($n) within $NAMES" "$n" -le $NAMES &&
 	expect "per_name capped each answer (capped $(tab learnt.capped) >= 1200)" \
 		"$(tab learnt.capped)" -ge 1200 &&
-	expect "bindings were evicted ($ev)" "$ev" -gt 0 || return 1
+	expect "bindings were evicted ($ev)" "$ev" -gt 0 &&
+	warned learnt "learnt addresses evicted" || return 1
 	# a name learnt last keeps its 8 addresses, no more
 	run ctl --json names $X
 	expect "the last name holds $PER_NAME addresses" "$(printf '%s' "$out" | $PY -c '
@@ -184,8 +195,8 @@ t_pending() {
 	echo "# pending: $used/$(tab pending_dns.capacity) in flight, $over refused (dns_pending_full)"
 	expect "pending queries ($used) within $PENDING" "$used" -le $PENDING -a \
 		"$(tab pending_dns.capacity)" = $PENDING &&
-	expect "the rest refused and counted ($over = $((300 - PENDING)))" "$over" = $((300 - PENDING)) ||
-		return 1
+	expect "the rest refused and counted ($over = $((300 - PENDING)))" "$over" = $((300 - PENDING)) &&
+	warned pending_dns "queries refused" || return 1
 	wait_for 5 eval 'test "$(tab pending_dns.used)" = 0' ||
 		{ note "pending queries did not time out"; return 1; }
 	expect "the timed-out queries counted (dns_upstream)" "$(drops $X dns_upstream)" -ge $PENDING &&
@@ -206,6 +217,7 @@ t_fragments() {
 	expect "datagrams remembered ($used) within it" "$used" -le $FRAGMENTS &&
 	expect "older ones evicted ($((ev1 - ev0)) >= $((1000 - FRAGMENTS)))" \
 		$((ev1 - ev0)) -ge $((1000 - FRAGMENTS)) &&
+	warned fragments "datagrams evicted" &&
 	served
 }
 

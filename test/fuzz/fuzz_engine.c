@@ -40,6 +40,7 @@ static void setup(void)
 	cfg.learn.max_bindings = 32;
 	cfg.learn.max_names = 8;
 	cfg.learn.per_name_max = 4;
+	cfg.learn.per_addr_max = 3;
 	cfg.frag_capacity = 8;
 	e = engine_new(&cfg);
 	if (!e || policy_compile_text(policy_text, sizeof(policy_text) - 1,

@@ -123,6 +123,7 @@ TEST(defaults)
 	CHECK_EQ(c.learnt, 65536);
 	CHECK_EQ(c.names, 16384);
 	CHECK_EQ(c.per_name, 32);
+	CHECK_EQ(c.per_address, 64);
 	CHECK_EQ(c.fragments, 1024);
 	CHECK_EQ(c.pending_dns, 4096);
 	CHECK_EQ(c.bottles, 256);
@@ -163,6 +164,7 @@ TEST(engine_defaults_agree)
 	CHECK_EQ(mine.learn.max_bindings, theirs.learn.max_bindings);
 	CHECK_EQ(mine.learn.max_names, theirs.learn.max_names);
 	CHECK_EQ(mine.learn.per_name_max, theirs.learn.per_name_max);
+	CHECK_EQ(mine.learn.per_addr_max, theirs.learn.per_addr_max);
 	CHECK_EQ(mine.frag_capacity, theirs.frag_capacity);
 	CHECK_EQ(mine.frag_timeout, theirs.frag_timeout);
 	CHECK_EQ(mine.dns_rate, theirs.dns_rate);
@@ -208,6 +210,7 @@ static const char every_key[] =
 	"learnt = 1\n"
 	"names = 2\n"
 	"per_name = 0\n"
+	"per_address = 5\n"
 	"fragments = 3\n"
 	"pending_dns = 4\n"
 	"bottles = 65536\n"
@@ -278,6 +281,7 @@ TEST(every_key_parsed)
 	CHECK_EQ(c.learnt, 1);
 	CHECK_EQ(c.names, 2);
 	CHECK_EQ(c.per_name, 0);
+	CHECK_EQ(c.per_address, 5);
 	CHECK_EQ(c.fragments, 3);
 	CHECK_EQ(c.pending_dns, 4);
 	CHECK_EQ(c.bottles, 65536);
@@ -310,6 +314,7 @@ TEST(engine_from_every_key)
 	CHECK_EQ(e.learn.max_bindings, 1);
 	CHECK_EQ(e.learn.max_names, 2);
 	CHECK_EQ(e.learn.per_name_max, 0);
+	CHECK_EQ(e.learn.per_addr_max, 5);
 	CHECK_EQ(e.frag_capacity, 3);
 	CHECK_EQ(e.frag_timeout, 120);
 	CHECK_EQ(e.dns_rate, 0);
@@ -383,7 +388,7 @@ TEST(error_unknown_key_and_section)
 {
 	CHECK_ERR("[daemon]\n\n\n\n\n\n\n\n\n\n\n[tables]\nflow = 1\n",
 		  "f.ini:13: unknown key 'flow' in [tables] (expected flows, "
-		  "learnt, names, per_name, fragments, pending_dns, bottles)");
+		  "learnt, names, per_name, per_address, fragments, pending_dns, bottles)");
 	CHECK_ERR("[reject]\nicmp = drop\n",
 		  "f.ini:2: unknown key 'icmp' in [reject] (expected tcp, udp, "
 		  "other)");
@@ -410,7 +415,7 @@ TEST(error_unknown_key_and_section)
 	/* an unprintable key is shown safely */
 	CHECK_ERR("[tables]\nfl\x1bws = 1\n",
 		  "f.ini:2: unknown key 'fl?ws' in [tables] (expected flows, "
-		  "learnt, names, per_name, fragments, pending_dns, bottles)");
+		  "learnt, names, per_name, per_address, fragments, pending_dns, bottles)");
 }
 
 TEST(error_syntax)
@@ -426,7 +431,7 @@ TEST(error_syntax)
 		  "f.ini:3: expected 'key = value'");
 	CHECK_ERR("[tables]\nflow = 1\nnames\n",
 		  "f.ini:2: unknown key 'flow' in [tables] (expected flows, "
-		  "learnt, names, per_name, fragments, pending_dns, bottles)");
+		  "learnt, names, per_name, per_address, fragments, pending_dns, bottles)");
 }
 
 TEST(error_duplicates)
@@ -604,20 +609,24 @@ TEST(error_strings)
 	CHECK_ERR("[egress]\ninterface = 0123456789abcdef\n",
 		  "f.ini:2: interface too long (at most 15 characters)");
 	CHECK_ERR("[egress]\ninterface = a/b\n",
-		  "f.ini:2: bad interface name 'a/b' (no blanks, '/', ':' or "
-		  "'%')");
+		  "f.ini:2: bad interface name 'a/b' (no blanks, '/', ':', "
+		  "'%' or ';')");
 	CHECK_ERR("[egress]\ninterface = eth0:1\n",
-		  "f.ini:2: bad interface name 'eth0:1' (no blanks, '/', ':' or "
-		  "'%')");
+		  "f.ini:2: bad interface name 'eth0:1' (no blanks, '/', ':', "
+		  "'%' or ';')");
 	CHECK_ERR("[egress]\ninterface = sentry%d\n",
-		  "f.ini:2: bad interface name 'sentry%d' (no blanks, '/', ':' "
-		  "or '%')");
+		  "f.ini:2: bad interface name 'sentry%d' (no blanks, '/', ':', "
+		  "'%' or ';')");
+	/* found by fuzz_config: printed back as "interface = ;4", a comment */
+	CHECK_ERR("[egress]\ninterface =;4\n",
+		  "f.ini:2: bad interface name ';4' (no blanks, '/', ':', "
+		  "'%' or ';')");
 	CHECK_ERR("[egress]\ninterface = ..\n",
-		  "f.ini:2: bad interface name '..' (no blanks, '/', ':' or "
-		  "'%')");
+		  "f.ini:2: bad interface name '..' (no blanks, '/', ':', "
+		  "'%' or ';')");
 	CHECK_ERR("[egress]\ninterface = my if\n",
-		  "f.ini:2: bad interface name 'my if' (no blanks, '/', ':' or "
-		  "'%')");
+		  "f.ini:2: bad interface name 'my if' (no blanks, '/', ':', "
+		  "'%' or ';')");
 	CHECK_ERR("[egress]\nnft_table = 1sentry\n",
 		  "f.ini:2: bad nftables table name '1sentry' (a letter, then "
 		  "letters, digits or '_')");
@@ -844,7 +853,7 @@ TEST(print_lists_every_key)
 		"\npool6 = fd5e:5e:5e::/64\n", "\nmtu = 65520\n",
 		"\ntxqueuelen = 10000\n", "\nnft_table = sentry\n",
 		"\nqueues = 1\n", "\nflows = 65536\n", "\nlearnt = 65536\n",
-		"\nnames = 16384\n", "\nper_name = 32\n",
+		"\nnames = 16384\n", "\nper_name = 32\n", "\nper_address = 64\n",
 		"\nfragments = 1024\n", "\npending_dns = 4096\n",
 		"\nbottles = 256\n", "\ntcp_new = 60\n",
 		"\ntcp_established = 7440\n", "\ntcp_closing = 120\n",

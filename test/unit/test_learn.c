@@ -18,15 +18,21 @@ static struct ipaddr ip(const char *s)
 	return a;
 }
 
-static struct learn_table *table(uint32_t bindings, uint32_t names,
-				 uint32_t per_name)
+static struct learn_table *table_capped(uint32_t bindings, uint32_t names,
+					uint32_t per_name, uint32_t per_addr)
 {
-	struct learn_limits lim = { bindings, names, per_name };
+	struct learn_limits lim = { bindings, names, per_name, per_addr };
 	struct learn_table *t = learn_new(&lim);
 
 	if (!t)
 		abort();
 	return t;
+}
+
+static struct learn_table *table(uint32_t bindings, uint32_t names,
+				 uint32_t per_name)
+{
+	return table_capped(bindings, names, per_name, 0);
 }
 
 static int add(struct learn_table *t, uint32_t scope, const char *addr,
@@ -65,16 +71,16 @@ static struct learn_stats stats(const struct learn_table *t)
 
 TEST(new_rejects_bad_limits)
 {
-	struct learn_limits lim = { 0, 4, 4 };
+	struct learn_limits lim = { 0, 4, 4, 0 };
 
 	errno = 0;
 	CHECK(!learn_new(&lim));
 	CHECK_EQ(errno, EINVAL);
-	lim = (struct learn_limits){ 4, 0, 4 };
+	lim = (struct learn_limits){ 4, 0, 4, 0 };
 	errno = 0;
 	CHECK(!learn_new(&lim));
 	CHECK_EQ(errno, EINVAL);
-	lim = (struct learn_limits){ 100, 10, 4 };
+	lim = (struct learn_limits){ 100, 10, 4, 0 };
 	CHECK(learn_table_bytes(&lim) >=
 	      100 * sizeof(struct learn_binding) + 10 * sizeof(struct learn_name));
 }
@@ -211,6 +217,29 @@ TEST(one_address_many_names)
 	CHECK_EQ(learn_lookup(t, 1, &a, 1004, idx, 2), 999);
 	CHECK_STR(names_of(t, 1, "198.51.100.8", 1004, buf), "other.example");
 	CHECK_EQ(stats(t).bindings, 1000);
+	learn_free(t);
+}
+
+/* per_address: the address's binding learnt longest ago makes room */
+TEST(per_address_cap_replaces_least_recent)
+{
+	struct learn_table *t = table_capped(64, 64, 4, 3);
+	char buf[256];
+
+	CHECK_EQ(add(t, 1, "198.51.100.7", "a.example", 100 * SEC, 1), 0);
+	CHECK_EQ(add(t, 1, "198.51.100.7", "b.example", 100 * SEC, 2), 0);
+	CHECK_EQ(add(t, 1, "198.51.100.7", "c.example", 100 * SEC, 3), 0);
+	CHECK_EQ(add(t, 1, "198.51.100.7", "a.example", 100 * SEC, 4), 0);	/* relearnt */
+	CHECK_EQ(stats(t).addr_capped, 0);
+	CHECK_EQ(add(t, 1, "198.51.100.7", "d.example", 100 * SEC, 5), 0);
+	CHECK_EQ(stats(t).addr_capped, 1);
+	CHECK_STR(names_of(t, 1, "198.51.100.7", 6, buf), "d.example a.example c.example");
+	/* b had no other address: its name went with it */
+	CHECK_EQ(stats(t).names, 3);
+	/* other scopes and addresses have caps of their own */
+	CHECK_EQ(add(t, 2, "198.51.100.7", "b.example", 100 * SEC, 7), 0);
+	CHECK_EQ(add(t, 1, "198.51.100.8", "b.example", 100 * SEC, 8), 0);
+	CHECK_EQ(stats(t).addr_capped, 1);
 	learn_free(t);
 }
 
@@ -479,7 +508,7 @@ TEST(foreach_recent_first_live_only)
  * so "the binding that expires first" is never a tie. The binding pool is
  * smaller than learn.c's name-freeing scan, so that scan sees it all.
  */
-enum { R_BIND = 48, R_NAMES = 12, R_CAP = 4, R_SCOPES = 2, R_ADDRS = 30,
+enum { R_BIND = 48, R_NAMES = 12, R_CAP = 4, R_ADDR_CAP = 3, R_SCOPES = 2, R_ADDRS = 30,
        R_NAMEIDS = 20, R_STEPS = 100000 };
 
 struct rb {
@@ -564,7 +593,7 @@ static int r_lru(int *out)
 }
 
 struct rstats {
-	uint64_t learnt, refreshed, evicted, capped, expired, refused;
+	uint64_t learnt, refreshed, evicted, capped, addr_capped, expired, refused;
 	uint64_t whole;		/* names dropped whole to free a slot */
 };
 
@@ -612,6 +641,20 @@ static int r_add(uint32_t scope, int addr, int name, uint64_t expires,
 				if (rb[lru[k]].scope == sc && rb[lru[k]].name == nm)
 					r_push_out(lru[k], now, rs);
 			rs->whole++;
+		}
+	}
+	{
+		int v = -1, on_addr = 0;
+
+		for (i = 0; i < R_BIND + 1; i++)
+			if (rb[i].in && rb[i].scope == scope && rb[i].addr == addr) {
+				on_addr++;
+				if (v < 0 || rb[i].seq < rb[v].seq)
+					v = i;
+			}
+		if (on_addr >= R_ADDR_CAP) {
+			rb[v].in = false;
+			rs->addr_capped++;
 		}
 	}
 	if (r_name_count(scope, name) >= R_CAP) {
@@ -677,7 +720,7 @@ static bool r_check_lookup(struct learn_table *t, uint32_t scope, int addr,
 
 TEST(stress_against_reference)
 {
-	struct learn_table *t = table(R_BIND, R_NAMES, R_CAP);
+	struct learn_table *t = table_capped(R_BIND, R_NAMES, R_CAP, R_ADDR_CAP);
 	struct rstats rs = { 0 };
 	struct learn_stats s;
 	uint64_t now = SEC, seq = 0;
@@ -725,6 +768,7 @@ TEST(stress_against_reference)
 		CHECK_EQ(s.refreshed, rs.refreshed);
 		CHECK_EQ(s.evicted, rs.evicted);
 		CHECK_EQ(s.capped, rs.capped);
+		CHECK_EQ(s.addr_capped, rs.addr_capped);
 		CHECK_EQ(s.expired, rs.expired);
 		CHECK_EQ(s.refused_names_full, rs.refused);
 		if (step % 64 == 0)
@@ -734,6 +778,7 @@ TEST(stress_against_reference)
 	}
 	/* the run went through every path it models */
 	CHECK(rs.evicted > 100 && rs.capped > 100 && rs.expired > 100);
+	CHECK(rs.addr_capped > 100);
 	CHECK(rs.whole > 100 && rs.refreshed > 100 && rs.refused == 0);
 	learn_free(t);
 }
@@ -745,6 +790,7 @@ int main(void)
 	RUN(address_forms);
 	RUN(several_names_per_address);
 	RUN(one_address_many_names);
+	RUN(per_address_cap_replaces_least_recent);
 	RUN(scopes_isolated);
 	RUN(names_case_sensitive);
 	RUN(per_name_cap_replaces_soonest_expiring);

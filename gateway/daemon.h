@@ -27,7 +27,9 @@
  *   TAG_NSWATCH   a bottle's own netns watch, made by its client (inotify)
  *   TAG_INOTIFY   deletions in the directories holding bottles' netns files
  *   TAG_TIMER     100 ms upkeep: DNS timeouts, flow expiry, policy store
- *                 generation (a changed store is recompiled within 1 s)
+ *                 generation (a changed store is recompiled within 1 s),
+ *                 and once a second a warning for tables that were full
+ *                 (tablewatch.c)
  *   TAG_SIGNAL    SIGTERM/SIGINT stop, SIGHUP reopens the log and reloads
  *
  * Queues. Worker i reads queue q of every bottle TUN and of the egress TUN

@@ -415,7 +415,7 @@ int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
 		 * Known name: is this binding known too? Its own list is
 		 * short (per_name_max); the address's chain may not be.
 		 */
-		for (i = t->n[ni].first; i != LEARN_NONE; i = b->name_next) {
+		for (i = t->n[ni].first; i != LEARN_NONE; i = t->b[i].name_next) {
 			b = &t->b[i];
 			if (!addr_equal(&b->addr, &a))
 				continue;

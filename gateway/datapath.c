@@ -101,35 +101,39 @@ static void send_pkt(struct worker *w, int fd, bool vnet, struct pkt *p,
 	counted(w, write(fd, p->data, p->len), p->len, to_egress);
 }
 
-/* A packet sentry made, with complete checksums, to bottle @b */
-static void reply_to_bottle(struct worker *w, const struct gw_bottle *b,
-			    uint8_t *pkt, size_t len)
-{
-	int fd = b->fds[w->id % b->nfds];
-
-	if (b->vnet) {
-		memcpy(pkt - VNET_HDR_LEN, zero_hdr, VNET_HDR_LEN);
-		counted(w, write(fd, pkt - VNET_HDR_LEN, len + VNET_HDR_LEN),
-			len + VNET_HDR_LEN, false);
-	} else {
-		counted(w, write(fd, pkt, len), len, false);
-	}
-}
-
-void datapath_to_bottle(struct daemon *d, struct gw_bottle *b,
-			const uint8_t *pkt, size_t len)
+/*
+ * Write a packet sentry made itself, checksums complete, to a bottle's TUN
+ * queue @fd: behind an all-zero virtio-net header ("nothing to finish")
+ * when the TUN has headers. Returns what write() does; @want gets the
+ * length it should have returned.
+ */
+static ssize_t write_made(int fd, bool vnet, const uint8_t *pkt, size_t len,
+			  size_t *want)
 {
 	struct iovec iov[2] = {
 		{ (void *)(uintptr_t)zero_hdr, VNET_HDR_LEN },
 		{ (void *)(uintptr_t)pkt, len },
 	};
-	size_t want = len + (b->vnet ? VNET_HDR_LEN : 0);
-	ssize_t n;
 
-	if (b->vnet)
-		n = writev(b->fds[0], iov, 2);
-	else
-		n = write(b->fds[0], pkt, len);
+	*want = len + (vnet ? VNET_HDR_LEN : 0);
+	return vnet ? writev(fd, iov, 2) : write(fd, pkt, len);
+}
+
+static void reply_to_bottle(struct worker *w, const struct gw_bottle *b,
+			    const uint8_t *pkt, size_t len)
+{
+	size_t want;
+	ssize_t n = write_made(b->fds[w->id % b->nfds], b->vnet, pkt, len, &want);
+
+	counted(w, n, want, false);
+}
+
+void datapath_to_bottle(struct daemon *d, struct gw_bottle *b,
+			const uint8_t *pkt, size_t len)
+{
+	size_t want;
+	ssize_t n = write_made(b->fds[0], b->vnet, pkt, len, &want);
+
 	if (n < 0)
 		d->c.tun_write_errors++;
 	else if ((size_t)n != want)

@@ -154,10 +154,13 @@ static void dispatch(struct worker *w, const struct epoll_event *ev)
 	case TAG_EGRESS:
 		datapath_egress(w, index);
 		break;
-	case TAG_WAKE:
-		if (read(w->wakefd, &v, sizeof(v)) < 0)
-			break;
+	case TAG_WAKE: {
+		/* only drained: the stop flag says what the wake-up is for */
+		ssize_t rc = read(w->wakefd, &v, sizeof(v));
+
+		(void)rc;
 		break;
+	}
 	}
 }
 

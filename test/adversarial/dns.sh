@@ -468,11 +468,7 @@ t_cname_loop() {
 
 # -------------------------------------------------------------------- main
 
-if ! setup >"$tmp/setup.log" 2>&1; then
-	echo "not ok - dns: topology set-up"
-	sed 's/^/# /' "$tmp/setup.log" "$DAEMON_LOG" 2>/dev/null | tail -n 40
-	exit 1
-fi
+gw_setup "dns: topology set-up"
 
 check "dns-tunnel-allowed-domain: the rate limit bounds what reaches the upstream" t_tunnel_allowed_rate
 check "dns-tunnel-denied-domain: long random labels never reach the upstream" t_tunnel_denied

@@ -304,11 +304,7 @@ t_still_serving() {
 
 # -------------------------------------------------------------------- main
 
-if ! setup >"$tmp/setup.log" 2>&1; then
-	echo "not ok - packets: topology set-up"
-	sed 's/^/# /' "$tmp/setup.log" "$DAEMON_LOG" 2>/dev/null | tail -n 40
-	exit 1
-fi
+gw_setup "packets: topology set-up"
 
 check "ipv6-leak-embedded-ipv4: NAT64, 6to4, Teredo, v4-mapped destinations denied" t_ipv6_embedded_dst
 check "ipv6-leak-no-ipv6-bottle: IPv6 from a bottle without IPv6 dropped (ipv6_disabled)" t_ipv6_no_v6_bottle

@@ -284,11 +284,7 @@ t_rss() {
 
 # -------------------------------------------------------------------- main
 
-if ! setup >"$tmp/setup.log" 2>&1; then
-	echo "not ok - resources: topology set-up"
-	sed 's/^/# /' "$tmp/setup.log" "$DAEMON_LOG" 2>/dev/null | tail -n 40
-	exit 1
-fi
+gw_setup "resources: topology set-up"
 
 sentry_pid=$daemon_pid	# `ip netns exec` execs sentry: the same process
 rss_idle=

@@ -252,11 +252,7 @@ mdb_load_multi() {
 
 # -------------------------------------------------------------------- main
 
-if ! setup >"$tmp/setup.log" 2>&1; then
-	echo "not ok - store: set-up"
-	sed 's/^/# /' "$tmp/setup.log" | tail -n 20
-	exit 1
-fi
+gw_setup "store: set-up"
 
 check "policy-load-sigkill: loads killed at random (up to $KILLS in ${BUDGET} s) leave the old or the new policy" t_kill_loop
 check "store-missing: no store, no start (run, check, replay, policy list)" t_missing

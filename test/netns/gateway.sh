@@ -688,11 +688,7 @@ t_attach_no_daemon() {
 
 # -------------------------------------------------------------------- main
 
-if ! setup >"$tmp/setup.log" 2>&1; then
-	echo "not ok - gateway topology set-up"
-	sed 's/^/# /' "$tmp/setup.log" "$DAEMON_LOG" 2>/dev/null | tail -n 40
-	exit 1
-fi
+gw_setup "gateway topology set-up"
 
 check "sentry check accepts the configuration" t_check_config
 check "attach: tun0 in every bottle, listed by ctl bottles" t_attached

@@ -162,6 +162,15 @@ expect_log() {
 	return 1
 }
 
+# gw_setup NAME - run the script's setup(); if it fails, report NAME as one
+# failed test with the set-up's and the daemon's output, and exit
+gw_setup() {
+	setup >"$tmp/setup.log" 2>&1 && return 0
+	echo "not ok - $1"
+	sed 's/^/# /' "$tmp/setup.log" "$DAEMON_LOG" 2>/dev/null | tail -n 40
+	exit 1
+}
+
 check() {	# check NAME FUNC
 	local name=$1 fn=$2 t0 ms
 	: >"$tmp/detail"

@@ -45,6 +45,7 @@ struct control {
 	int listen_fd;
 	bool group_set;		/* control_group given: check peers against it */
 	gid_t gid;
+	uid_t self_uid;		/* the daemon's own uid once locked down (control_lock_down) */
 	struct cconn conns[CONTROL_CONNS];
 };
 
@@ -135,7 +136,7 @@ static bool peer_allowed(const struct control *c, int fd, char *why, size_t len)
 		snprintf(why, len, "cannot read the peer's credentials");
 		return false;
 	}
-	if (!c->group_set || uc.uid == 0 || uc.uid == getuid() || uc.gid == c->gid)
+	if (!c->group_set || uc.uid == 0 || uc.uid == c->self_uid || uc.gid == c->gid)
 		return true;
 	if (!getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &gl))
 		for (size_t i = 0; i < gl / sizeof(gid_t); i++)
@@ -144,6 +145,16 @@ static bool peer_allowed(const struct control *c, int fd, char *why, size_t len)
 	snprintf(why, len, "permission denied: uid %u is not root and not in group %u",
 		 (unsigned)uc.uid, (unsigned)c->gid);
 	return false;
+}
+
+/*
+ * The uid is noted once, before the seccomp filter goes on: the packet
+ * loop must not need getuid() (not in the shipped allow-list).
+ */
+void control_lock_down(struct daemon *d, uid_t uid)
+{
+	if (d->ctl)
+		d->ctl->self_uid = uid;
 }
 
 int control_init(struct daemon *d)

@@ -407,6 +407,7 @@ static int lock_down(struct daemon *d)
 		info("running as %s, keeping CAP_NET_ADMIN and CAP_DAC_READ_SEARCH",
 		     d->cfg.user);
 	}
+	control_lock_down(d, getuid());
 	rc = sandbox_seccomp(SANDBOX_DAEMON, msg, sizeof(msg));
 	if (rc)
 		err("%s", msg);

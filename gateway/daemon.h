@@ -355,6 +355,7 @@ void dnstcp_forget_bottle(struct daemon *d, uint32_t zone);
 /* control.c */
 int control_init(struct daemon *d);
 void control_fini(struct daemon *d);
+void control_lock_down(struct daemon *d, uid_t uid);
 void control_accept(struct daemon *d);
 void control_ready(struct daemon *d, uint32_t index, uint32_t events);
 

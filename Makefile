@@ -46,7 +46,10 @@ HEADERS     := $(wildcard common/*.h gateway/*.h test/unit/*.h)
 # $(call objs,FLAVOUR,SOURCES)
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all check unit demo bench fuzz fuzz-build install uninstall clean deps-test deps-demo deps-fuzz deps-analyze analyze
+# where the helper links go; used by stage and install
+LIBEXECDIR        := $(PREFIX)/libexec/sentry
+
+.PHONY: all check stage unit demo bench fuzz fuzz-build install uninstall clean deps-test deps-demo deps-fuzz deps-analyze analyze
 all: sentry
 
 # rename, not copy: a running daemon keeps its binary busy
@@ -89,14 +92,22 @@ deps-demo:
 
 # make check also runs every fuzz harness briefly (CHECK_FUZZ_SECONDS each)
 CHECK_FUZZ_SECONDS ?= 5
-# The sentry the namespace, adversarial and Podman suites run: the ASan+UBSan
-# build, whose reports fail the run (test/run); CHECK_SENTRY=$(CURDIR)/sentry
-# runs them against the optimised build instead (make sentry first).
-CHECK_SENTRY ?= $(CURDIR)/build/asan/sentry
+# Test what ships: `make install` into a staging tree (build/stage, the
+# same files and links a real install writes under PREFIX), and the
+# namespace, adversarial and Podman suites run that binary. The ASan+UBSan
+# build runs the unit tests, the fuzzers and a sanitizer pass of the
+# daemon suites (test/run's *-asan suites), whose reports fail the run.
+STAGE        := $(CURDIR)/build/stage
+CHECK_SENTRY ?= $(STAGE)$(PREFIX)/bin/sentry
+CHECK_LINKS  ?= $(STAGE)$(LIBEXECDIR)
+
+stage: sentry
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(STAGE) >/dev/null
 
 check: deps-test
-	$(MAKE) unit fuzz-build
-	SENTRY=$(CHECK_SENTRY) UNIT_DIR=$(CURDIR)/build/asan/test \
+	$(MAKE) unit fuzz-build stage
+	SENTRY=$(CHECK_SENTRY) SENTRY_LINK_DIR=$(CHECK_LINKS) \
+	SENTRY_ASAN=$(CURDIR)/build/asan/sentry UNIT_DIR=$(CURDIR)/build/asan/test \
 	FUZZ_DIR=$(CURDIR)/build/fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) test/run
 
 demo: deps-demo
@@ -139,7 +150,6 @@ deps-fuzz:
 # The links are relative, so a DESTDIR tree can be moved. The drop-in goes
 # where Podman reads drop-ins whatever PREFIX is (Podman's path is fixed),
 # with the libexec directory substituted.
-LIBEXECDIR        := $(PREFIX)/libexec/sentry
 CONTAINERS_CONF_D ?= /etc/containers/containers.conf.d
 
 # Static analysis: cppcheck and clang-tidy, clean, with every suppression's

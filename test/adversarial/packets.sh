@@ -25,13 +25,13 @@
 #        tcp/9100; 2001:db8::97/128 icmp tcp/80              +------------------------------+
 #
 # $P is advp<pid>; every namespace, file and process is removed on exit.
-# Environment: SENTRY (default build/asan/sentry). Prints "ok - NAME" /
+# Environment: SENTRY (default build/stage/usr/local/bin/sentry, as make stage installs it). Prints "ok - NAME" /
 # "not ok - NAME"; needs root, skips without.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-SENTRY=${SENTRY:-$top/build/asan/sentry}
+SENTRY=${SENTRY:-$top/build/stage/usr/local/bin/sentry}
 case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
 . "$here/lib/advlib.sh"
 

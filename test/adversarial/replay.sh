@@ -8,13 +8,13 @@
 # README.md files say what each packet is. No namespaces, no root: the
 # captures are replayed on their own clock by test/replay/run.
 #
-# Environment: SENTRY (default build/asan/sentry). Prints "ok - NAME" /
+# Environment: SENTRY (default build/stage/usr/local/bin/sentry, as make stage installs it). Prints "ok - NAME" /
 # "not ok - NAME" per attack.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-SENTRY=${SENTRY:-$top/build/asan/sentry}
+SENTRY=${SENTRY:-$top/build/stage/usr/local/bin/sentry}
 case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
 export SENTRY
 

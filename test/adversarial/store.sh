@@ -25,13 +25,13 @@
 # STORE_KILLS (default 200) kills, as many as fit in STORE_SECONDS (default
 # 60; at least 50 must).
 # $P is advs<pid>; the namespace, files and processes are removed on exit.
-# Environment: SENTRY (default build/asan/sentry). Prints "ok - NAME" /
+# Environment: SENTRY (default build/stage/usr/local/bin/sentry, as make stage installs it). Prints "ok - NAME" /
 # "not ok - NAME"; needs root (for the namespace and for nobody's view).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-SENTRY=${SENTRY:-$top/build/asan/sentry}
+SENTRY=${SENTRY:-$top/build/stage/usr/local/bin/sentry}
 case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
 . "$here/lib/advlib.sh"
 

@@ -27,13 +27,13 @@
 #              that idles past the TUNs' 3 s steering memory
 #
 # $P is sot<pid>; every namespace, file and process is removed on exit.
-# Environment: SENTRY (binary under test; default build/asan/sentry).
+# Environment: SENTRY (binary under test; default build/stage/usr/local/bin/sentry, as make stage installs it).
 # Prints "ok - NAME" / "not ok - NAME" per test; needs root, skips without.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-SENTRY=${SENTRY:-$top/build/asan/sentry}
+SENTRY=${SENTRY:-$top/build/stage/usr/local/bin/sentry}
 case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
 . "$here/lib/gwlib.sh"
 

@@ -28,14 +28,14 @@
 # with SENTRY_SOCKET and, for the failure path, a policy with
 # SENTRY_POLICY. Podman 4 accepts no free-form options for slirp4netns.
 #
-# Environment: SENTRY (binary under test; default build/asan/sentry),
+# Environment: SENTRY (binary under test; default build/stage/usr/local/bin/sentry, as make stage installs it),
 # SENTRY_LINK_DIR (use its slirp4netns instead of a link made here),
 # PM_TIMEOUT (seconds per Podman call, default 60). Needs root.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-SENTRY=${SENTRY:-$top/build/asan/sentry}
+SENTRY=${SENTRY:-$top/build/stage/usr/local/bin/sentry}
 case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
 . "$top/test/lib/tap.sh"
 . "$top/test/lib/world.sh"

@@ -31,7 +31,7 @@
 # If the tree cannot be made (no archive, no debootstrap) every test is
 # reported as skipped, with the reason.
 #
-# Environment: SENTRY (binary under test; default build/asan/sentry),
+# Environment: SENTRY (binary under test; default build/stage/usr/local/bin/sentry, as make stage installs it),
 # TREE (the Debian 13 tree; default test/cache/trixie), TREE_MIRROR,
 # PM_TIMEOUT (seconds per Podman call, default 60), SENTRY_PASTA (a file
 # to use as the pasta helper instead of the link; to try the test out).
@@ -40,7 +40,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-SENTRY=${SENTRY:-$top/build/asan/sentry}
+SENTRY=${SENTRY:-$top/build/stage/usr/local/bin/sentry}
 case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
 . "$top/test/lib/tap.sh"
 . "$top/test/lib/world.sh"

@@ -186,7 +186,9 @@ uninstall:
 	      $(DESTDIR)$(LIBEXECDIR)/pasta \
 	      $(DESTDIR)$(LIBEXECDIR)/slirp4netns \
 	      $(DESTDIR)$(CONTAINERS_CONF_D)/50-sentry.conf
-	-rmdir $(DESTDIR)$(LIBEXECDIR)
+	@# the directories install made, where nothing else is left in them
+	-rmdir --ignore-fail-on-non-empty $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(PREFIX)/libexec \
+	      $(DESTDIR)$(CONTAINERS_CONF_D) $(DESTDIR)$(dir $(CONTAINERS_CONF_D))
 
 clean:
 	rm -rf build sentry

@@ -70,8 +70,7 @@ const char *pstore_strerror(int err)
 	case 0:
 		return "success";
 	case -ENOENT:
-		return "not found (no policy store there: missing directory "
-		       "or data.mdb; or no such policy)";
+		return "no such policy";
 	case -EPROTO:
 		return "not a sentry policy store, another schema version, or "
 		       "a corrupt record";
@@ -89,6 +88,21 @@ const char *pstore_strerror(int err)
 	default:
 		return strerror(-err);
 	}
+}
+
+const char *pstore_open_strerror(const char *dir, int err, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (err != -ENOENT)
+		snprintf(buf, len, "%s", pstore_strerror(err));
+	else if (stat(dir, &st))
+		snprintf(buf, len, "no such directory (create the store with: "
+			 "sentry policy load --db %s FILE.ini)", dir);
+	else
+		snprintf(buf, len, "the directory holds no policy store (no data.mdb; "
+			 "create it with: sentry policy load --db %s FILE.ini)", dir);
+	return buf;
 }
 
 int pstore_txn_begin(struct pstore *s, unsigned int flags, MDB_txn **txn)
@@ -230,6 +244,26 @@ static int env_open(const char *dir, bool create, bool readonly,
 	return 0;
 }
 
+/* mkdir_parents() - create the missing directories above @path, as mkdir -p */
+static int mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
 int pstore_open(const char *dir, bool create, bool readonly,
 		struct pstore **out)
 {
@@ -243,6 +277,9 @@ int pstore_open(const char *dir, bool create, bool readonly,
 	if (stat(dir, &st)) {
 		if (errno != ENOENT || !create)
 			return -errno;
+		ret = mkdir_parents(dir);
+		if (ret)
+			return ret;
 		if (mkdir(dir, 0755) && errno != EEXIST)
 			return -errno;
 	} else if (!S_ISDIR(st.st_mode)) {

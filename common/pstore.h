@@ -66,8 +66,9 @@ struct pstore;
 
 /*
  * pstore_open() - open the store in directory @dir
- * @create:	create @dir and an empty store if missing (writers); readers
- *		pass false and get -ENOENT for a missing store
+ * @create:	create @dir (and its missing parents, mode 0755, as mkdir -p)
+ *		and an empty store if missing (writers); readers pass false
+ *		and get -ENOENT for a missing store
  * @readonly:	open with MDB_RDONLY (the daemon)
  *
  * Return: 0, or -ENOENT (no store), -EACCES (unreadable), -EPROTO (a
@@ -78,8 +79,16 @@ int pstore_open(const char *dir, bool create, bool readonly,
 		struct pstore **out);
 void pstore_close(struct pstore *s);
 
-/* pstore_strerror() - message for a pstore_* return code */
+/* pstore_strerror() - message for a pstore_* return code (-ENOENT: a policy) */
 const char *pstore_strerror(int err);
+
+/*
+ * pstore_open_strerror() - message for a pstore_open() failure on @dir,
+ * in @buf: for -ENOENT it says what is missing (the directory, or the
+ * store in it) and the command that creates it.
+ * Return: @buf.
+ */
+const char *pstore_open_strerror(const char *dir, int err, char *buf, size_t len);
 
 /*
  * pstore_put() - replace (or add) @n policies in one write transaction

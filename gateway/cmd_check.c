@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +104,10 @@ static void check_store(struct check *c)
 	/* read-only, never created: a missing store must not become an empty one */
 	ret = pstore_open(dir, false, true, &c->store);
 	if (ret) {
+		char msg[PATH_MAX + 128];
+
 		fprintf(stderr, "%s: [daemon] policy_store %s: %s\n", c->file,
-			dir, pstore_strerror(ret));
+			dir, pstore_open_strerror(dir, ret, msg, sizeof(msg)));
 		c->rc = 1;
 		return;
 	}

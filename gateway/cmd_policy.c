@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,8 +420,10 @@ int cmd_policy(int argc, char **argv)
 		return usage_error("policy", "--db DIR is required");
 	rc = pstore_open(db, pc->create, !pc->write, &s);
 	if (rc) {
+		char msg[PATH_MAX + 128];
+
 		fprintf(stderr, "sentry policy %s: %s: %s\n", pc->name, db,
-			pstore_strerror(rc));
+			pstore_open_strerror(db, rc, msg, sizeof(msg)));
 		return 2;
 	}
 	rc = pc->fn(s, argc - optind, argv + optind);

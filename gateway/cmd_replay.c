@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pcap/pcap.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,7 +449,10 @@ int cmd_replay(int argc, char **argv)
 	}
 	rc = pstore_open(db, false, true, &s);
 	if (rc) {
-		fprintf(stderr, "sentry replay: %s: %s\n", db, pstore_strerror(rc));
+		char msg[PATH_MAX + 128];
+
+		fprintf(stderr, "sentry replay: %s: %s\n", db,
+			pstore_open_strerror(db, rc, msg, sizeof(msg)));
 		rc = 2;
 		goto out;
 	}

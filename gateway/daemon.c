@@ -4,6 +4,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -355,10 +356,10 @@ static int setup(struct daemon *d)
 
 	rc = pstore_open(d->cfg.policy_store, false, true, &d->store);
 	if (rc) {
-		err("policy store %s: %s", d->cfg.policy_store, pstore_strerror(rc));
-		if (rc == -ENOENT)
-			err("create it with: sentry policy load --db %s FILE.ini",
-			    d->cfg.policy_store);
+		char why[PATH_MAX + 128];
+
+		err("policy store %s: %s", d->cfg.policy_store,
+		    pstore_open_strerror(d->cfg.policy_store, rc, why, sizeof(why)));
 		return rc;
 	}
 	d->store_gen = pstore_generation(d->store);

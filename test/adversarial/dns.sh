@@ -348,22 +348,22 @@ t_rebind_own_private_allowed() {
 }
 
 t_race() {
-	local n0 r=$P-r rc=$P-rc
+	local n0 race=$P-r ctrl=$P-rc
 	# Each half runs in a bottle of its own, attached here: a new bottle's
 	# DNS bucket starts full (burst 200), so neither half can meet the rate
 	# limit whatever the earlier tests spent or however slowly this runs.
-	adv_attach $r main && adv_attach $rc main || { cat "$tmp/attach.log"; return 1; }
+	adv_attach $race main && adv_attach $ctrl main || { cat "$tmp/attach.log"; return 1; }
 	n0=$(wc -l <"$DLOG")
-	run inns $r $AK race 10.0.2.3 'r%d.race.test' 200 7100
+	run inns $race $AK race 10.0.2.3 'r%d.race.test' 200 7100
 	expect "200 connections made the instant their answer arrived, none refused" \
 		"$(tail -n 1 <<<"$out")" = "ok 200 refused 0 other 0" || return 1
 	expect "200 flows allowed by *.race.test" \
 		"$(tail -n "+$((n0 + 1))" "$DLOG" | grep '"event":"flow"' | grep '"verdict":"allow"' |
 		   grep -c '"rule":"allow domain \*.race.test tcp/7100"')" = 200 || return 1
-	expect "no query of the race met the rate limit" "$(drops $r dns_rate)" = 0 || return 1
+	expect "no query of the race met the rate limit" "$(drops $race dns_rate)" = 0 || return 1
 	# the control: the same client sees a refusal when there is one (port
 	# 7101 is not in the rule), so "none refused" above means something
-	run inns $rc $AK race 10.0.2.3 'c%d.race.test' 20 7101
+	run inns $ctrl $AK race 10.0.2.3 'c%d.race.test' 20 7101
 	expect "the client does see refusals (20 on a port the rule does not allow)" \
 		"$(tail -n 1 <<<"$out")" = "ok 0 refused 20 other 0"
 }

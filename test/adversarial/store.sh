@@ -178,9 +178,9 @@ refused() {
 }
 
 t_missing() {
-	refused "missing directory" "$tmp/nowhere" "not found" || return 1
+	refused "missing directory" "$tmp/nowhere" "no such directory (create the store with: sentry policy load --db $tmp/nowhere FILE.ini)" || return 1
 	mkdir "$tmp/empty-dir"
-	refused "directory without data.mdb" "$tmp/empty-dir" "not found" || return 1
+	refused "directory without data.mdb" "$tmp/empty-dir" "holds no policy store (no data.mdb" || return 1
 	run ls -A "$tmp/empty-dir"
 	expect "nothing was created in it ($out)" -z "$out" || return 1
 	run ls -d "$tmp/nowhere"

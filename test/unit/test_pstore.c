@@ -228,7 +228,9 @@ TEST(open_missing)
 {
 	const char *dir = fresh();
 	struct pstore *s = (struct pstore *)1;
-	char path[160];
+	char path[160], msg[512];
+	struct stat st;
+	mode_t mask;
 
 	CHECK_EQ(pstore_open(dir, false, false, &s), -ENOENT);
 	CHECK(!s);
@@ -237,14 +239,29 @@ TEST(open_missing)
 	CHECK_EQ(mkdir(dir, 0755), 0);
 	CHECK_EQ(pstore_open(dir, false, true, &s), -ENOENT);
 	CHECK_EQ(pstore_open(dir, false, false, &s), -ENOENT);
-	CHECK(strstr(pstore_strerror(-ENOENT), "data.mdb"));
+	/* the message says which: the store in the directory */
+	CHECK(strstr(pstore_open_strerror(dir, -ENOENT, msg, sizeof(msg)), "no data.mdb"));
+	CHECK(strstr(msg, "sentry policy load --db"));
 	/* and nothing was created on the way */
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	CHECK(access(path, F_OK) && errno == ENOENT);
 	rmdir(dir);
-	/* a parent that does not exist is not created */
+	/* or the directory itself */
+	CHECK(strstr(pstore_open_strerror(dir, -ENOENT, msg, sizeof(msg)), "no such directory"));
+	CHECK(!strcmp(pstore_strerror(-ENOENT), "no such policy"));
+	/* a writer creates missing parents, as mkdir -p (a fresh /var/lib/sentry) */
+	mask = umask(0);
+	umask(mask);
+	snprintf(path, sizeof(path), "%s/a/b/c", top);
+	CHECK_EQ(pstore_open(path, true, false, &s), 0);
+	pstore_close(s);
+	CHECK_EQ(stat(path, &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0755 & ~mask);
+	rm_store(path);
 	snprintf(path, sizeof(path), "%s/a/b", top);
-	CHECK_EQ(pstore_open(path, true, false, &s), -ENOENT);
+	CHECK_EQ(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/a", top);
+	CHECK_EQ(rmdir(path), 0);
 	/* a file is not a directory */
 	snprintf(path, sizeof(path), "%s/file", top);
 	CHECK(close(open(path, O_CREAT | O_WRONLY, 0644)) == 0);

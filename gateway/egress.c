@@ -310,6 +310,10 @@ static int configure(struct netlink *nl, const struct egress_spec *s,
 		return netlink_error(nl, rc, err, len,
 				     "cannot set MTU %u and txqueuelen %u on %s",
 				     s->mtu, s->txqueuelen, name);
+	rc = netlink_qdisc_noqueue(nl, link.index);
+	if (rc)
+		return netlink_error(nl, rc, err, len,
+				     "cannot make noqueue the root qdisc of %s", name);
 	if (s->has_pool4 &&
 	    (rc = add_host(nl, s, link.index, &s->pool4, err, len)))
 		return rc;

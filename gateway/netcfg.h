@@ -193,6 +193,33 @@ int tun_sysctl_write(const char *path, const char *value);
 int netns_open(const char *path, int pid, char *err, size_t len);
 
 /**
+ * tun_kernel_bytes() - kernel memory a TUN made from @s costs, estimated
+ *
+ * Measured on Linux 6.1 with a noqueue root (netlink_qdisc_noqueue()): a
+ * multi-queue TUN's 256 queue structures and their sysfs entries take about
+ * 480 KiB, and each open queue a ring of txqueuelen pointers. Rounded up.
+ */
+uint64_t tun_kernel_bytes(const struct tun_spec *s);
+
+/**
+ * tun_memory_check() - refuse a TUN the machine cannot afford
+ * @s:		the TUN to be made
+ * @meminfo:	the text of /proc/meminfo (NUL-terminated)
+ * @err:	on refusal, why, with the figures
+ * @len:	size of @err
+ *
+ * The TUN is affordable when the kernel's MemAvailable, less its cost,
+ * stays above a twentieth of MemTotal: a bottle is refused with a clear
+ * error, where attaching it anyway would let the OOM killer pick a victim
+ * (often the daemon, and every bottle with it). Text without the two
+ * fields is no reason to refuse.
+ *
+ * Return: 0, or -ENOMEM with @err set
+ */
+int tun_memory_check(const struct tun_spec *s, const char *meminfo, char *err,
+		     size_t len);
+
+/**
  * tun_create_in_netns() - make a bottle's TUN inside its network namespace
  * @netns_fd:	from netns_open()
  * @spec:	the interface to make; checked with tun_spec_check() first
@@ -203,8 +230,10 @@ int netns_open(const char *path, int pid, char *err, size_t len);
  *		failed: IPv6 could not be disabled
  * @len:	size of @err
  *
+ * First the machine must afford it (tun_memory_check() on /proc/meminfo).
  * A short-lived thread enters the namespace with setns() and, there: opens
- * the queues (tun_open()), sets MTU and txqueuelen, disables IPv6 on the TUN
+ * the queues (tun_open()), sets MTU and txqueuelen and a noqueue root
+ * qdisc (netlink_qdisc_noqueue()), disables IPv6 on the TUN
  * when @spec has no IPv6 address (before the link goes up, so not even a
  * link-local address appears), adds the addresses (IPv6 with IFA_F_NODAD, so
  * it is usable at once), brings lo and the TUN up, and adds the default
@@ -419,6 +448,21 @@ int netlink_link_set(struct netlink *nl, uint32_t ifindex,
 		     const struct netlink_link_req *req);
 
 /**
+ * netlink_qdisc_noqueue() - make "noqueue" the root qdisc of a link
+ * @nl:		socket
+ * @ifindex:	link, best while still down (no default qdisc made yet)
+ *
+ * Why: a multi-queue TUN has 256 TX queues, and the kernel's default root
+ * (mq) gives each a pfifo_fast with three rings of txqueuelen slots: about
+ * 97 MB of unreclaimable memory per TUN at txqueuelen 10000. A TUN never
+ * stops its queues (a full ring drops), so those qdiscs never hold a
+ * packet; the TUN's own ring per open queue is the queue towards sentry.
+ *
+ * Return: 0 or -errno
+ */
+int netlink_qdisc_noqueue(struct netlink *nl, uint32_t ifindex);
+
+/**
  * netlink_addr_add() - add (or refresh) an address on a link
  * @nl:		socket
  * @ifindex:	link
@@ -470,6 +514,7 @@ struct nlmsghdr *netlink_msg_link(void *buf, uint32_t seq, uint32_t ifindex,
 struct nlmsghdr *netlink_msg_addr(void *buf, uint32_t seq, uint32_t ifindex,
 				  const struct ipaddr *a, uint8_t plen,
 				  bool nodad);
+struct nlmsghdr *netlink_msg_noqueue(void *buf, uint32_t seq, uint32_t ifindex);
 struct nlmsghdr *netlink_msg_route(void *buf, uint32_t seq, uint32_t ifindex,
 				   const struct ipaddr *dst, uint8_t dst_len,
 				   const struct ipaddr *gw,

@@ -20,6 +20,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -261,6 +262,40 @@ int netlink_link_set(struct netlink *nl, uint32_t ifindex,
 {
 	char buf[NETLINK_MSG_MAX];
 	struct nlmsghdr *nlh = netlink_msg_link(buf, 0, ifindex, req);
+
+	if (!nlh)
+		return -EINVAL;
+	return request(nl, nlh, NULL, NULL);
+}
+
+/* ---- queueing discipline ------------------------------------------------ */
+
+struct nlmsghdr *netlink_msg_noqueue(void *buf, uint32_t seq, uint32_t ifindex)
+{
+	struct nlmsghdr *nlh;
+	struct tcmsg *tcm;
+
+	if (!ifindex || ifindex > INT32_MAX)
+		return NULL;
+	memset(buf, 0, NETLINK_MSG_MAX);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWQDISC;
+	/* REPLACE: whatever root the link has (none while it is down) */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
+	nlh->nlmsg_seq = seq;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = (int)ifindex;
+	tcm->tcm_parent = TC_H_ROOT;
+	tcm->tcm_handle = 0;
+	mnl_attr_put_strz(nlh, TCA_KIND, "noqueue");
+	return nlh;
+}
+
+int netlink_qdisc_noqueue(struct netlink *nl, uint32_t ifindex)
+{
+	char buf[NETLINK_MSG_MAX];
+	struct nlmsghdr *nlh = netlink_msg_noqueue(buf, 0, ifindex);
 
 	if (!nlh)
 		return -EINVAL;

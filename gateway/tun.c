@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -365,6 +366,10 @@ static int configure(struct netlink *nl, const struct tun_spec *s,
 		return netlink_error(nl, rc, err, len,
 				     "cannot set MTU %u and txqueuelen %u on %s",
 				     s->mtu, s->txqueuelen, name);
+	rc = netlink_qdisc_noqueue(nl, tun.index);
+	if (rc)
+		return netlink_error(nl, rc, err, len,
+				     "cannot make noqueue the root qdisc of %s", name);
 
 	/* Before the link goes up, so not even a link-local address shows.
 	 * No such file: the kernel has no IPv6 at all, nothing to leak. */
@@ -454,6 +459,63 @@ static bool same_netns_as_caller(int netns_fd)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+#define TUN_BASE_BYTES		(512ULL << 10)	/* queue structures, sysfs */
+#define TUN_QUEUE_BYTES		(16ULL << 10)	/* a queue's socket and file */
+
+uint64_t tun_kernel_bytes(const struct tun_spec *s)
+{
+	uint64_t txq = s->txqueuelen ? s->txqueuelen : 1000;	/* the kernel's own */
+
+	return TUN_BASE_BYTES + s->queues * (txq * sizeof(void *) + TUN_QUEUE_BYTES);
+}
+
+/* meminfo_kb() - the "KEY: N kB" field of /proc/meminfo's text, or 0 */
+static uint64_t meminfo_kb(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, n) && p[n] == ':')
+			return strtoull(p + n + 1, NULL, 10);
+	return 0;
+}
+
+int tun_memory_check(const struct tun_spec *s, const char *meminfo, char *err,
+		     size_t len)
+{
+	uint64_t total = meminfo_kb(meminfo, "MemTotal") << 10;
+	uint64_t avail = meminfo_kb(meminfo, "MemAvailable") << 10;
+	uint64_t cost = tun_kernel_bytes(s);
+
+	if (!total || !meminfo_kb(meminfo, "MemAvailable"))
+		return 0;
+	if (avail >= cost && avail - cost >= total / 20)
+		return 0;
+	snprintf(err, len, "refusing to make the bottle's TUN: it needs about %llu KiB of "
+		 "kernel memory (%u queues, txqueuelen %u) and the machine has %llu MiB "
+		 "available of %llu MiB, which would leave less than 5%%",
+		 (unsigned long long)(cost >> 10), s->queues, s->txqueuelen,
+		 (unsigned long long)(avail >> 20), (unsigned long long)(total >> 20));
+	return -ENOMEM;
+}
+
+/* check_memory() - tun_memory_check() on this machine; no /proc: no check */
+static int check_memory(const struct tun_spec *s, char *err, size_t len)
+{
+	char text[4096];
+	ssize_t n;
+	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	return tun_memory_check(s, text, err, len);
+}
+
 int tun_create_in_netns(int netns_fd, const struct tun_spec *spec, int *fds,
 			char *err, size_t len)
 {
@@ -478,6 +540,9 @@ int tun_create_in_netns(int netns_fd, const struct tun_spec *spec, int *fds,
 			 "namespace (its routes would be taken over): give the container's");
 		return -EINVAL;
 	}
+	rc = check_memory(spec, err, len);
+	if (rc)
+		return rc;
 
 	rc = pthread_create(&t, NULL, job_main, &j);
 	if (rc) {

@@ -5,7 +5,8 @@
 # uninstall` into a DESTDIR tree, a policy store made on a fresh machine,
 # the messages for a missing store, the systemd unit as shipped (verified
 # by systemd-analyze, and the daemon run under its capability bounding set
-# and no-new-privileges), and the control socket a stopped daemon leaves.
+# and no-new-privileges), the root qdisc of the TUNs (kernel memory per
+# bottle), and the control socket a stopped daemon leaves.
 #
 #   $P-gw: the daemon's namespace            $P-b: a bottle
 #  +--------------------------------+       +------------------+
@@ -26,7 +27,7 @@ GW_PREFIX=sin$$
 
 [ "$(id -u)" = 0 ] || gw_skip_all installed "not root"
 [ -c /dev/net/tun ] || gw_skip_all installed "no /dev/net/tun"
-for t in ip make setpriv; do
+for t in ip tc make setpriv; do
 	command -v $t >/dev/null || gw_skip_all installed "no $t"
 done
 [ -x "$SENTRY" ] || { echo "not ok - installed: no sentry binary at $SENTRY"; exit 1; }
@@ -128,12 +129,29 @@ t_unit_caps() {
 	start_daemon || { note "daemon did not start: $(tail -n 5 "$tmp/daemon.log")"; return 1; }
 	run grep -c "running as nobody" "$tmp/daemon.log"
 	expect "it dropped to the shipped user" "$out" = 1 || return 1
-	run "$SENTRY" attach --netns "/run/netns/$P-b" --socket "$tmp/run/control.sock" --name "$P-b"
+	run "$SENTRY" attach --netns "/run/netns/$P-b" --socket "$tmp/run/control.sock" \
+		--name "$P-b" --queues 2
 	expect "a bottle attaches" $rc = 0 || return 1
 	run "$SENTRY" ctl --socket "$tmp/run/control.sock" bottles
 	[[ $out == *"$P-b"* ]] || { note "the bottle is not listed"; return 1; }
 	run grep -c "seccomp: forbidden" "$tmp/daemon.log"
 	expect "no forbidden system call" "$out" = 0
+}
+
+# A multi-queue TUN under the kernel's default root (mq) gets a pfifo_fast
+# with three txqueuelen rings for each of its 256 TX queues: ~97 MB of
+# kernel memory per bottle. Both ends must have a noqueue root instead.
+t_noqueue() {
+	local q
+	run ip -n "$P-b" -d link show tun0
+	[[ $out == *"numtxqueues 256"* ]] || { note "the bottle's TUN is not multi-queue"; return 1; }
+	q=$(tc -n "$P-b" qdisc show dev tun0)
+	note "bottle tun0: $q"
+	expect "the bottle's TUN has one qdisc, a noqueue root" \
+		"$(wc -l <<<"$q"):$(awk '{print $2, $4}' <<<"$q")" = "1:noqueue root" || return 1
+	q=$(tc -n "$P-gw" qdisc show dev sentry0)
+	note "egress sentry0: $q"
+	expect "the egress TUN too" "$(wc -l <<<"$q"):$(awk '{print $2, $4}' <<<"$q")" = "1:noqueue root"
 }
 
 # The socket a stopped daemon leaves (README: Signals) and the next start
@@ -157,6 +175,7 @@ check "install: policy load creates a fresh machine's /var/lib/sentry" t_fresh_s
 check "install: a missing store is named as such by check and policy" t_missing_store_messages
 check "install: the systemd unit passes systemd-analyze verify" t_unit_verifies
 check "install: the daemon runs under the unit's bounding set and no-new-privileges" t_unit_caps
+check "kernel memory: bottle and egress TUNs have a noqueue root, no 256 pfifo_fast rings" t_noqueue
 check "install: SIGTERM leaves the socket file, the next start replaces it" t_socket_after_stop
 if [ -n "$daemon_pid" ]; then
 	kill -TERM "$daemon_pid"

@@ -11,6 +11,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -635,6 +636,64 @@ TEST(msg_link)
 	CHECK(!netlink_msg_link(buf, 8, 0, &req));
 }
 
+TEST(msg_noqueue)
+{
+	char buf[NETLINK_MSG_MAX];
+	struct attrs at = { { 0 } };
+	const struct tcmsg *tcm;
+	struct nlmsghdr *nlh;
+
+	nlh = netlink_msg_noqueue(buf, 9, 12);
+	CHECK(nlh);
+	CHECK_EQ(nlh->nlmsg_type, RTM_NEWQDISC);
+	CHECK_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE);
+	tcm = mnl_nlmsg_get_payload(nlh);
+	CHECK_EQ(tcm->tcm_ifindex, 12);
+	CHECK_EQ(tcm->tcm_parent, TC_H_ROOT);
+	CHECK_EQ(tcm->tcm_handle, 0);
+	CHECK_EQ(mnl_attr_parse(nlh, sizeof(*tcm), attr_cb, &at), MNL_CB_OK);
+	CHECK(at.tb[TCA_KIND]);
+	CHECK_STR(mnl_attr_get_str(at.tb[TCA_KIND]), "noqueue");
+	CHECK(!netlink_msg_noqueue(buf, 9, 0));
+}
+
+TEST(tun_memory_is_checked)
+{
+	struct tun_spec s;
+	char err[256], text[256];
+	uint64_t cost;
+
+	tun_spec_init(&s);
+	s.queues = 2;
+	s.txqueuelen = 10000;
+	cost = tun_kernel_bytes(&s);
+	/* 512 KiB of queue structures, and two rings of 10000 pointers */
+	CHECK_EQ(cost, (512u << 10) + 2 * (10000 * 8 + (16u << 10)));
+	/* plenty */
+	snprintf(text, sizeof(text), "MemTotal: 24000000 kB\nMemFree: 1 kB\n"
+		 "MemAvailable: 20000000 kB\n");
+	CHECK_EQ(tun_memory_check(&s, text, err, sizeof(err)), 0);
+	/* exactly a twentieth left after it: still affordable */
+	snprintf(text, sizeof(text), "MemTotal: 2000000 kB\nMemAvailable: %llu kB\n",
+		 (unsigned long long)(100000 + (cost + 1023) / 1024));
+	CHECK_EQ(tun_memory_check(&s, text, err, sizeof(err)), 0);
+	/* one kB less: refused, with the figures */
+	snprintf(text, sizeof(text), "MemTotal: 2000000 kB\nMemAvailable: %llu kB\n",
+		 (unsigned long long)(100000 + (cost + 1023) / 1024 - 1));
+	CHECK_EQ(tun_memory_check(&s, text, err, sizeof(err)), -ENOMEM);
+	CHECK(strstr(err, "2 queues, txqueuelen 10000"));
+	CHECK(strstr(err, "of 1953 MiB"));
+	/* less available than it costs */
+	CHECK_EQ(tun_memory_check(&s, "MemTotal: 2000000 kB\nMemAvailable: 10 kB\n",
+				  err, sizeof(err)), -ENOMEM);
+	/* a text without the fields (no /proc) is no reason to refuse */
+	CHECK_EQ(tun_memory_check(&s, "", err, sizeof(err)), 0);
+	CHECK_EQ(tun_memory_check(&s, "MemTotal: 2000000 kB\n", err, sizeof(err)), 0);
+	/* a key that only starts the same is not the key */
+	CHECK_EQ(tun_memory_check(&s, "MemTotalX: 9 kB\nMemAvailable: 1 kB\n",
+				  err, sizeof(err)), 0);
+}
+
 TEST(netlink_error_text)
 {
 	struct netlink nl = { 0 };
@@ -678,6 +737,8 @@ int main(void)
 	RUN(msg_route_v6);
 	RUN(msg_route_rejects_mixed_families);
 	RUN(msg_link);
+	RUN(msg_noqueue);
+	RUN(tun_memory_is_checked);
 	RUN(netlink_error_text);
 	return t_done();
 }

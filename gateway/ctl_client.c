@@ -50,7 +50,7 @@ int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
 	struct iovec iov;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int len = ctl_format_request(req, line, sizeof(line));
-	int fd, rc;
+	int fd, rc, send_rc;
 
 	if (len < 0) {
 		snprintf(err, errlen, "request too long");
@@ -85,17 +85,34 @@ int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
 		h->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
 		memcpy(CMSG_DATA(h), fds, (size_t)nfds * sizeof(int));
 	}
+	errno = 0;
+	send_rc = 0;
 	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != len) {
 		/* a short send leaves errno alone */
-		rc = errno ? -errno : -EIO;
-		snprintf(err, errlen, "sending to %s: %s", path, strerror(-rc));
-		close(fd);
-		return rc;
+		send_rc = errno ? -errno : -EIO;
+		/*
+		 * A daemon that refuses a peer (control_group) writes its
+		 * reason and closes without reading: the request then meets
+		 * a closed socket, but the reason is there to be read.
+		 */
+		if (send_rc != -EPIPE && send_rc != -ECONNRESET) {
+			snprintf(err, errlen, "sending to %s: %s", path, strerror(-send_rc));
+			close(fd);
+			return send_rc;
+		}
 	}
 	for (;;) {
 		char buf[4096];
 		ssize_t n = read(fd, buf, sizeof(buf));
 
+		/* closed with our request unread: what came before is the reply */
+		if (n < 0 && errno == ECONNRESET && reply->len)
+			break;
+		if (n < 0 && send_rc) {
+			snprintf(err, errlen, "sending to %s: %s", path, strerror(-send_rc));
+			close(fd);
+			return send_rc;
+		}
 		if (n < 0) {
 			rc = -errno;
 			snprintf(err, errlen, "no answer from the daemon at %s: %s", path,
@@ -108,6 +125,11 @@ int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
 		sbuf_printf(reply, "%.*s", (int)n, buf);
 	}
 	close(fd);
+	/* the request did not go: only a refusal can be the answer to it */
+	if (send_rc && (reply->len < 6 || strncmp(reply->p, "error ", 6))) {
+		snprintf(err, errlen, "sending to %s: %s", path, strerror(-send_rc));
+		return send_rc;
+	}
 	if (reply->oom) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;

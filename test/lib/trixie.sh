@@ -24,6 +24,8 @@
 #                              /run/sentry-test/bin/pasta -> sentry
 #                              /run/sentry-test/bin/slirp4netns -> sentry
 #                              /run/sentry     the daemon's socket dir (bind)
+#                              /etc/group      the tree's, plus TREE_GROUPS
+#                                              (a copy, bound over it)
 #                              /run/user/UID   $TREE_XDG (bind): tester's
 #                                              XDG_RUNTIME_DIR, where
 #                                              rootless Podman keeps its
@@ -46,6 +48,8 @@ TREE_PKGS="podman passt runc uidmap busybox-static"
 TREE_RECIPE="1: $TREE_PKGS; user $TREE_USER $TREE_UID; rootfs"	# change to rebuild
 TREE_HOLDER=
 TREE_ENV=()	# extra VAR=value for tree_user
+TREE_GROUPS=	# lines added to the tree's /etc/group while it runs (e.g. the
+		# daemon's control_group with the host's gid and tester in it)
 tree_why=	# why the tree could not be made
 
 # tree_sentry_pkgs - host packages that hold the libraries $SENTRY links
@@ -176,7 +180,7 @@ tree_start() {
 	chown $TREE_UID:$TREE_UID "$TREE_XDG"
 	[ -n "$TREE_OTHERS" ] && echo "# uid $TREE_UID already has processes ($TREE_OTHERS); they are left alone"
 	unshare --mount --propagation private -- /bin/bash -c '
-		T=$1 SENTRY=$2 SOCKDIR=$3 U=$4 PASTA=$5 XDG=$6
+		T=$1 SENTRY=$2 SOCKDIR=$3 U=$4 PASTA=$5 XDG=$6 GROUPS_ADD=$7
 		set -e
 		mount --bind "$T" "$T"
 		mount -t proc proc "$T/proc"
@@ -198,6 +202,11 @@ tree_start() {
 		fi
 		ln -s sentry "$T/run/sentry-test/bin/slirp4netns"
 		mount --bind "$SOCKDIR" "$T/run/sentry"
+		if [ -n "$GROUPS_ADD" ]; then
+			cat "$T/etc/group" >"$T/run/sentry-test/group"
+			printf "%s\n" "$GROUPS_ADD" >>"$T/run/sentry-test/group"
+			mount --bind "$T/run/sentry-test/group" "$T/etc/group"
+		fi
 		cd "$T"
 		mkdir -p .oldroot
 		pivot_root . .oldroot
@@ -206,7 +215,7 @@ tree_start() {
 		cd /
 		echo ok >&9
 		exec sleep infinity
-	' sh "$TREE" "$SENTRY" "$1" $TREE_UID "${2:-}" "$TREE_XDG" 9>"$ready" 2>"$tmp/tree.start" &
+	' sh "$TREE" "$SENTRY" "$1" $TREE_UID "${2:-}" "$TREE_XDG" "$TREE_GROUPS" 9>"$ready" 2>"$tmp/tree.start" &
 	TREE_HOLDER=$!
 	t_defer tree_stop
 	wait_for 10 grep -q ok "$ready" || {

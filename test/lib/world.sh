@@ -8,8 +8,8 @@
 #   +-------------------------------+        +------------------------------+
 #   | sentry run -c $W_CONF         |        | dnsmasq      198.18.0.53     |
 #   |   control socket in $W_SOCKDIR|        |   allowed.test -> .80        |
-#   |   (mode 0666: rootless        |        |   denied.test  -> .81        |
-#   |    helpers connect too)       |        |   other.test   -> .83        |
+#   |   (0600, or 0660 with group   |        |   denied.test  -> .81        |
+#   |    W_CTL_GROUP: rootless)     |        |   other.test   -> .83        |
 #   | sentry0 (egress TUN), nft NAT |        | HTTP :80 on .80 .81 .82 .83  |
 #   | gw0 198.18.1.2/24 ----------veth------ net0 198.18.1.1/24            |
 #   | default via 198.18.1.1        |        | (no route anywhere else)     |
@@ -25,9 +25,15 @@
 #
 # The script sets W_PREFIX (short: interface and namespace names) and
 # SENTRY, then calls world_setup [DEFAULT-POLICY] and world_daemon_start.
+# The daemon's sentry.ini is contrib/sentry.ini's defaults but for paths,
+# the test upstream and fast refusals (user nobody, log_level info): a
+# rootful Podman's helper is root and needs nothing more (socket 0600).
+# For rootless Podman set W_CTL_GROUP first (a group name or gid the Podman
+# user holds): the README's set-up, control_group = it, control_mode = 0660.
 
 W_DAEMON_PID=
 W_DAEMON_WRAP=()
+W_CTL_GROUP=${W_CTL_GROUP:-}
 
 world_files() {	# world_files DEFAULT-POLICY
 	W_NET=$W_PREFIX-net
@@ -46,15 +52,13 @@ world_files() {	# world_files DEFAULT-POLICY
 	; the daemon the Podman suites put their containers behind
 	[daemon]
 	control_socket = $W_SOCK
-	control_mode = 0666
+	${W_CTL_GROUP:+control_mode = 0660}
+	${W_CTL_GROUP:+control_group = $W_CTL_GROUP}
 	policy_store = $W_STORE
 	decision_log = $W_DLOG
-	mode = enforce
-	log_level = debug
 	${1:+default_policy = $1}
 	[dns]
 	upstream = 198.18.0.53
-	timeout_ms = 2000
 	[reject]
 	tcp = rst
 	udp = icmp

@@ -10,7 +10,8 @@
 # +---------------------------------------------------+  +------------+  +-----------+
 # | holder: private mount ns, pivot_root into trixie  |  | sentry run |  | dnsmasq   |
 # |  /run/sentry  = $tmp/sock (bind) ....................> control.sock|  |   .53     |
-# |  /run/sentry-test/bin/sentry = $SENTRY (bind)     |  |  (0666)    |  | HTTP      |
+# |  /run/sentry-test/bin/sentry = $SENTRY (bind)     |  |  0660,     |  | HTTP      |
+# |  /etc/group + "sentryctl:x:GID:tester"            |  |  group GID |  |           |
 # |  /run/sentry-test/bin/pasta -> sentry             |  |            |  |  .80-.83  |
 # |  /dev/net/tun: a 0666 node                        |  |            |  |           |
 # |                                                   |  |            |  |           |
@@ -22,6 +23,16 @@
 # |    container netns /run/user/1500/netns/netns-*   |  | sentry0 NAT|  |           |
 # |      tun0, lo; busybox nslookup, wget             |  | gw0 ====veth==== net0    |
 # +---------------------------------------------------+  +------------+  +-----------+
+#
+# The daemon is set up as the README says for rootless Podman: a host
+# group ($P-ctl, made here) is its control_group and the socket is 0660.
+# The daemon runs outside the tree and checks SO_PEERCRED/SO_PEERGROUPS
+# gids as numbers; tester's groups come from the tree's /etc/group, so a
+# line with the same gid and tester in it is bound over that file while
+# the tree runs. (A second, non-member user is not made in the tree: it
+# would need passwd, subuid and clean-up of its own rootless Podman
+# processes; test/netns/control.sh refuses a non-member's rootless-style
+# attach, by the file mode and by the daemon's own check.)
 #
 # The daemon's default_policy is "other" (other.test only), so the checks
 # that need allowed.test pass only if --policy=web reached sentry. The
@@ -49,6 +60,7 @@ case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
 . "$top/test/lib/trixie.sh"
 
 TESTS=(
+	"podman5: rootless run through the 0660 control_group socket; daemon alive after"
 	"podman5: allowed name resolves and wget fetches it"
 	"podman5: denied name does not resolve"
 	"podman5: direct IP is refused"
@@ -93,6 +105,12 @@ fi
 echo "# Debian 13 tree $TREE ready in $((SECONDS - start)) s"
 
 W_PREFIX=spm5-$$
+# the README's rootless set-up: control_group, control_mode = 0660
+W_CTL_GROUP=spm5c$$
+groupadd "$W_CTL_GROUP" || { echo "not ok - podman5: groupadd $W_CTL_GROUP failed"; exit 1; }
+t_defer groupdel "$W_CTL_GROUP"
+W_CTL_GID=$(getent group "$W_CTL_GROUP" | cut -d: -f3)
+TREE_GROUPS="sentryctl:x:$W_CTL_GID:$TREE_USER"
 world_setup other || { echo "not ok - podman5: could not build the test internet"; exit 1; }
 tree_start "$W_SOCKDIR" "${SENTRY_PASTA:-}" || {
 	echo "not ok - podman5: $tree_why"; exit 1; }
@@ -147,16 +165,34 @@ if [ -z "${SENTRY_PASTA:-}" ] &&
 	exit 1
 fi
 
-check "${TESTS[0]}" check_allowed
-check "${TESTS[1]}" check_denied_name
-check "${TESTS[2]}" check_direct_ip
-check "${TESTS[3]}" check_bottles "spm5-sleeper-$$"
+# tester reaches the daemon only through the group: the socket is 0660,
+# tester is neither its owner nor root; afterwards the daemon (running as
+# nobody, under its seccomp allow-list) still answers
+check_group_socket() {
+	run stat -c '%a %U %g' "$W_SOCK"
+	expect "the socket is 0660, root's, group $W_CTL_GID" "$t_out" = "660 root $W_CTL_GID" || return 1
+	run tree_user id -G
+	[[ " $t_out " == *" $W_CTL_GID "* ]] || { note "expected: tester holds gid $W_CTL_GID in the tree"; return 1; }
+	c_run sh -c 'nslookup -type=a allowed.test; echo "nslookup=$?"'
+	ran_ok && has "allowed.test resolves" "nslookup=0" || return 1
+	kill -0 "$W_DAEMON_PID" 2>/dev/null || { note "the daemon has exited"; return 1; }
+	run ctl ping
+	expect "the daemon answers ctl ping" "$t_rc" = 0 -a "$t_out" = pong || return 1
+	! grep -q 'seccomp: forbidden system call' "$W_DAEMON_LOG" ||
+		{ note "$(grep seccomp "$W_DAEMON_LOG")"; return 1; }
+}
+
+check "${TESTS[0]}" check_group_socket
+check "${TESTS[1]}" check_allowed
+check "${TESTS[2]}" check_denied_name
+check "${TESTS[3]}" check_direct_ip
+check "${TESTS[4]}" check_bottles "spm5-sleeper-$$"
 
 check_unknown_policy() {
 	pm run --rm --network=pasta:--policy=nosuch --rootfs "$PM_ROOTFS" true
 	failed_cleanly "nosuch"
 }
-check "${TESTS[4]}" check_unknown_policy
+check "${TESTS[5]}" check_unknown_policy
 
 # Podman 5 still offers slirp4netns (rootless too), with the ready and
 # exit fds the other way round from Podman 4. The policy comes from
@@ -173,17 +209,17 @@ check_slirp5() {
 	ran_ok && has "wget fetches the page" "hello from 198.18.0.80" &&
 	has "wget exits 0" "wget=0"
 }
-check "${TESTS[5]}" check_slirp5
+check "${TESTS[6]}" check_slirp5
 
-check "${TESTS[6]}" check_none_left
+check "${TESTS[7]}" check_none_left
 
 check_no_daemon() {
 	world_daemon_stop
 	c_run true
 	failed_cleanly "/run/sentry/control.sock"
 }
-check "${TESTS[7]}" check_no_daemon
-check "${TESTS[8]}" check_no_hang
-check "${TESTS[9]}" check_host_untouched "$tmp/host.before"
+check "${TESTS[8]}" check_no_daemon
+check "${TESTS[9]}" check_no_hang
+check "${TESTS[10]}" check_host_untouched "$tmp/host.before"
 
 [ "$t_failed" = 0 ]

@@ -52,6 +52,14 @@
 #define DNS_PORT		53
 #define DOT_PORT		853	/* DNS over TLS (TCP) and DNS over QUIC (UDP) */
 #define DNS_HDR_LEN		12
+/*
+ * The longest query sentry forwards, over UDP or TCP: the EDNS payload size
+ * of DNS Flag Day 2020. A real query is a name and an OPT record, far
+ * shorter; a longer one is refused (DROP_DNS_TOO_LONG) before it is
+ * decided, so nothing is logged as allowed that cannot go upstream. The
+ * resolver's pending queries and the workers' hand-off hold this much.
+ */
+#define DNS_QUERY_MAX		1232
 #define DNS_LABEL_MAX		63
 #define DNS_NAME_WIRE_MAX	255
 /* Presentation form: at most 255 wire bytes, each possibly written as \DDD */

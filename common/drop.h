@@ -76,6 +76,7 @@
 	X(DNS_MISMATCH,		"dns_mismatch",		"answer's question differs from the query's") \
 	X(DNS_PRIVATE_ANSWER,	"dns_private_answer",	"answer holds a loopback, private, link-local, CGNAT or IPv4-embedding address") \
 	X(DNS_PENDING_FULL,	"dns_pending_full",	"no room to remember another query in flight") \
+	X(DNS_TOO_LONG,		"dns_too_long",		"query longer than DNS_QUERY_MAX (1232) bytes: refused") \
 	X(DNS_UPSTREAM,		"dns_upstream",		"upstream resolver failed or timed out")
 
 enum drop_reason {

@@ -96,6 +96,17 @@ enum drop_reason engine_dns_decide(struct engine *e, struct bottle *b,
 	d.qname = m->q.name.text;
 	d.qtype = m->q.qtype;
 
+	/* refused before it is decided: it could not go upstream (DNS_QUERY_MAX) */
+	if (len > DNS_QUERY_MAX) {
+		e->stats.dns_denied++;
+		b->c.dns_denied++;
+		if (engine_refusal_log_ok(e, now)) {
+			v.reason = DROP_DNS_TOO_LONG;
+			v.rule = RULE_DEFAULT;
+			engine_log(e, b, &d, &v, now);
+		}
+		return DROP_DNS_TOO_LONG;
+	}
 	if (!take_token(e, b, now)) {
 		e->stats.dns_denied++;
 		b->c.dns_denied++;

@@ -370,7 +370,8 @@ static enum engine_action dns_udp(struct engine *e, struct bottle *b,
 	if (reason == DROP_NONE) {
 		r->dns_allow = true;
 		pass(e, b, r);
-	} else if (reason == DROP_DNS_DENIED || reason == DROP_DNS_RATE) {
+	} else if (reason == DROP_DNS_DENIED || reason == DROP_DNS_RATE ||
+		   reason == DROP_DNS_TOO_LONG) {
 		/* answered by sentry: the query itself goes no further */
 		drop(e, b, r, reason);
 	} else {

@@ -13,12 +13,13 @@
  *
  * Each length-prefixed query is decided like a UDP one; answers are queued
  * on the connection in completion order (clients match them by ID).
- * Bounded: DNSTCP_MAX connections, QUERY_MAX bytes per query, OUT_MAX bytes
+ * Bounded: DNSTCP_MAX connections, FRAME_MAX bytes per query, OUT_MAX bytes
  * of unsent answers, DNSTCP_IDLE_NS of silence. The table is shared by all
  * bottles, so no bottle may fill it: a bottle that holds DNSTCP_PER_BOTTLE
  * connections loses its least recently active one to its new one, and a
  * full table loses its least recently active connection, whoever's it is.
  */
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -33,7 +34,13 @@
 
 #define DNSTCP_MAX	128
 #define DNSTCP_PER_BOTTLE	16
-#define QUERY_MAX	4096
+/*
+ * The longest frame read. Longer than DNS_QUERY_MAX, so that a query the
+ * engine refuses as too long is read whole and answered REFUSED; a frame
+ * longer than this closes the connection (no answer can be read for it).
+ */
+#define FRAME_MAX	4096
+static_assert(FRAME_MAX >= DNS_QUERY_MAX, "a refusable query must fit a frame");
 #define OUT_MAX		(4 * (size_t)65538)
 #define DNSTCP_IDLE_NS	(10 * 1000000000ULL)
 /* from <linux/netfilter_ipv4.h>, which clashes with <netinet/in.h> */
@@ -52,7 +59,7 @@ struct dconn {
 	uint16_t cport, sport;
 	uint64_t last;
 	size_t have;
-	uint8_t in[2 + QUERY_MAX];
+	uint8_t in[2 + FRAME_MAX];
 	size_t out_len, out_off;
 	uint8_t *out;			/* OUT_MAX, allocated with the connection */
 };
@@ -290,7 +297,8 @@ static void query(struct daemon *d, struct dconn *c, uint8_t *msg, size_t len)
 		return;
 	}
 	engine_count_reason(d->e, &b->eb, reason);
-	if (reason != DROP_DNS_DENIED && reason != DROP_DNS_RATE) {
+	if (reason != DROP_DNS_DENIED && reason != DROP_DNS_RATE &&
+	    reason != DROP_DNS_TOO_LONG) {
 		conn_close(d, c);	/* malformed: no answer makes sense */
 		return;
 	}
@@ -329,7 +337,7 @@ void dnstcp_ready(struct daemon *d, uint32_t index, uint32_t events)
 		c->last = now_ns();
 		while (c->used && c->have >= 2) {
 			need = (size_t)(c->in[0] << 8 | c->in[1]);
-			if (need > QUERY_MAX || need < DNS_HDR_LEN) {
+			if (need > FRAME_MAX || need < DNS_HDR_LEN) {
 				conn_close(d, c);
 				return;
 			}

@@ -22,7 +22,7 @@
  * have been, the bottle gets SERVFAIL.
  *
  * Bounded: pending queries ([tables] pending_dns), a copy of each query
- * (QUERY_MAX bytes), TCP retries (UPTCP_MAX at once).
+ * (DNS_QUERY_MAX bytes), TCP retries (UPTCP_MAX at once).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -40,7 +40,6 @@
 #include "reply.h"
 #include "sockaddr.h"
 
-#define QUERY_MAX	1232	/* larger queries are refused: no real client sends them */
 #define SOCK_USES	256	/* queries per source port before a new one */
 #define UPTCP_MAX	64
 #define ANSWER_MAX	65535
@@ -73,7 +72,7 @@ struct rq {
 	uint8_t upstream;	/* index of the upstream asked */
 	uint8_t tries;		/* upstreams asked so far */
 	uint16_t udp_size;	/* what the client accepts over UDP */
-	uint8_t msg[QUERY_MAX];
+	uint8_t msg[DNS_QUERY_MAX];
 };
 
 enum job_state { JOB_FREE = 0, JOB_CONNECTING, JOB_READING };
@@ -347,7 +346,7 @@ void resolver_query(struct daemon *d, struct gw_bottle *b,
 	struct dnspend *p;
 	struct rq *q;
 
-	if (len > QUERY_MAX || len < DNS_HDR_LEN) {
+	if (len > DNS_QUERY_MAX || len < DNS_HDR_LEN) {
 		engine_count_reason(d->e, &b->eb, DROP_DNS_TRUNCATED);
 		return;
 	}

@@ -23,8 +23,8 @@
 
 #define WORKERS_MAX		CTL_QUEUES_MAX
 
-/* Queries larger than this are refused by the resolver (its QUERY_MAX) */
-#define HANDOFF_MSG_MAX		1232
+/* A handed-off query: the engine refuses longer ones (DNS_QUERY_MAX) */
+#define HANDOFF_MSG_MAX		DNS_QUERY_MAX
 /*
  * Bytes of a worker's message queue: room for about 1700 typical queries,
  * so that a burst the main thread is slow to take (it shares the CPUs with

@@ -368,6 +368,32 @@ t_race() {
 		"$(tail -n 1 <<<"$out")" = "ok 0 refused 20 other 0"
 }
 
+# A query longer than DNS_QUERY_MAX (1232) for an allowed name: refused
+# with an answer, over UDP and TCP, counted, and never sent upstream (it
+# used to be logged as allowed over TCP, then dropped without an answer)
+t_too_long() {
+	local d0 proto n=210 name
+	d0=$(drops $A dns_too_long)
+	for proto in udp tcp; do
+		n=$((n + 1))
+		run inns $A $AK bigq 10.0.2.3 r$n.race.test 1232 $proto
+		expect "$proto: a 1232-byte query for an allowed name is answered" "$out" = noerror ||
+			return 1
+		n=$((n + 1)) name=r$n.race.test
+		run inns $A $AK bigq 10.0.2.3 $name 2000 $proto
+		expect "$proto: a 2000-byte query is answered REFUSED" "$out" = refused || return 1
+		logged '"event":"dns","verdict":"deny","reason":"dns_too_long"' '"proto":"'$proto'"' \
+			'"qname":"'$name'"' || return 1
+		if grep -q "$name" "$RLOG"; then
+			note "$proto: the long query reached the upstream"; return 1
+		fi
+		if log_has '"verdict":"allow"' '"qname":"'$name'"'; then
+			note "$proto: the long query was logged as allowed"; return 1
+		fi
+	done
+	counted $A dns_too_long "$d0" 2
+}
+
 t_shared_ip() {
 	run dig_status $A x.shared.test A
 	expect "x.shared.test resolves" "$out" = NOERROR || return 1
@@ -482,6 +508,7 @@ check "dot-doq: TCP and UDP 853 refused (dot_denied), even to an allowed name" t
 check "dns-rebinding: loopback, private, link-local, metadata, CGNAT, sentry's own, IPv4-in-IPv6 answers refused" t_rebinding
 check "dns-rebinding-own-address: learnt 100.127.0.1 still cannot reach sentry" t_rebind_own_private_allowed
 check "answer-connect-race: 200 connects the instant the answer arrives, none refused" t_race
+check "dns-too-long: a 2000-byte query for an allowed name is refused over UDP and TCP, not logged allowed" t_too_long
 check "shared-ip-cotenants: the log names the name that allowed each flow" t_shared_ip
 check "ttl-zero-answer: clamped to min_ttl, a connect right after works" t_ttl_zero
 check "malicious-upstream-answers: pointer loops, bad labels, counts, trailing bytes" t_malformed_answers

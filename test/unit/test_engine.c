@@ -422,6 +422,47 @@ TEST(dns_rate_limit)
 	CHECK(r.dns_allow);
 }
 
+/* A query for @name padded (EDNS option 12) to exactly @len bytes */
+static void padded_query(unsigned int id, const char *name, size_t len)
+{
+	size_t at, pad;
+
+	wb.n = 0;
+	whdr(&wb, id, 0x0100, 1, 0, 0, 1);
+	wq(&wb, name, 1, 1);
+	w8(&wb, 0);
+	at = wrr(&wb, 41, 1232, 0);
+	pad = len - wb.n - 4;
+	w16(&wb, 12);
+	w16(&wb, (unsigned int)pad);
+	memset(wb.b + wb.n, 0, pad);
+	wb.n += pad;
+	wrr_end(&wb, at);
+}
+
+TEST(dns_query_too_long_is_refused_not_allowed)
+{
+	struct engine_result r;
+
+	CHECK(!setup());
+	/* the longest query that can go upstream is decided as usual */
+	padded_query(0x5000, "web.test", DNS_QUERY_MAX);
+	CHECK_EQ(wb.n, DNS_QUERY_MAX);
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 4000, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
+		 ENGINE_DNS);
+	CHECK(r.dns_allow);
+	/* one byte more: refused (answered by sentry), never logged as allowed */
+	nlines = 0;
+	padded_query(0x5001, "web.test", DNS_QUERY_MAX + 1);
+	CHECK_EQ(out(udp4(buf, "10.0.2.100", 4001, "10.0.2.3", 53, wb.b, wb.n), NS, &r),
+		 ENGINE_DNS);
+	CHECK(!r.dns_allow);
+	CHECK_EQ(r.reason, DROP_DNS_TOO_LONG);
+	CHECK(last_has("\"verdict\":\"deny\"") && last_has("\"reason\":\"dns_too_long\""));
+	CHECK_EQ(b.c.drops.n[DROP_DNS_TOO_LONG], 1);
+	CHECK_EQ(e->stats.dns_allowed, 1);
+}
+
 TEST(mismatched_answer)
 {
 	static const char *const a[] = { "198.18.7.8", NULL };
@@ -452,6 +493,7 @@ int main(void)
 	RUN(audit_forwards_would_deny);
 	RUN(fragments_follow_the_first);
 	RUN(dns_rate_limit);
+	RUN(dns_query_too_long_is_refused_not_allowed);
 	RUN(mismatched_answer);
 	engine_free(e);
 	return t_done();

@@ -385,6 +385,51 @@ def cmd_dnsq(server, name, qtype="A"):
     return 0
 
 
+def padded_query(name, length):
+    """A query for name with an OPT record whose padding option (12)
+    makes it exactly length bytes long."""
+    q = header(random.getrandbits(16), 0x0100, ar=1) + wname(name) + struct.pack("!HH", 1, 1)
+    pad = length - len(q) - 11 - 4
+    opt = struct.pack("!HH", 12, pad) + bytes(pad)
+    q += b"\x00" + struct.pack("!HHIH", 41, 1232, 0, len(opt)) + opt
+    assert len(q) == length
+    return q
+
+
+def cmd_bigq(server, name, length, proto="udp"):
+    """bigq SERVER NAME LENGTH [udp|tcp] - one query padded to LENGTH bytes;
+    prints the answer's rcode name, "timeout", or "closed" (TCP: the
+    connection ended without an answer)"""
+    q = padded_query(name, int(length))
+    fam = socket.AF_INET6 if ":" in server else socket.AF_INET
+    try:
+        if proto == "tcp":
+            s = socket.create_connection((server, 53), timeout=3)
+            s.sendall(struct.pack("!H", len(q)) + q)
+            head = s.recv(2, socket.MSG_WAITALL)
+            if len(head) < 2:
+                print("closed")
+                return 0
+            msg = s.recv(struct.unpack("!H", head)[0], socket.MSG_WAITALL)
+        else:
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+            s.settimeout(3)
+            s.sendto(q, (server, 53))
+            while True:
+                msg = s.recv(65535)
+                if msg[:2] == q[:2]:
+                    break
+    except socket.timeout:
+        print("timeout")
+        return 0
+    except ConnectionResetError:
+        print("closed")
+        return 0
+    rc, _ = parse_answer(msg)
+    print(RCODES.get(rc, "rcode%d" % rc))
+    return 0
+
+
 def cmd_race(server, fmt, count, port):
     count, port = int(count), int(port)
     ok = refused = other = 0
@@ -734,6 +779,7 @@ COMMANDS = {
     "qflood": cmd_qflood,
     "race": cmd_race,
     "dnsq": cmd_dnsq,
+    "bigq": cmd_bigq,
     "ping": cmd_ping,
     "inject": cmd_inject,
     "sniff": cmd_sniff,

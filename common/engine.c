@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SENTRY_ENGINE_INTERNALS
 #include "engine_internal.h"
 #include "frag.h"
 #include "log.h"
@@ -268,27 +269,9 @@ void engine_count(struct engine *e, struct bottle *b, enum drop_reason reason)
 	}
 }
 
-void engine_count_reason(struct engine *e, struct bottle *b,
-			 enum drop_reason reason)
-{
-	if ((unsigned)reason >= DROP_MAX)
-		reason = DROP_NONE;
-	e->stats.drops.n[reason]++;
-	if (b)
-		b->c.drops.n[reason]++;
-}
-
-void engine_count_unpass(struct engine *e, struct bottle *b,
-			 enum drop_reason reason)
-{
-	e->stats.forwarded--;
-	if (b)
-		b->c.forwarded--;
-	engine_count(e, b, reason);
-}
-
-void engine_count_drop(struct engine *e, struct bottle *b, bool outbound,
-		       size_t len, enum drop_reason reason)
+/* A packet the engine did not decide: its size, and passed or dropped */
+static void tally_packet(struct engine *e, struct bottle *b, bool outbound,
+			 size_t len, enum drop_reason reason)
 {
 	e->stats.packets++;
 	e->stats.bytes += len;
@@ -301,25 +284,154 @@ void engine_count_drop(struct engine *e, struct bottle *b, bool outbound,
 			b->c.bytes_in += len;
 		}
 	}
-	engine_count(e, b, reason);
+	if (reason != DROP_NONE) {
+		engine_count(e, b, reason);
+		return;
+	}
+	e->stats.forwarded++;
+	if (b)
+		b->c.forwarded++;
 }
 
-void engine_count_pass(struct engine *e, struct bottle *b, bool outbound,
-		       size_t len)
+void engine_tally(struct engine *e, struct bottle *b, enum engine_tally what,
+		  size_t len, enum drop_reason reason)
 {
-	e->stats.packets++;
-	e->stats.bytes += len;
-	e->stats.forwarded++;
-	if (!b)
-		return;
-	b->c.forwarded++;
-	if (outbound) {
-		b->c.pkts_out++;
-		b->c.bytes_out += len;
-	} else {
-		b->c.pkts_in++;
-		b->c.bytes_in += len;
+	if ((unsigned)reason >= DROP_MAX)
+		reason = DROP_NONE;
+	switch (what) {
+	case TALLY_PACKET_OUT:
+	case TALLY_PACKET_IN:
+		tally_packet(e, b, what == TALLY_PACKET_OUT, len, reason);
+		break;
+	case TALLY_MESSAGE:
+		/* not a packet: no packet counters, only the reason */
+		e->stats.drops.n[reason]++;
+		if (b)
+			b->c.drops.n[reason]++;
+		break;
+	case TALLY_UNPASS:
+		e->stats.forwarded--;
+		if (b)
+			b->c.forwarded--;
+		if (reason != DROP_NONE) {
+			engine_count(e, b, reason);
+			break;
+		}
+		/* its reason was counted where it was found (engine_dns_query()) */
+		e->stats.dropped++;
+		if (b)
+			b->c.dropped++;
+		break;
 	}
+}
+
+/* ---- what the engine shows its callers (engine.h) ---- */
+
+void engine_set_sink(struct engine *e, const struct decision_sink *sink)
+{
+	e->sink = *sink;
+}
+
+void engine_set_wall_offset(struct engine *e, int64_t ns)
+{
+	e->wall_offset_ns = ns;
+}
+
+int64_t engine_wall_offset(const struct engine *e)
+{
+	return e->wall_offset_ns;
+}
+
+void engine_set_steal(struct engine *e, engine_steal_fn fn, void *ctx)
+{
+	e->steal = fn;
+	e->steal_ctx = ctx;
+}
+
+const struct engine_stats *engine_stats(const struct engine *e)
+{
+	return &e->stats;
+}
+
+void engine_stats_add(struct engine_stats *sum, const struct engine_stats *s)
+{
+	sum->packets += s->packets;
+	sum->bytes += s->bytes;
+	sum->forwarded += s->forwarded;
+	sum->dropped += s->dropped;
+	sum->flows += s->flows;
+	sum->flows_allowed += s->flows_allowed;
+	sum->flows_denied += s->flows_denied;
+	sum->dns_allowed += s->dns_allowed;
+	sum->dns_denied += s->dns_denied;
+	sum->revoked += s->revoked;
+	for (int i = 0; i < DROP_MAX; i++)
+		sum->drops.n[i] += s->drops.n[i];
+}
+
+void engine_tables(struct engine *e, uint64_t now, struct engine_tables *out)
+{
+	flow_stats(e->flows, &out->flows);
+	frag_stats(e->frags, now, &out->frags);
+	out->stolen = e->stolen;
+}
+
+int engine_flow_foreach(struct engine *e, int (*fn)(struct flow *f, void *arg),
+			void *arg)
+{
+	return flow_foreach(e->flows, fn, arg);
+}
+
+bool engine_flow_take(struct engine *e, const struct flow_key *k, uint64_t now,
+		      struct flow *out)
+{
+	struct flow *f = flow_lookup(e->flows, k, flow_hash(e->flows, k), now);
+
+	if (!f)
+		return false;
+	*out = *f;
+	flow_remove(e->flows, f);
+	return true;
+}
+
+void engine_learn_stats(const struct engine *root, struct learn_stats *out)
+{
+	learn_stats(root->learn, out);
+}
+
+int engine_learn_foreach(struct engine *root, uint64_t now,
+			 int (*fn)(struct learn_table *t, uint32_t binding, void *arg),
+			 void *arg)
+{
+	return learn_foreach(root->learn, now, fn, arg);
+}
+
+uint32_t engine_policy_count(const struct engine *root)
+{
+	return root->npolicies;
+}
+
+struct engine_policy *engine_policy_at(const struct engine *root, uint32_t i)
+{
+	return i < root->npolicies ? root->policies[i] : NULL;
+}
+
+const char *engine_scope_policy(const struct engine *root, uint32_t scope)
+{
+	for (uint32_t i = 0; i < root->npolicies; i++)
+		if (root->policies[i]->scope == scope)
+			return root->policies[i]->name;
+	return NULL;
+}
+
+struct dns_msg *engine_scratch_dns(struct engine *e)
+{
+	return &e->scratch_dns;
+}
+
+struct dns_msg *engine_scratch_answer(struct engine *e)
+{
+	return &e->scratch_answer;
 }
 
 bool engine_refusal_log_ok(struct engine *e, uint64_t now)

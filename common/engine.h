@@ -72,9 +72,9 @@
 #include "flow.h"
 #include "learn.h"
 #include "packet.h"
+#include "frag.h"
 #include "policy.h"
 
-struct frag_table;
 
 struct engine_config {
 	uint32_t flow_capacity;		/* default 65536 */
@@ -143,34 +143,13 @@ struct engine_stats {
 	struct drop_counters drops;
 };
 
-struct engine {
-	struct engine_config cfg;
-	struct flow_table *flows;
-	struct learn_table *learn;
-	struct frag_table *frags;
-	uint32_t gen;			/* policy generation, starts at 1 */
-	uint32_t epoch;			/* advances with gen and with every learnt address */
-	struct engine_stats stats;
-	struct decision_sink sink;
-	int64_t wall_offset_ns;		/* added to `now` for log timestamps */
-	uint32_t next_scope;
-	uint32_t npolicies;
-	struct engine_policy **policies;
-	struct dns_msg scratch_dns;	/* the DNS message being decided */
-	struct dns_msg scratch_answer;	/* an answer being checked */
-	struct dns_learn_result scratch_learn;
-	uint64_t refusal_window;	/* log limiter for refusals before policy */
-	uint32_t refusal_logged;
-	uint64_t refusal_suppressed;
-	/* threads: see "Threading" above */
-	struct engine *root;		/* owner of learn, policies, gen: itself, or a worker's root */
-	bool threaded;			/* root: workers share it, take the locks */
-	pthread_rwlock_t lock;		/* root: learnt table, policy slots */
-	pthread_mutex_t bucket_lock;	/* root: DNS token buckets */
-	engine_steal_fn steal;		/* worker: asked on a flow miss, or NULL */
-	void *steal_ctx;
-	uint64_t stolen;		/* flows moved into this engine's table */
-};
+/*
+ * struct engine is private to common/engine*.c (engine_internal.h): the
+ * daemon, replay and the helpers use the functions below, each saying
+ * which thread may call it. The threads and locks of the daemon are listed
+ * once, in gateway/daemon/threads.h.
+ */
+struct engine;
 
 /*
  * engine_new() - allocate an engine and its tables
@@ -201,6 +180,84 @@ uint32_t engine_generation(const struct engine *e);
 
 /* engine_memory() - bytes the tables of @cfg take (the daemon's formula) */
 size_t engine_memory(const struct engine_config *cfg);
+
+/*
+ * Wiring, before the engine's first packet (its owner's thread; for a
+ * worker, before the worker starts):
+ * engine_set_sink() - where decision lines go
+ * engine_set_wall_offset() - added to the table clock for log timestamps
+ *	(also later, from the engine's own thread: the wall clock moved)
+ * engine_set_steal() - a worker's hook for a flow-table miss (@fn NULL: none)
+ */
+void engine_set_sink(struct engine *e, const struct decision_sink *sink);
+void engine_set_wall_offset(struct engine *e, int64_t ns);
+int64_t engine_wall_offset(const struct engine *e);
+void engine_set_steal(struct engine *e, engine_steal_fn fn, void *ctx);
+
+/*
+ * engine_stats() - the engine's own counters (its thread, or under the lock
+ * that serialises it: a worker's shard lock)
+ */
+const struct engine_stats *engine_stats(const struct engine *e);
+
+/* engine_stats_add() - add the counters of @s to @sum, field by field */
+void engine_stats_add(struct engine_stats *sum, const struct engine_stats *s);
+
+/*
+ * struct engine_tables - fill and evictions of an engine's own tables
+ * (flows, fragments) and the flows moved in from other workers
+ */
+struct engine_tables {
+	struct flow_stats flows;
+	struct frag_stats frags;
+	uint64_t stolen;
+};
+
+/* engine_tables() - the figures of @e's own tables (same rule as engine_stats()) */
+void engine_tables(struct engine *e, uint64_t now, struct engine_tables *out);
+
+/*
+ * engine_flow_foreach() - call @fn for each live flow of @e's own table
+ * (same rule as engine_stats())
+ * Return: what flow_foreach() returns
+ */
+int engine_flow_foreach(struct engine *e, int (*fn)(struct flow *f, void *arg),
+			void *arg);
+
+/*
+ * engine_flow_take() - remove flow @k from @e's table into @out
+ * (same rule as engine_stats(): the daemon's steal hook holds the other
+ * worker's shard lock)
+ * Return: true if it was there
+ */
+bool engine_flow_take(struct engine *e, const struct flow_key *k, uint64_t now,
+		      struct flow *out);
+
+/*
+ * The root's shared tables, read by the root's own thread (the only writer,
+ * so it needs no lock to read):
+ * engine_learn_stats() - fill and evictions of the learnt-address table
+ * engine_learn_foreach() - learn_foreach() on the root's table
+ * engine_policy_count(), engine_policy_at() - the policy slots in use
+ * engine_scope_policy() - the name of the policy whose learnt scope is
+ *	@scope, or NULL
+ */
+void engine_learn_stats(const struct engine *root, struct learn_stats *out);
+int engine_learn_foreach(struct engine *root, uint64_t now,
+			 int (*fn)(struct learn_table *t, uint32_t binding, void *arg),
+			 void *arg);
+uint32_t engine_policy_count(const struct engine *root);
+struct engine_policy *engine_policy_at(const struct engine *root, uint32_t i);
+const char *engine_scope_policy(const struct engine *root, uint32_t scope);
+
+/*
+ * engine_scratch_dns(), engine_scratch_answer() - the engine's own parsed
+ * DNS message buffers, for a caller on the engine's thread that decides
+ * through it (engine_dns_query()'s @m, engine_dns_answer()'s @a); valid
+ * until the next such call
+ */
+struct dns_msg *engine_scratch_dns(struct engine *e);
+struct dns_msg *engine_scratch_answer(struct engine *e);
 
 /*
  * engine_policy_get() - the slot for policy @name, taking a reference
@@ -246,10 +303,11 @@ enum engine_action engine_inbound(struct engine *e, struct bottle *b,
  * sent to @server:@sport... (addresses for the log only)
  * @m:		filled with the parsed query (on DROP_NONE or DROP_DNS_DENIED)
  *
- * Parses, applies the rate limit and the policy, counts, and logs the
- * decision.
- * Return: DROP_NONE (allowed), DROP_DNS_DENIED, DROP_DNS_RATE, or a parse
- * reason (DROP_DNS_*).
+ * Parses, applies the length limit (DNS_QUERY_MAX), the rate limit and the
+ * policy, counts (the reason of a refusal too: the caller counts nothing),
+ * and logs the decision.
+ * Return: DROP_NONE (allowed), DROP_DNS_DENIED, DROP_DNS_RATE,
+ * DROP_DNS_TOO_LONG, or a parse reason (DROP_DNS_*).
  */
 enum drop_reason engine_dns_query(struct engine *e, struct bottle *b,
 				  uint8_t proto, const struct ipaddr *client,
@@ -277,27 +335,36 @@ enum drop_reason engine_dns_answer(struct engine *e, struct bottle *b,
 				   struct dns_msg *a);
 
 /*
- * engine_count_drop() - count a packet the caller dropped without
- * engine_outbound()/engine_inbound() (a parse failure, say)
+ * enum engine_tally - what the caller of engine_tally() counts
+ * @TALLY_PACKET_OUT:	a packet from the bottle the engine did not decide:
+ *			dropped for @reason (a parse failure), or passed
+ *			(DROP_NONE)
+ * @TALLY_PACKET_IN:	the same for a packet to the bottle (a DNS answer
+ *			sentry wrote)
+ * @TALLY_MESSAGE:	a refusal that was not a packet, for @reason (a DNS
+ *			message over TCP, an allowed query the resolver could
+ *			not send)
+ * @TALLY_UNPASS:	a packet the engine passed was dropped after all by
+ *			its caller, for @reason (replay: a TCP segment
+ *			carrying an unsolicited DNS answer); DROP_NONE when
+ *			the reason was counted already (a refused query:
+ *			engine_dns_query() counts it)
  */
-void engine_count_drop(struct engine *e, struct bottle *b, bool outbound,
-		       size_t len, enum drop_reason reason);
-
-/* engine_count_reason() - count a refusal that was not a packet (a DNS message over TCP) */
-void engine_count_reason(struct engine *e, struct bottle *b,
-			 enum drop_reason reason);
+enum engine_tally {
+	TALLY_PACKET_OUT,
+	TALLY_PACKET_IN,
+	TALLY_MESSAGE,
+	TALLY_UNPASS,
+};
 
 /*
- * engine_count_unpass() - a packet the engine passed was dropped after all
- * by its caller, for @reason (replay: a TCP segment carrying a refused
- * DNS query)
+ * engine_tally() - the one way callers count what the engine did not
+ * decide itself: every counter of @e and @b (which may be NULL) changes
+ * here or inside the engine's own decisions, nowhere else
+ * @len:	the packet's length (TALLY_PACKET_*), else 0
  */
-void engine_count_unpass(struct engine *e, struct bottle *b,
-			 enum drop_reason reason);
-
-/* engine_count_pass() - count a packet the caller passed on itself (a DNS answer) */
-void engine_count_pass(struct engine *e, struct bottle *b, bool outbound,
-		       size_t len);
+void engine_tally(struct engine *e, struct bottle *b, enum engine_tally what,
+		  size_t len, enum drop_reason reason);
 
 /* engine_expire() - periodic upkeep: reclaim expired flows, bindings, ... */
 void engine_expire(struct engine *e, uint64_t now);

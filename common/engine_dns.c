@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#define SENTRY_ENGINE_INTERNALS
 #include "engine_internal.h"
 #include "log.h"
 
@@ -145,6 +146,8 @@ enum drop_reason engine_dns_query(struct engine *e, struct bottle *b,
 	r = engine_dns_decide(e, b, proto, client, cport, server, sport, msg,
 			      len, now, m);
 	engine_read_unlock(e);
+	if (r != DROP_NONE)
+		engine_tally(e, b, TALLY_MESSAGE, 0, r);
 	return r;
 }
 

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#define SENTRY_ENGINE_INTERNALS
 #include "engine_internal.h"
 #include "frag.h"
 

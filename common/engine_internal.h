@@ -1,9 +1,51 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* engine_internal.h - shared by engine*.c only */
+/*
+ * engine_internal.h - struct engine, shared by common/engine*.c only
+ *
+ * Everything else goes through engine.h. A file that needs the inside
+ * (the engine's own files, and unit tests and benchmarks that set up
+ * states no API makes) says so by defining SENTRY_ENGINE_INTERNALS
+ * before it includes this header; gateway/ never does, and
+ * `make layers` fails the build if it tries.
+ */
 #ifndef SENTRY_ENGINE_INTERNAL_H
 #define SENTRY_ENGINE_INTERNAL_H
 
+#ifndef SENTRY_ENGINE_INTERNALS
+#error "engine_internal.h is common/engine*.c's own: use the functions of engine.h"
+#endif
+
 #include "engine.h"
+
+struct engine {
+	struct engine_config cfg;
+	struct flow_table *flows;
+	struct learn_table *learn;
+	struct frag_table *frags;
+	uint32_t gen;			/* policy generation, starts at 1 */
+	uint32_t epoch;			/* advances with gen and with every learnt address */
+	struct engine_stats stats;
+	struct decision_sink sink;
+	int64_t wall_offset_ns;		/* added to `now` for log timestamps */
+	uint32_t next_scope;
+	uint32_t npolicies;
+	struct engine_policy **policies;
+	struct dns_msg scratch_dns;	/* the DNS message being decided */
+	struct dns_msg scratch_answer;	/* an answer being checked */
+	struct dns_learn_result scratch_learn;
+	uint64_t refusal_window;	/* log limiter for refusals before policy */
+	uint32_t refusal_logged;
+	uint64_t refusal_suppressed;
+	/* threads: see "Threading" above */
+	struct engine *root;		/* owner of learn, policies, gen: itself, or a worker's root */
+	bool threaded;			/* root: workers share it, take the locks */
+	pthread_rwlock_t lock;		/* root: learnt table, policy slots */
+	pthread_mutex_t bucket_lock;	/* root: DNS token buckets */
+	engine_steal_fn steal;		/* worker: asked on a flow miss, or NULL */
+	void *steal_ctx;
+	uint64_t stolen;		/* flows moved into this engine's table */
+};
+
 
 /* flow->verdict values */
 #define FV_DENY		0

@@ -172,7 +172,7 @@ static enum drop_reason answer(struct replay *rp, const uint8_t *msg,
 	if (!p || !addr_equal(&p->server, server) || p->server_port != sport)
 		return DROP_DNS_UNSOLICITED;
 	reason = engine_dns_answer(rp->e, &rp->b, &p->q, client, cport, server,
-				   sport, msg, len, now, &rp->e->scratch_answer);
+				   sport, msg, len, now, engine_scratch_answer(rp->e));
 	if (reason != DROP_DNS_MISMATCH)
 		dnspend_remove(rp->pending, p);
 	return reason;
@@ -195,18 +195,21 @@ static enum drop_reason tcp_dns(struct replay *rp, const struct pkt *p,
 
 		if (n > left - 2) {
 			r = DROP_DNS_TRUNCATED;
-			rp->e->stats.drops.n[r]++;
+			engine_tally(rp->e, NULL, TALLY_MESSAGE, 0, r);
 			return r;
 		}
 		if (outbound) {
 			r = engine_dns_query(rp->e, &rp->b, PROTO_TCP, &src, p->sport,
 					     &dst, p->dport, d + 2, n, now,
-					     &rp->e->scratch_dns);
+					     engine_scratch_dns(rp->e));
 			if (r == DROP_NONE)
-				remember_query(rp, &rp->e->scratch_dns, PROTO_TCP,
+				remember_query(rp, engine_scratch_dns(rp->e), PROTO_TCP,
 					       &src, p->sport, &dst, p->dport, now);
 		} else {
 			r = answer(rp, d + 2, n, &src, p->sport, &dst, p->dport, now);
+			/* counted where found, as engine_dns_query() counts a query's */
+			if (r != DROP_NONE)
+				engine_tally(rp->e, &rp->b, TALLY_MESSAGE, 0, r);
 		}
 		if (r != DROP_NONE && worst == DROP_NONE)
 			worst = r;
@@ -240,7 +243,7 @@ static bool one_packet(struct replay *rp, uint8_t *ip, size_t len, uint64_t now)
 
 	reason = pkt_parse(ip, len, &p);
 	if (reason != DROP_NONE) {
-		engine_count_drop(rp->e, &rp->b, true, len, reason);
+		engine_tally(rp->e, &rp->b, TALLY_PACKET_OUT, len, reason);
 		return false;
 	}
 	pick_bottle(rp, &p);
@@ -256,10 +259,10 @@ static bool one_packet(struct replay *rp, uint8_t *ip, size_t len, uint64_t now)
 		reason = answer(rp, p.data + p.payload_off, p.payload_len, &src,
 				p.sport, &dst, p.dport, now);
 		if (reason != DROP_NONE) {
-			engine_count_drop(rp->e, &rp->b, false, p.len, reason);
+			engine_tally(rp->e, &rp->b, TALLY_PACKET_IN, p.len, reason);
 			return false;
 		}
-		engine_count_pass(rp->e, &rp->b, false, p.len);
+		engine_tally(rp->e, &rp->b, TALLY_PACKET_IN, p.len, DROP_NONE);
 		return true;
 	}
 
@@ -285,7 +288,7 @@ static bool one_packet(struct replay *rp, uint8_t *ip, size_t len, uint64_t now)
 		reason = tcp_dns(rp, &p, outbound, now);
 		if (reason != DROP_NONE && reason != DROP_DNS_TRUNCATED) {
 			/* the segment carried a refused query or an unsolicited answer */
-			engine_count_unpass(rp->e, &rp->b, reason);
+			engine_tally(rp->e, &rp->b, TALLY_UNPASS, 0, DROP_NONE);
 			return false;
 		}
 	}
@@ -294,7 +297,7 @@ static bool one_packet(struct replay *rp, uint8_t *ip, size_t len, uint64_t now)
 
 static void print_summary(const struct replay *rp)
 {
-	const struct engine_stats *s = &rp->e->stats;
+	const struct engine_stats *s = engine_stats(rp->e);
 
 	printf("packets=%llu allowed=%llu dropped=%llu flows=%llu dns_allowed=%llu dns_denied=%llu",
 	       (unsigned long long)s->packets, (unsigned long long)s->forwarded,
@@ -330,7 +333,7 @@ static int run(struct replay *rp, pcap_t *pc)
 		len = h->caplen - (size_t)off;
 		memcpy(rp->buf, frame + off, len);
 		if (!len) {
-			engine_count_drop(rp->e, &rp->b, true, 0, DROP_PKT_EMPTY);
+			engine_tally(rp->e, &rp->b, TALLY_PACKET_OUT, 0, DROP_PKT_EMPTY);
 			ok = false;
 		} else {
 			ok = one_packet(rp, rp->buf, len, now);
@@ -499,8 +502,7 @@ int cmd_replay(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	rp->e->sink.emit = emit_line;
-	rp->e->sink.ctx = rp->decisions;
+	engine_set_sink(rp->e, &(struct decision_sink){ emit_line, rp->decisions });
 	if ((allowed && !(rp->allowed_out = open_dump(pc, allowed))) ||
 	    (dropped && !(rp->dropped_out = open_dump(pc, dropped)))) {
 		rc = 2;

@@ -124,7 +124,7 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 	bool first = true;
 
 	workers_sum(d, now, &sum, &fs, &gs, &c, &stolen);
-	learn_stats(d->e->learn, &ls);
+	engine_learn_stats(d->e, &ls);
 	if (json) {
 		sbuf_printf(o, "{\"uptime\":%.1f,\"bottles\":%u,\"policy_generation\":%u,"
 			    "\"tables\":{\"flows\":{\"used\":%u,\"capacity\":%u,\"evicted\":%" PRIu64
@@ -146,7 +146,7 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			    ",\"gso_segments\":%" PRIu64 ",\"handoff_full\":%" PRIu64
 			    ",\"flows_stolen\":%" PRIu64 "},"
 			    "\"bottle_stats\":{",
-			    secs(now - d->started_ns), d->nbottles, d->e->gen,
+			    secs(now - d->started_ns), d->nbottles, engine_generation(d->e),
 			    fs.used, fs.capacity, fs.evicted, fs.expired,
 			    ls.bindings, d->cfg.learnt, ls.names, ls.evicted, ls.capped,
 			    ls.addr_capped, gs.used, gs.capacity, gs.evicted,
@@ -170,7 +170,7 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			    " to the egress, short writes %" PRIu64 ", read errors %" PRIu64
 			    ", GSO packets segmented %" PRIu64 " (into %" PRIu64 "), queries lost"
 			    " to a full queue %" PRIu64 ", flows moved between workers %" PRIu64 "\n",
-			    secs(now - d->started_ns), d->nbottles, d->e->gen,
+			    secs(now - d->started_ns), d->nbottles, engine_generation(d->e),
 			    fs.used, fs.capacity, fs.evicted, ls.bindings, d->cfg.learnt,
 			    ls.names, gs.used, gs.capacity, resolver_pending(d),
 			    d->cfg.pending_dns, d->nbottles, d->cfg.bottles, d->bottles_refused,
@@ -277,10 +277,9 @@ struct name_walk {
 
 static const char *scope_policy(struct daemon *d, uint32_t scope)
 {
-	for (uint32_t i = 0; i < d->e->npolicies; i++)
-		if (d->e->policies[i]->scope == scope)
-			return d->e->policies[i]->name;
-	return "?";
+	const char *name = engine_scope_policy(d->e, scope);
+
+	return name ? name : "?";
 }
 
 static int name_line(struct learn_table *t, uint32_t idx, void *arg)
@@ -318,7 +317,7 @@ static void view_names(struct daemon *d, const struct gw_bottle *only, bool json
 		sbuf_printf(o, "{\"names\":[");
 	else
 		sbuf_printf(o, "%-16s %-40s %-40s %7s\n", "POLICY", "NAME", "ADDRESS", "TTL");
-	learn_foreach(d->e->learn, w.now, name_line, &w);
+	engine_learn_foreach(d->e, w.now, name_line, &w);
 	if (json)
 		sbuf_printf(o, "]}\n");
 }
@@ -345,7 +344,7 @@ void ctl_view(struct daemon *d, const struct ctl_request *req, struct sbuf *out)
 	case CTL_RELOAD:
 		daemon_reload(d, true);
 		sbuf_printf(out, "ok reloaded %u policies (generation %u)\n",
-			    d->e->npolicies, d->e->gen);
+			    engine_policy_count(d->e), engine_generation(d->e));
 		return;
 	default:
 		break;

@@ -129,8 +129,8 @@ void daemon_reload(struct daemon *d, bool force)
 	if (!force && g == d->store_gen)
 		return;
 	d->store_gen = g;
-	for (uint32_t i = 0; i < d->e->npolicies; i++) {
-		struct engine_policy *ep = d->e->policies[i];
+	for (uint32_t i = 0; i < engine_policy_count(d->e); i++) {
+		struct engine_policy *ep = engine_policy_at(d->e, i);
 		struct policy *pol;
 		int rc = pstore_get(d->store, ep->name, &pol);
 
@@ -157,7 +157,7 @@ static void tick(struct daemon *d)
 	    errno != EAGAIN)
 		warn("timerfd: %s", strerror(errno));
 	/* follow wall-clock steps in log timestamps */
-	d->e->wall_offset_ns = (int64_t)(wall_ns() - now);
+	engine_set_wall_offset(d->e, (int64_t)(wall_ns() - now));
 	daemon_reload(d, false);
 	engine_expire(d->e, now);
 	workers_expire(d, now);
@@ -350,9 +350,8 @@ static int setup(struct daemon *d)
 		err("out of memory for tables of %zu bytes", engine_memory(&ec));
 		return -ENOMEM;
 	}
-	d->e->sink.emit = emit_decision;
-	d->e->sink.ctx = d;
-	d->e->wall_offset_ns = (int64_t)(wall_ns() - now_ns());
+	engine_set_sink(d->e, &(struct decision_sink){ emit_decision, d });
+	engine_set_wall_offset(d->e, (int64_t)(wall_ns() - now_ns()));
 
 	rc = pstore_open(d->cfg.policy_store, false, true, &d->store);
 	if (rc) {

@@ -199,8 +199,8 @@ static void hand_query(struct worker *w, const struct gw_bottle *b,
 
 	if (!m) {
 		pthread_mutex_lock(&w->shard);
-		engine_count_reason(w->e, eb, p->payload_len > HANDOFF_MSG_MAX ?
-				    DROP_DNS_TRUNCATED : DROP_DNS_PENDING_FULL);
+		engine_tally(w->e, eb, TALLY_MESSAGE, 0, p->payload_len > HANDOFF_MSG_MAX ?
+			     DROP_DNS_TRUNCATED : DROP_DNS_PENDING_FULL);
 		pthread_mutex_unlock(&w->shard);
 		return;
 	}
@@ -231,7 +231,7 @@ static void outbound(struct worker *w, struct gw_bottle *b, uint8_t *pkt,
 		reason = vnet_check(vh, &p);
 	pthread_mutex_lock(&w->shard);
 	if (reason != DROP_NONE) {
-		engine_count_drop(w->e, eb, true, len, reason);
+		engine_tally(w->e, eb, TALLY_PACKET_OUT, len, reason);
 		pthread_mutex_unlock(&w->shard);
 		log_ratelimited(&w->parse_log, now, LOG_LVL_DEBUG,
 				"bottle %s: dropped a malformed packet: %s",
@@ -244,7 +244,7 @@ static void outbound(struct worker *w, struct gw_bottle *b, uint8_t *pkt,
 		/* an error that still quoted the inside address would leak it */
 		if (p.icmp_kind == ICMP_KIND_ERROR &&
 		    pkt_rewrite_quote_addr(&p, true, egress)) {
-			engine_count_unpass(w->e, eb, DROP_ICMP_INNER);
+			engine_tally(w->e, eb, TALLY_UNPASS, 0, DROP_ICMP_INNER);
 			act = ENGINE_DROP;
 		} else {
 			vnet_rewrite_addr(&p, vh, 0, egress);
@@ -327,7 +327,7 @@ void datapath_bottle(struct worker *w, uint32_t ref, uint32_t events)
 		}
 		if ((size_t)n <= hl) {
 			pthread_mutex_lock(&w->shard);
-			engine_count_drop(w->e, &w->eb[slot], true, 0, DROP_PKT_EMPTY);
+			engine_tally(w->e, &w->eb[slot], TALLY_PACKET_OUT, 0, DROP_PKT_EMPTY);
 			pthread_mutex_unlock(&w->shard);
 			continue;
 		}
@@ -355,7 +355,7 @@ static void inbound(struct worker *w, uint8_t *pkt, size_t len,
 		reason = vnet_check(vh, &p);
 	if (reason != DROP_NONE) {
 		pthread_mutex_lock(&w->shard);
-		engine_count_drop(w->e, NULL, false, len, reason);
+		engine_tally(w->e, NULL, TALLY_PACKET_IN, len, reason);
 		pthread_mutex_unlock(&w->shard);
 		return;
 	}
@@ -368,14 +368,14 @@ static void inbound(struct worker *w, uint8_t *pkt, size_t len,
 	eb = &w->eb[slot];
 	pthread_mutex_lock(&w->shard);
 	if (p.family == ADDR_FAMILY_V4 ? !eb->has4 : !eb->has6) {
-		engine_count_drop(w->e, eb, false, len, DROP_NO_FLOW);
+		engine_tally(w->e, eb, TALLY_PACKET_IN, len, DROP_NO_FLOW);
 		pthread_mutex_unlock(&w->shard);
 		return;
 	}
 	inside = p.family == ADDR_FAMILY_V4 ? eb->addr4.b : eb->addr6.b;
 	vnet_rewrite_addr(&p, vh, 1, inside);
 	if (p.icmp_kind == ICMP_KIND_ERROR && pkt_rewrite_quote_addr(&p, false, inside)) {
-		engine_count_drop(w->e, eb, false, len, DROP_ICMP_INNER);
+		engine_tally(w->e, eb, TALLY_PACKET_IN, len, DROP_ICMP_INNER);
 		pthread_mutex_unlock(&w->shard);
 		return;
 	}

@@ -281,7 +281,7 @@ void dnstcp_answer(struct daemon *d, int conn, const uint8_t *msg, size_t len)
 static void query(struct daemon *d, struct dconn *c, uint8_t *msg, size_t len)
 {
 	struct gw_bottle *b = bottle_by_zone(d, c->zone);
-	struct dns_msg *m = &d->e->scratch_dns;
+	struct dns_msg *m = engine_scratch_dns(d->e);
 	enum drop_reason reason;
 	int n;
 
@@ -296,7 +296,7 @@ static void query(struct daemon *d, struct dconn *c, uint8_t *msg, size_t len)
 			       c->sport, (int)(c - d->dnstcp->conns));
 		return;
 	}
-	engine_count_reason(d->e, &b->eb, reason);
+	/* engine_dns_query() counted the reason */
 	if (reason != DROP_DNS_DENIED && reason != DROP_DNS_RATE &&
 	    reason != DROP_DNS_TOO_LONG) {
 		conn_close(d, c);	/* malformed: no answer makes sense */

@@ -347,14 +347,14 @@ void resolver_query(struct daemon *d, struct gw_bottle *b,
 	struct rq *q;
 
 	if (len > DNS_QUERY_MAX || len < DNS_HDR_LEN) {
-		engine_count_reason(d->e, &b->eb, DROP_DNS_TRUNCATED);
+		engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, DROP_DNS_TRUNCATED);
 		return;
 	}
 	/* a placeholder key, replaced by send_to() with the real one */
 	p = dnspend_add(r->pending, &tmp, now);
 	if (!p) {
 		r->full++;
-		engine_count_reason(d->e, &b->eb, DROP_DNS_PENDING_FULL);
+		engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, DROP_DNS_PENDING_FULL);
 		return;
 	}
 	p->bottle = b->eb.id;
@@ -414,7 +414,7 @@ static void finish(struct daemon *d, struct dnspend *p, uint8_t *msg,
 	struct rq *q = &r->rqs[dnspend_index(r->pending, p)];
 	struct gw_bottle *b = bottle_by_zone(d, p->bottle);
 	enum drop_reason reason;
-	struct dns_msg *a = &d->e->scratch_answer;
+	struct dns_msg *a = engine_scratch_answer(d->e);
 
 	if (!b) {
 		dnspend_remove(r->pending, p);
@@ -425,7 +425,7 @@ static void finish(struct daemon *d, struct dnspend *p, uint8_t *msg,
 	if (reason == DROP_DNS_PRIVATE_ANSWER) {
 		int n = dns_synth_refusal(msg, len, a, DNS_RCODE_REFUSED, EDE_BLOCKED);
 
-		engine_count_reason(d->e, &b->eb, reason);
+		engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, reason);
 		r->rejected_answers++;
 		if (n > 0) {
 			msg[0] = (uint8_t)(p->client_id >> 8);
@@ -437,7 +437,7 @@ static void finish(struct daemon *d, struct dnspend *p, uint8_t *msg,
 	}
 	if (reason != DROP_NONE) {
 		/* could be spoofed: keep waiting for the real one */
-		engine_count_reason(d->e, &b->eb, reason);
+		engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, reason);
 		r->rejected_answers++;
 		return;
 	}
@@ -495,7 +495,7 @@ void resolver_udp_ready(struct daemon *d, uint32_t index)
 			}
 			if ((msg[2] & (DNS_FLAG_TC >> 8)) && q->job < 0) {
 				struct gw_bottle *b = bottle_by_zone(d, p->bottle);
-				struct dns_msg *a = &d->e->scratch_answer;
+				struct dns_msg *a = engine_scratch_answer(d->e);
 
 				/* learn what the truncated part holds, then ask over TCP */
 				if (b && engine_dns_answer(d->e, &b->eb, &p->q, &p->client,
@@ -522,7 +522,7 @@ static void servfail(struct daemon *d, struct dnspend *p)
 
 	if (!b)
 		return;
-	engine_count_reason(d->e, &b->eb, DROP_DNS_UPSTREAM);
+	engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, DROP_DNS_UPSTREAM);
 	memcpy(msg, q->msg, q->len);
 	msg[0] = (uint8_t)(p->client_id >> 8);
 	msg[1] = (uint8_t)p->client_id;

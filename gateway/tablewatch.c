@@ -47,7 +47,7 @@ static void counts(struct daemon *d, uint64_t now, uint64_t *n)
 
 	workers_sum(d, now, &st, &fs, &gs, &c, &stolen);
 	/* the learnt table is written on this thread only (resolver.c) */
-	learn_stats(d->e->learn, &ls);
+	engine_learn_stats(d->e, &ls);
 	n[TW_FLOWS] = fs.evicted;
 	n[TW_LEARNT] = ls.evicted;
 	n[TW_NAMES] = ls.refused_names_full;

@@ -80,7 +80,6 @@ static bool steal(void *ctx, const struct flow_key *k, uint64_t now,
 
 	for (uint32_t i = 1; i < d->nworkers && !found; i++) {
 		struct worker *o = &d->workers[(w->id + i) % d->nworkers];
-		struct flow *f;
 
 		if (o->id < w->id) {
 			pthread_mutex_unlock(&w->shard);
@@ -89,12 +88,7 @@ static bool steal(void *ctx, const struct flow_key *k, uint64_t now,
 		} else {
 			pthread_mutex_lock(&o->shard);
 		}
-		f = flow_lookup(o->e->flows, k, flow_hash(o->e->flows, k), now);
-		if (f) {
-			*out = *f;
-			flow_remove(o->e->flows, f);
-			found = true;
-		}
+		found = engine_flow_take(o->e, k, now, out);
 		pthread_mutex_unlock(&o->shard);
 	}
 	return found;
@@ -236,11 +230,9 @@ static int init_one(struct daemon *d, struct worker *w, uint32_t id,
 	w->ring = calloc(1, sizeof(*w->ring));
 	if (!w->e || !w->eb || !w->buf || !w->aux || !w->ring)
 		return -ENOMEM;
-	w->e->sink.emit = emit;
-	w->e->sink.ctx = w;
-	w->e->wall_offset_ns = d->e->wall_offset_ns;
-	w->e->steal = steal;
-	w->e->steal_ctx = w;
+	engine_set_sink(w->e, &(struct decision_sink){ emit, w });
+	engine_set_wall_offset(w->e, engine_wall_offset(d->e));
+	engine_set_steal(w->e, steal, w);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->notifyfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -403,25 +395,9 @@ void workers_expire(struct daemon *d, uint64_t now)
 
 		pthread_mutex_lock(&w->shard);
 		engine_expire(w->e, now);
-		w->e->wall_offset_ns = d->e->wall_offset_ns;
+		engine_set_wall_offset(w->e, engine_wall_offset(d->e));
 		pthread_mutex_unlock(&w->shard);
 	}
-}
-
-static void add_stats(struct engine_stats *t, const struct engine_stats *s)
-{
-	t->packets += s->packets;
-	t->bytes += s->bytes;
-	t->forwarded += s->forwarded;
-	t->dropped += s->dropped;
-	t->flows += s->flows;
-	t->flows_allowed += s->flows_allowed;
-	t->flows_denied += s->flows_denied;
-	t->dns_allowed += s->dns_allowed;
-	t->dns_denied += s->dns_denied;
-	t->revoked += s->revoked;
-	for (int i = 0; i < DROP_MAX; i++)
-		t->drops.n[i] += s->drops.n[i];
 }
 
 #define SUM(f)	c->f += __atomic_load_n(&w->c.f, __ATOMIC_RELAXED)
@@ -430,30 +406,28 @@ void workers_sum(struct daemon *d, uint64_t now, struct engine_stats *st,
 		 struct flow_stats *fs, struct frag_stats *gs,
 		 struct daemon_counters *c, uint64_t *stolen)
 {
-	*st = d->e->stats;
+	*st = *engine_stats(d->e);
 	*c = d->c;
 	memset(fs, 0, sizeof(*fs));
 	memset(gs, 0, sizeof(*gs));
 	*stolen = 0;
 	for (uint32_t i = 0; i < d->nworkers; i++) {
 		struct worker *w = &d->workers[i];
-		struct flow_stats f;
-		struct frag_stats g;
+		struct engine_tables t;
 
 		pthread_mutex_lock(&w->shard);
-		add_stats(st, &w->e->stats);
-		flow_stats(w->e->flows, &f);
-		frag_stats(w->e->frags, now, &g);
-		*stolen += w->e->stolen;
+		engine_stats_add(st, engine_stats(w->e));
+		engine_tables(w->e, now, &t);
 		pthread_mutex_unlock(&w->shard);
-		fs->capacity += f.capacity;
-		fs->used += f.used;
-		fs->inserted += f.inserted;
-		fs->evicted += f.evicted;
-		fs->expired += f.expired;
-		gs->capacity += g.capacity;
-		gs->used += g.used;
-		gs->evicted += g.evicted;
+		*stolen += t.stolen;
+		fs->capacity += t.flows.capacity;
+		fs->used += t.flows.used;
+		fs->inserted += t.flows.inserted;
+		fs->evicted += t.flows.evicted;
+		fs->expired += t.flows.expired;
+		gs->capacity += t.frags.capacity;
+		gs->used += t.frags.used;
+		gs->evicted += t.frags.evicted;
 		SUM(egress_no_bottle);
 		SUM(tun_write_errors);
 		SUM(egress_write_errors);
@@ -508,7 +482,7 @@ int workers_flow_foreach(struct daemon *d, int (*fn)(struct flow *f, void *arg),
 		struct worker *w = &d->workers[i];
 
 		pthread_mutex_lock(&w->shard);
-		rc = flow_foreach(w->e->flows, fn, arg);
+		rc = engine_flow_foreach(w->e, fn, arg);
 		pthread_mutex_unlock(&w->shard);
 	}
 	return rc;

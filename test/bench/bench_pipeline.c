@@ -49,7 +49,10 @@
 #include "bench.h"
 #include "csum.h"
 #include "cursor.h"
-#include "engine.h"
+/* the rig pre-learns thousands of names straight into the root's table,
+ * which no API does without an answer per name */
+#define SENTRY_ENGINE_INTERNALS
+#include "engine_internal.h"
 
 #define SLOT		64		/* bytes per packet in the capture */
 #define NDST		4096		/* destinations */
@@ -229,7 +232,7 @@ static void rig_new(struct bench *bn, struct rig *r, uint32_t capacity,
 	if (!r->e)
 		die("engine_new", errno);
 	if (sink)
-		r->e->sink = (struct decision_sink){ discard, &bn->sunk };
+		engine_set_sink(r->e, &(struct decision_sink){ discard, &bn->sunk });
 	r->ep = engine_policy_get(r->e, BENCH_POLICY, bench_policy(bn->store));
 	if (!r->ep)
 		die("engine_policy_get", ENOMEM);
@@ -274,7 +277,7 @@ static uint64_t run(struct bench *bn, struct rig *r, const struct capture *c)
 		enum drop_reason why = pkt_parse(b, c->len[i], &p);
 
 		if (why != DROP_NONE) {
-			engine_count_drop(r->e, &r->b, true, c->len[i], why);
+			engine_tally(r->e, &r->b, TALLY_PACKET_OUT, c->len[i], why);
 			tally[ENGINE_DROP]++;
 			continue;
 		}

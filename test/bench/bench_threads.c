@@ -66,7 +66,7 @@ static bool steal(void *ctx, const struct flow_key *k, uint64_t now,
 		  struct flow *out)
 {
 	int me = (int)(intptr_t)ctx, other = 1 - me;
-	struct flow *f;
+	bool found;
 
 	/* as gateway/worker.c: both locks, in worker order */
 	if (other < me) {
@@ -76,13 +76,9 @@ static bool steal(void *ctx, const struct flow_key *k, uint64_t now,
 	} else {
 		pthread_mutex_lock(&shard[other]);
 	}
-	f = flow_lookup(wk[other]->flows, k, flow_hash(wk[other]->flows, k), now);
-	if (f) {
-		*out = *f;
-		flow_remove(wk[other]->flows, f);
-	}
+	found = engine_flow_take(wk[other], k, now, out);
 	pthread_mutex_unlock(&shard[other]);
-	return f != NULL;
+	return found;
 }
 
 static uint16_t csum(const uint8_t *b, size_t n)
@@ -128,10 +124,9 @@ static struct engine *fresh(struct engine *r, int i)
 	engine_config_default(&cfg);
 	cfg.flow_capacity = N;
 	e = r ? engine_new_worker(r, &cfg) : engine_new(&cfg);
-	e->sink.emit = discard;
-	if (r) {
-		e->steal_ctx = (void *)(intptr_t)i;
-	}
+	engine_set_sink(e, &(struct decision_sink){ discard, NULL });
+	if (r)
+		engine_set_steal(e, NULL, (void *)(intptr_t)i);
 	return e;
 }
 
@@ -249,14 +244,14 @@ static double c_new_rw(void)
 static double c_new_steal(void)
 {
 	setup(false);
-	wk[0]->steal = steal;
+	engine_set_steal(wk[0], steal, (void *)(intptr_t)0);
 	return run(wk[0], &wview[0], 0, N, 0);
 }
 
 static double c_new_syn(void)
 {
 	setup(true);
-	wk[0]->steal = steal;
+	engine_set_steal(wk[0], steal, (void *)(intptr_t)0);
 	return run(wk[0], &wview[0], 0, N, 0);
 }
 

@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				pkt_dst_addr(&p, &d);
 				engine_dns_answer(e, &b, &asked, &d, p.dport, &s, 53,
 						  p.data + p.payload_off, p.payload_len,
-						  now, &e->scratch_answer);
+						  now, engine_scratch_answer(e));
 			} else {
 				engine_inbound(e, &b, &p, now, &r);
 			}

@@ -80,7 +80,7 @@ static int setup_with(const char *policy, bool audit, uint32_t dns_rate)
 	e = engine_new(&cfg);
 	if (!e)
 		return -1;
-	e->sink.emit = sink;
+	engine_set_sink(e, &(struct decision_sink){ sink, NULL });
 	ep = engine_policy_get(e, "t", p);
 	engine_bottle_init(&b, 7, "b", ep);
 	addr_parse("10.0.2.100", &b.addr4);
@@ -156,7 +156,7 @@ static enum drop_reason learn(const char *name, uint32_t ttl,
 	addr_parse("10.0.2.100", &c);
 	addr_parse("10.0.2.3", &s);
 	return engine_dns_answer(e, &b, &q.q, &c, 4000, &s, 53, wb.b, wb.n, now,
-				 &e->scratch_answer);
+				 engine_scratch_answer(e));
 }
 
 static bool last_has(const char *needle)
@@ -186,8 +186,8 @@ TEST(dns_query_allowed_and_denied)
 	CHECK_EQ(out(udp4(buf, "10.0.2.100", 4002, "10.0.2.3", 53, (const uint8_t *)"xx", 2),
 		     NS, &r), ENGINE_DROP);
 	CHECK_EQ(r.reason, DROP_DNS_TRUNCATED);
-	CHECK_EQ(e->stats.dns_allowed, 1);
-	CHECK_EQ(e->stats.dns_denied, 1);
+	CHECK_EQ(engine_stats(e)->dns_allowed, 1);
+	CHECK_EQ(engine_stats(e)->dns_denied, 1);
 }
 
 TEST(cidr_flow_cached)
@@ -306,7 +306,7 @@ TEST(policy_change_revokes)
 		 ENGINE_REJECT);
 	CHECK_EQ(r.reason, DROP_FLOW_REVOKED);
 	CHECK(last_has("\"reason\":\"flow_revoked\""));
-	CHECK_EQ(e->stats.revoked, 1);
+	CHECK_EQ(engine_stats(e)->revoked, 1);
 	/* and replies on it are dropped from then on */
 	CHECK_EQ(in(tcp4(buf, "198.18.7.5", 80, "10.0.2.100", 6400, TCP_ACK), 2 * NS, &r),
 		 ENGINE_DROP);
@@ -353,7 +353,7 @@ TEST(spoofed_and_ipv6_disabled)
 	udp(buf + n, 5000, 123, 8);
 	CHECK_EQ(out(48, NS, &r), ENGINE_DROP);
 	CHECK_EQ(r.reason, DROP_IPV6_DISABLED);
-	CHECK_EQ(e->stats.drops.n[DROP_SPOOFED_SOURCE], 1);
+	CHECK_EQ(engine_stats(e)->drops.n[DROP_SPOOFED_SOURCE], 1);
 	CHECK_EQ(b.c.drops.n[DROP_IPV6_DISABLED], 1);
 }
 
@@ -460,7 +460,7 @@ TEST(dns_query_too_long_is_refused_not_allowed)
 	CHECK_EQ(r.reason, DROP_DNS_TOO_LONG);
 	CHECK(last_has("\"verdict\":\"deny\"") && last_has("\"reason\":\"dns_too_long\""));
 	CHECK_EQ(b.c.drops.n[DROP_DNS_TOO_LONG], 1);
-	CHECK_EQ(e->stats.dns_allowed, 1);
+	CHECK_EQ(engine_stats(e)->dns_allowed, 1);
 }
 
 TEST(mismatched_answer)
@@ -476,7 +476,7 @@ TEST(mismatched_answer)
 	addr_parse("10.0.2.100", &c);
 	addr_parse("10.0.2.3", &s);
 	CHECK_EQ(engine_dns_answer(e, &b, &q.q, &c, 4000, &s, 53, wb.b, wb.n, NS,
-				   &e->scratch_answer), DROP_DNS_MISMATCH);
+				   engine_scratch_answer(e)), DROP_DNS_MISMATCH);
 }
 
 int main(void)

@@ -61,14 +61,18 @@ static bool steal(void *ctx, const struct flow_key *k, uint64_t now,
 		  struct flow *out)
 {
 	struct engine *other = w[1 - (int)(intptr_t)ctx];
-	struct flow *f = flow_lookup(other->flows, k, flow_hash(other->flows, k), now);
 
 	steals_asked++;
-	if (!f)
-		return false;
-	*out = *f;
-	flow_remove(other->flows, f);
-	return true;
+	return engine_flow_take(other, k, now, out);
+}
+
+/* flows moved into @e from the other worker */
+static uint64_t stolen(struct engine *e)
+{
+	struct engine_tables t;
+
+	engine_tables(e, NS, &t);
+	return t.stolen;
 }
 
 static void teardown(void)
@@ -98,7 +102,7 @@ static int setup(uint32_t dns_rate, bool threaded)
 	root = engine_new(&cfg);
 	if (!root)
 		return -1;
-	root->sink.emit = sink;
+	engine_set_sink(root, &(struct decision_sink){ sink, NULL });
 	ep = engine_policy_get(root, "t", p);
 	engine_bottle_init(&rb, 7, "b", ep);
 	addr_parse("10.0.2.100", &rb.addr4);
@@ -107,9 +111,8 @@ static int setup(uint32_t dns_rate, bool threaded)
 		w[i] = engine_new_worker(root, &cfg);
 		if (!w[i])
 			return -1;
-		w[i]->sink.emit = sink;
-		w[i]->steal = steal;
-		w[i]->steal_ctx = (void *)(intptr_t)i;
+		engine_set_sink(w[i], &(struct decision_sink){ sink, NULL });
+		engine_set_steal(w[i], steal, (void *)(intptr_t)i);
 		wb_[i] = rb;
 		wb_[i].shared = &rb;
 	}
@@ -167,7 +170,7 @@ static enum drop_reason learn(const char *name, const char *addr, uint32_t ttl,
 	addr_parse("10.0.2.100", &c);
 	addr_parse("10.0.2.3", &s);
 	return engine_dns_answer(root, &rb, &q.q, &c, 4000, &s, 53, wb.b, wb.n,
-				 now, &root->scratch_answer);
+				 now, engine_scratch_answer(root));
 }
 
 TEST(workers_see_what_the_root_learns)
@@ -185,8 +188,8 @@ TEST(workers_see_what_the_root_learns)
 	CHECK_EQ(out(1, tcp4(buf, "10.0.2.100", 40001, "198.18.7.1", 80, TCP_SYN), NS, &r),
 		 ENGINE_FORWARD);
 	CHECK(r.new_flow);
-	CHECK_EQ(w[1]->stats.flows_allowed, 1);
-	CHECK_EQ(root->stats.flows_allowed, 0);		/* counted where decided */
+	CHECK_EQ(engine_stats(w[1])->flows_allowed, 1);
+	CHECK_EQ(engine_stats(root)->flows_allowed, 0);		/* counted where decided */
 	CHECK_EQ(wb_[1].c.flows_allowed, 1);
 	CHECK_EQ(rb.c.flows_allowed, 0);
 }
@@ -207,7 +210,7 @@ TEST(root_reload_revokes_in_workers)
 	CHECK_EQ(out(0, udp4(buf, "10.0.2.100", 5000, "198.18.5.7", 123, NULL, 0), NS, &r),
 		 ENGINE_REJECT);
 	CHECK_EQ(r.reason, DROP_FLOW_REVOKED);
-	CHECK_EQ(w[0]->stats.revoked, 1);
+	CHECK_EQ(engine_stats(w[0])->revoked, 1);
 }
 
 TEST(flow_moves_outbound_keeping_its_verdict)
@@ -226,12 +229,12 @@ TEST(flow_moves_outbound_keeping_its_verdict)
 		 ENGINE_FORWARD);
 	CHECK(!r.new_flow);
 	CHECK_EQ(steals_asked, 1);
-	CHECK_EQ(w[1]->stolen, 1);
-	CHECK_EQ(w[1]->stats.flows, 0);			/* not decided again */
+	CHECK_EQ(stolen(w[1]), 1);
+	CHECK_EQ(engine_stats(w[1])->flows, 0);			/* not decided again */
 	/* it lives in worker 1 now: worker 0 would have to take it back */
 	CHECK_EQ(in(0, tcp4(buf, "198.18.7.1", 80, "10.0.2.100", 40000, TCP_ACK), 20 * NS, &r),
 		 ENGINE_FORWARD);
-	CHECK_EQ(w[0]->stolen, 1);
+	CHECK_EQ(stolen(w[0]), 1);
 	CHECK(r.flow && r.flow->packets[0] + r.flow->packets[1] == 4);
 }
 
@@ -245,7 +248,7 @@ TEST(flow_moves_inbound)
 	CHECK_EQ(steals_asked, 1);			/* UDP always asks */
 	CHECK_EQ(in(1, udp4(buf, "198.18.5.7", 123, "10.0.2.100", 5000, NULL, 0), NS, &r),
 		 ENGINE_FORWARD);
-	CHECK_EQ(w[1]->stolen, 1);
+	CHECK_EQ(stolen(w[1]), 1);
 	/* nobody has this one: no_flow, after asking */
 	CHECK_EQ(in(1, udp4(buf, "198.18.5.8", 123, "10.0.2.100", 5000, NULL, 0), NS, &r),
 		 ENGINE_DROP);
@@ -262,8 +265,8 @@ TEST(denied_flow_moves_denied)
 		 ENGINE_REJECT);
 	CHECK_EQ(out(1, udp4(buf, "10.0.2.100", 5000, "198.18.9.9", 53535, NULL, 0), NS, &r),
 		 ENGINE_REJECT);
-	CHECK_EQ(w[1]->stolen, 1);
-	CHECK_EQ(w[1]->stats.flows, 0);
+	CHECK_EQ(stolen(w[1]), 1);
+	CHECK_EQ(engine_stats(w[1])->flows, 0);
 }
 
 TEST(one_dns_bucket_per_bottle)
@@ -338,7 +341,8 @@ TEST(threads_decide_while_root_changes)
 
 	CHECK(!setup(0, true));
 	/* no steal hook here: each table stays its thread's own */
-	w[0]->steal = w[1]->steal = NULL;
+	engine_set_steal(w[0], NULL, NULL);
+	engine_set_steal(w[1], NULL, NULL);
 	stop_flag = false;
 	done_n[0] = done_n[1] = 0;
 	for (int i = 0; i < 2; i++)
@@ -358,7 +362,7 @@ TEST(threads_decide_while_root_changes)
 	__atomic_store_n(&stop_flag, true, __ATOMIC_RELAXED);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	CHECK(w[0]->stats.flows > 0 && w[1]->stats.flows > 0);
+	CHECK(engine_stats(w[0])->flows > 0 && engine_stats(w[1])->flows > 0);
 	CHECK_EQ(engine_generation(root), 1 + 6);
 }
 

@@ -85,7 +85,13 @@ int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
 		h->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
 		memcpy(CMSG_DATA(h), fds, (size_t)nfds * sizeof(int));
 	}
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != len) {
+	errno = 0;
+	/*
+	 * A daemon that refuses before reading (out of descriptors) has
+	 * answered and closed: its line is still there to read
+	 */
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != len && errno != EPIPE &&
+	    errno != ECONNRESET) {
 		/* a short send leaves errno alone */
 		rc = errno ? -errno : -EIO;
 		snprintf(err, errlen, "sending to %s: %s", path, strerror(-rc));

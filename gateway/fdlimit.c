@@ -151,6 +151,15 @@ static int refuse_one(struct daemon *d, int lfd, enum tag tag, uint32_t index,
 			     f->limit);
 		if (tell && n > 0 && write(fd, line, (size_t)n) < 0)
 			debug("fdlimit: %s", strerror(errno));
+		/*
+		 * Read what the client already sent (descriptors with it are
+		 * dropped by the kernel, unreceived): a UNIX socket closed with
+		 * unread data resets its peer, who would then never read the
+		 * line above
+		 */
+		if (tell)
+			while (read(fd, line, sizeof(line)) > 0)
+				;
 		close(fd);
 	}
 	f->reserve = open_reserve();

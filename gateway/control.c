@@ -293,7 +293,7 @@ static void handle(struct daemon *d, struct cconn *c)
 	if (c->truncated && c->nfds < want && c->nfds < CONTROL_FDS_MAX) {
 		fdlimit_short(d, "an attach");
 		sbuf_printf(&c->out, "error the daemon is out of file descriptors (limit %llu): "
-			    "it could not receive the bottle's %d; raise its LimitNOFILE or "
+			    "it could not receive the request's %d descriptor(s); raise its LimitNOFILE or "
 			    "lower [tables] bottles\n", (unsigned long long)d->fdl.limit, want);
 		goto out;
 	}

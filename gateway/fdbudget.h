@@ -22,8 +22,11 @@
  *   workers	3 per worker: its epoll set and two eventfds
  *   fixed	FDBUDGET_FIXED: stdin/out/err, the loop's epoll, signalfd,
  *		timerfd and inotify, the decision log, LMDB's data and lock
- *		files, the spare descriptor (fdlimit.c), and the netlink
- *		sockets libnftables opens to remove the table at exit
+ *		files and the spare descriptor (fdlimit.c): 11; and 3 for
+ *		what libraries hold (an idle daemon was seen with one more
+ *		/dev/null than ours) and the netlink socket libnftables opens
+ *		to remove the table at exit. test/netns/fdlimit.sh checks an
+ *		idle daemon stays within the figure.
  */
 #ifndef SENTRY_FDBUDGET_H
 #define SENTRY_FDBUDGET_H

@@ -253,7 +253,7 @@ t_attach_refused() {
 	run timeout 20 "$SENTRY" attach --netns "/run/netns/$B" --policy main --socket "$SOCK" \
 		--address 10.0.2.100/24 --gateway 10.0.2.2 --queues 1
 	expect "attach fails, without hanging" $rc = 1 || return 1
-	[[ $out == *"out of file descriptors"*"could not receive the bottle's 2"* ]] ||
+	[[ $out == *"out of file descriptors"*"could not receive the request's 2 descriptor(s)"* ]] ||
 		{ note "no reason given for the lost descriptors"; return 1; }
 }
 

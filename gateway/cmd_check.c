@@ -22,9 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/resource.h>
+
 #include "commands.h"
 #include "config.h"
+#include "fdbudget.h"
 #include "pstore.h"
+#include "worker.h"
 
 struct check {
 	const char *file;
@@ -33,6 +37,7 @@ struct check {
 	bool quiet;
 	bool default_found;
 	unsigned int npolicies;
+	uint32_t families;	/* of the upstream resolvers; 0: unknown */
 	int rc;
 };
 
@@ -141,6 +146,9 @@ static void check_upstreams(struct check *c)
 		c->rc = 1;
 		return;
 	}
+	for (uint32_t i = 0; i < tmp.nupstreams; i++)
+		c->families |= tmp.upstream[i].addr.family == ADDR_FAMILY_V4 ? 1 : 2;
+	c->families = (c->families & 1) + (c->families >> 1);
 	if (c->quiet)
 		return;
 	for (uint32_t i = 0; i < tmp.nupstreams; i++)
@@ -148,6 +156,28 @@ static void check_upstreams(struct check *c)
 		       config_upstream_format(&tmp.upstream[i], buf, sizeof(buf)),
 		       tmp.upstreams_from_resolv ? " from " : "",
 		       tmp.upstreams_from_resolv ? tmp.resolv_conf : "");
+}
+
+/*
+ * The descriptors the daemon can need, before it starts: the daemon
+ * raises its soft limit to the hard one, so the hard limit is what counts
+ * (under systemd, LimitNOFILE; this shell's is shown for comparison)
+ */
+static void check_fds(struct check *c)
+{
+	struct fdbudget b;
+	struct rlimit rl;
+	char why[320];
+
+	if (c->quiet)
+		return;
+	fdbudget_compute(c->cfg, worker_count(c->cfg), c->families, &b);
+	printf("file descriptors: this configuration can need %llu: %s\n",
+	       (unsigned long long)b.total, fdbudget_explain(&b, why, sizeof(why)));
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_max < b.total)
+		printf("file descriptors: the hard limit here is %llu: a daemon started "
+		       "from this shell could run out (raise LimitNOFILE, ulimit -Hn, "
+		       "or lower [tables] bottles)\n", (unsigned long long)rl.rlim_max);
 }
 
 int cmd_check(int argc, char **argv)
@@ -193,6 +223,7 @@ int cmd_check(int argc, char **argv)
 	check_ids(&c);
 	check_store(&c);
 	check_upstreams(&c);
+	check_fds(&c);
 	if (c.rc)
 		return c.rc;
 	if (!c.quiet)

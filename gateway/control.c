@@ -26,16 +26,15 @@
 #include "log.h"
 #include "sbuf.h"
 
-#define CONTROL_CONNS	16
-#define FDS_MAX		(CTL_QUEUES_MAX + 2)
 
 struct cconn {
 	bool used;
 	bool replying;
+	bool truncated;		/* descriptors were lost on the way in (MSG_CTRUNC) */
 	int fd;
 	size_t have;
 	char in[CTL_REQUEST_MAX];
-	int fds[FDS_MAX];
+	int fds[CONTROL_FDS_MAX];
 	int nfds;
 	struct sbuf out;
 	size_t out_off;
@@ -218,10 +217,13 @@ void control_accept(struct daemon *d)
 	struct control *ctl = d->ctl;
 
 	for (;;) {
-		int fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = fdlimit_accept(d, ctl->listen_fd, TAG_CONTROL_LISTEN, 0,
+					NULL, NULL, true);
 		struct cconn *c = NULL;
 		char why[256];
 
+		if (fd == -EMFILE)
+			continue;	/* refused for want of a descriptor: the next one */
 		if (fd < 0)
 			return;
 		if (!peer_allowed(ctl, fd, why, sizeof(why) - 8)) {
@@ -284,6 +286,17 @@ static void handle(struct daemon *d, struct cconn *c)
 	}
 	want = req.verb == CTL_ATTACH ?
 	       (int)req.queues + (req.pidfd ? 1 : 0) + (req.inotify ? 1 : 0) : 0;
+	/*
+	 * The kernel drops what it has no descriptor for and says MSG_CTRUNC;
+	 * a buffer overflow (more than CONTROL_FDS_MAX sent) fills it instead
+	 */
+	if (c->truncated && c->nfds < want && c->nfds < CONTROL_FDS_MAX) {
+		fdlimit_short(d, "an attach");
+		sbuf_printf(&c->out, "error the daemon is out of file descriptors (limit %llu): "
+			    "it could not receive the request's %d descriptor(s); raise its LimitNOFILE or "
+			    "lower [tables] bottles\n", (unsigned long long)d->fdl.limit, want);
+		goto out;
+	}
 	if (c->nfds != want) {
 		sbuf_printf(&c->out, "error expected %d file descriptor(s) with the request, got %d\n",
 			    want, c->nfds);
@@ -324,7 +337,7 @@ void control_ready(struct daemon *d, uint32_t index, uint32_t events)
 	}
 	for (;;) {
 		union {
-			char buf[CMSG_SPACE(FDS_MAX * sizeof(int))];
+			char buf[CMSG_SPACE(CONTROL_FDS_MAX * sizeof(int))];
 			struct cmsghdr align;
 		} cm;
 		struct iovec iov = {
@@ -355,14 +368,16 @@ void control_ready(struct daemon *d, uint32_t index, uint32_t events)
 				int fd;
 
 				memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
-				if (c->nfds < FDS_MAX)
+				if (c->nfds < CONTROL_FDS_MAX)
 					c->fds[c->nfds++] = fd;
 				else
 					close(fd);
 			}
 		}
-		if (mh.msg_flags & MSG_CTRUNC)
+		if (mh.msg_flags & MSG_CTRUNC) {
 			debug("control: descriptors truncated");
+			c->truncated = true;
+		}
 		c->have += (size_t)n;
 		if (n == 0 || memchr(c->in, '\n', c->have) || c->have == sizeof(c->in)) {
 			if (!c->have) {

@@ -144,8 +144,7 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			    ",\"egress_read_errors\":%" PRIu64 ",\"tun_read_errors\":%" PRIu64
 			    ",\"gso_segmented\":%" PRIu64
 			    ",\"gso_segments\":%" PRIu64 ",\"handoff_full\":%" PRIu64
-			    ",\"flows_stolen\":%" PRIu64 "},"
-			    "\"bottle_stats\":{",
+			    ",\"flows_stolen\":%" PRIu64 "},",
 			    secs(now - d->started_ns), d->nbottles, engine_generation(d->e),
 			    fs.used, fs.capacity, fs.evicted, fs.expired,
 			    ls.bindings, d->cfg.learnt, ls.names, ls.evicted, ls.capped,
@@ -159,6 +158,11 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			    c.tun_write_errors, c.egress_write_errors, c.short_writes,
 			    c.egress_read_errors, c.tun_read_errors, c.gso_segmented,
 			    c.gso_segments, c.handoff_full, stolen);
+		sbuf_printf(o, "\"descriptors\":{\"limit\":%" PRIu64 ",\"need\":%" PRIu64
+			    ",\"exhausted\":%" PRIu64 ",\"refused\":%" PRIu64 ",\"short\":%s},",
+			    d->fdl.limit, d->fdl.need, d->fdl.episodes, d->fdl.refused,
+			    d->fdl.short_now ? "true" : "false");
+		sbuf_printf(o, "\"bottle_stats\":{");
 	} else {
 		sbuf_printf(o, "sentry: up %.0fs, %u bottle(s), policy generation %u\n"
 			    "tables: flows %u/%u (evicted %" PRIu64 "), learnt %u/%u in %u names, "
@@ -179,6 +183,11 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			    d->nworkers, c.tun_write_errors, c.egress_write_errors,
 			    c.short_writes, c.egress_read_errors + c.tun_read_errors,
 			    c.gso_segmented, c.gso_segments, c.handoff_full, stolen);
+		sbuf_printf(o, "descriptors: limit %" PRIu64 " (this configuration can need %"
+			    PRIu64 "), ran out %" PRIu64 " time(s)%s, refused %" PRIu64
+			    " connection(s) or attach(es) for want of one\n",
+			    d->fdl.limit, d->fdl.need, d->fdl.episodes,
+			    d->fdl.short_now ? " (out now)" : "", d->fdl.refused);
 	}
 	for (uint32_t i = 0; i < d->cfg.bottles; i++) {
 		const struct gw_bottle *b = &d->bottles[i];

@@ -164,6 +164,7 @@ static void tick(struct daemon *d)
 	resolver_tick(d, now);
 	dnstcp_tick(d, now);
 	tablewatch_tick(d, now);
+	fdlimit_tick(d);
 }
 
 static void on_signal(struct daemon *d)
@@ -323,6 +324,7 @@ static void teardown(struct daemon *d)
 		pstore_close(d->store);
 	engine_free(d->e);
 	free(d->aux);
+	fdlimit_fini(d);
 	if (d->inotify_fd >= 0)
 		close(d->inotify_fd);
 	if (d->timerfd >= 0)
@@ -373,9 +375,12 @@ static int setup(struct daemon *d)
 	    (rc = control_init(d)))
 		return rc;
 	rc = workers_init(d);
-	if (rc)
+	if (rc) {
 		err("workers: %s", strerror(-rc));
-	return rc;
+		return rc;
+	}
+	fdlimit_check(d, resolver_families(d));
+	return 0;
 }
 
 /*
@@ -445,10 +450,13 @@ int daemon_run(const struct sentry_config *cfg, int ready_fd,
 	if (!d)
 		return 1;
 	d->epfd = d->timerfd = d->sigfd = d->inotify_fd = -1;
+	d->fdl.reserve = -1;
 	d->cfg = *cfg;
 	pthread_mutex_init(&d->declog_lock, NULL);
 	log_set_level((enum log_level)d->cfg.log_level);
 	d->started_ns = now_ns();
+	/* first: set-up itself must not run out under a low soft limit */
+	fdlimit_init(d);
 	rc = setup(d);
 	if (!rc)
 		rc = lock_down(d);

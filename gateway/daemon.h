@@ -145,6 +145,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "config.h"
 #include "ctl_proto.h"
@@ -182,6 +183,15 @@ enum tag {
 #define PKT_HEADROOM	64
 #define PKT_IP_MAX	65536
 #define PKT_BUF_SIZE	(PKT_IP_MAX + PKT_HEADROOM)
+
+/*
+ * The main loop's bounded sets of descriptors, here rather than in their
+ * files because fdbudget.c counts them too.
+ */
+#define CONTROL_CONNS		16	/* control connections at once (control.c) */
+#define CONTROL_FDS_MAX		(CTL_QUEUES_MAX + 2)	/* with one request: queues, pidfd, watch */
+#define DNSTCP_MAX		128	/* bottles' DNS-over-TCP connections (dnstcp.c) */
+#define UPTCP_MAX		64	/* TCP retries to an upstream at once (resolver.c) */
 
 struct gw_bottle {
 	struct bottle eb;		/* the engine's view: id, name, policy, counters */
@@ -235,6 +245,25 @@ struct tablewatch {
 	uint64_t said_ns[TW_KINDS];	/* when that line was written, 0: never */
 };
 
+/* fdlimit.c: the descriptor limit, and running out of descriptors */
+#define FDLIMIT_LISTENERS	3	/* control, DNS over TCP v4 and v6 */
+
+struct fdlimit {
+	uint64_t limit;			/* RLIMIT_NOFILE (soft), once raised */
+	uint64_t need;			/* what the configuration can need (fdbudget.h) */
+	int reserve;			/* the spare descriptor, on /dev/null; -1: spent */
+	bool short_now;			/* out of descriptors: an episode is under way */
+	uint64_t episodes;		/* times the daemon ran out */
+	uint64_t refused;		/* connections and attaches refused for want of one */
+	uint64_t episode_refused;	/* ...in the episode under way */
+	struct {
+		int fd;
+		enum tag tag;
+		uint32_t index;
+	} paused[FDLIMIT_LISTENERS];	/* listeners taken out of the loop until a tick */
+	uint32_t npaused;
+};
+
 struct daemon {
 	struct sentry_config cfg;
 	struct engine *e;
@@ -262,6 +291,7 @@ struct daemon {
 	uint64_t started_ns;
 	struct daemon_counters c;
 	struct tablewatch tw;
+	struct fdlimit fdl;
 };
 
 /* now_ns() - CLOCK_MONOTONIC in ns, the clock of every table */
@@ -273,6 +303,31 @@ uint64_t wall_ns(void);
 int daemon_watch(struct daemon *d, int fd, uint32_t events, enum tag tag,
 		 uint32_t index);
 void daemon_unwatch(struct daemon *d, int fd);
+
+/* fdlimit.c */
+/* fdlimit_init() - raise RLIMIT_NOFILE to its hard limit, open the spare */
+void fdlimit_init(struct daemon *d);
+/*
+ * fdlimit_check() - warn when the limit is below what the configuration
+ * can need; @families: address families of the upstream resolvers
+ */
+void fdlimit_check(struct daemon *d, uint32_t families);
+/*
+ * fdlimit_accept() - accept4() on listener @lfd (registered as @tag,
+ * @index), never leaving a connection the daemon has no descriptor for
+ * waiting in the backlog
+ * @sa, @salen:	the peer, as for accept4()
+ * @tell:	write the refused client one "error ..." line (control)
+ * Return: a descriptor; -EMFILE when a connection was refused for want of
+ * one (call again); -EAGAIN when none is waiting, or another -errno (stop).
+ */
+int fdlimit_accept(struct daemon *d, int lfd, enum tag tag, uint32_t index,
+		   struct sockaddr *sa, socklen_t *salen, bool tell);
+/* fdlimit_short() - count a request refused for want of a descriptor */
+void fdlimit_short(struct daemon *d, const char *what);
+/* fdlimit_tick() - from the timer: end an episode, put paused listeners back */
+void fdlimit_tick(struct daemon *d);
+void fdlimit_fini(struct daemon *d);
 
 /* tablewatch_tick() - from the timer: log tables that were full (tablewatch.c) */
 void tablewatch_tick(struct daemon *d, uint64_t now);
@@ -340,6 +395,8 @@ void resolver_tick(struct daemon *d, uint64_t now);
 /* resolver_forget_tcp() - a bottle's TCP connection closed: drop its queries */
 void resolver_forget_tcp(struct daemon *d, int tcp_conn);
 uint32_t resolver_pending(const struct daemon *d);
+/* resolver_families() - address families of the upstream sockets, 0 before init */
+uint32_t resolver_families(const struct daemon *d);
 
 /* dnstcp.c */
 int dnstcp_init(struct daemon *d);

@@ -32,7 +32,6 @@
 #include "log.h"
 #include "sockaddr.h"
 
-#define DNSTCP_MAX	128
 #define DNSTCP_PER_BOTTLE	16
 /*
  * The longest frame read. Longer than DNS_QUERY_MAX, so that a query the
@@ -200,8 +199,10 @@ void dnstcp_accept(struct daemon *d, uint32_t index)
 		uint16_t pport;
 		int fd;
 
-		fd = accept4(t->listen_fd[index & 1], (struct sockaddr *)&peer, &plen,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = fdlimit_accept(d, t->listen_fd[index & 1], TAG_DNSTCP_LISTEN, index & 1,
+				    (struct sockaddr *)&peer, &plen, false);
+		if (fd == -EMFILE)
+			continue;	/* refused for want of a descriptor: the next one */
 		if (fd < 0)
 			return;
 		sockaddr_split(&peer, &pa, &pport);

@@ -41,7 +41,6 @@
 #include "sockaddr.h"
 
 #define SOCK_USES	256	/* queries per source port before a new one */
-#define UPTCP_MAX	64
 #define ANSWER_MAX	65535
 
 struct upstream {
@@ -105,6 +104,13 @@ struct resolver {
 uint32_t resolver_pending(const struct daemon *d)
 {
 	return d->res ? dnspend_used(d->res->pending) : 0;
+}
+
+uint32_t resolver_families(const struct daemon *d)
+{
+	uint32_t per = d->cfg.upstream_sockets ? d->cfg.upstream_sockets : 1;
+
+	return d->res ? d->res->nsocks / per : 0;
 }
 
 static uint16_t random16(struct resolver *r)

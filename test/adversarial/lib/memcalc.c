@@ -37,9 +37,7 @@
 
 #define RQ_BYTES	(1232 + 16)
 #define UPTCP_BYTES	(2 + 65535 + 64)
-#define UPTCP_MAX	64
 #define DCONN_BYTES	(2 + 4096 + 4 * 65538 + 128)
-#define DNSTCP_MAX	128
 
 /* as worker.c splits a table over the workers */
 static uint32_t share(uint32_t total, uint32_t n, uint32_t i)

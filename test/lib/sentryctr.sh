@@ -22,6 +22,7 @@ CTR_FILE=${CTR_FILE:-$top/contrib/Containerfile}
 CTR_NAME=sentry		# the README's --name
 CTR_IMAGE=localhost/sentry
 CTR_HOST=()
+CTR_ETC=/etc/sentry	# where the README's /etc/sentry is, seen from here
 ctr_why=
 
 # ctr_prefix - the install prefix $SENTRY came from (its bin/..), if it
@@ -121,15 +122,31 @@ ctr_ready() {	# ctr_ready - the daemon in the container answers on the shared so
 	note "expected: sentry ctl ping answers through $W_SOCK"
 	run ctl ping
 	run ls -la "$W_SOCKDIR"
-	pm ps -a --format '{{.Names}} {{.Status}}'
-	pm logs "$CTR_NAME"
+	ctr_pm ps -a --format '{{.Names}} {{.Status}}'
+	ctr_pm logs "$CTR_NAME"
 	return 1
+}
+
+# ctr_pm ARGS... - pm with the Podman that runs the SENTRY container:
+# CTR_PM (a prefix) and CTR_PM_DIR (storage) when the bottles' Podman is
+# another (rootless), else PM_PREFIX and PM_DIR
+CTR_PM=()
+CTR_PM_DIR=
+ctr_pm() {
+	local p=("${PM_PREFIX[@]}") d=$PM_DIR rc
+	[ -n "$CTR_PM_DIR" ] && PM_PREFIX=("${CTR_PM[@]}") PM_DIR=$CTR_PM_DIR
+	pm "$@"
+	rc=$?
+	PM_PREFIX=("${p[@]}") PM_DIR=$d
+	return $rc
 }
 
 # ctr_logs - the SENTRY container's output (quiet: for polling)
 ctr_logs() {
-	timeout -k 5 30 "${PM_PREFIX[@]}" podman "${PM_GLOBAL[@]}" --root "$PM_DIR/root" \
-		--runroot "$PM_DIR/runroot" --tmpdir "$PM_DIR/tmp" logs "$CTR_NAME" 2>&1 </dev/null
+	local p=("${PM_PREFIX[@]}") d=$PM_DIR
+	[ -n "$CTR_PM_DIR" ] && p=("${CTR_PM[@]}") d=$CTR_PM_DIR
+	timeout -k 5 30 "${p[@]}" podman "${PM_GLOBAL[@]}" --root "$d/root" \
+		--runroot "$d/runroot" --tmpdir "$d/tmp" logs "$CTR_NAME" 2>&1 </dev/null
 }
 
 ctr_logs_have() {	# ctr_logs_have ERE - `podman logs sentry` has a line matching ERE
@@ -161,11 +178,11 @@ resolves() {
 # the running daemon: policy "other" (bottles' default) gains allowed.test;
 # then the original comes back, with `podman kill -s HUP` for the reload
 check_ctr_policy_load() {
-	local store=$1 ini=$tmp/other-wider.ini
+	local store=$1 ini=$CTR_ETC/other-wider.ini
 	resolves allowed.test && { note "expected: allowed.test is denied by 'other' at first"; return 1; }
 	resolves other.test || { note "expected: other.test resolves under 'other' (control)"; return 1; }
 	sed 's/^domain = other.test tcp\/80$/&\ndomain = allowed.test tcp\/80/' "$tmp/other.ini" >"$ini"
-	run "${CTR_HOST[@]}" /usr/local/bin/sentry policy load --db "$store" "$ini"
+	run "${CTR_HOST[@]}" /usr/local/bin/sentry policy load --db "$store" /etc/sentry/other-wider.ini
 	expect "policy load exits 0" "$t_rc" = 0 || return 1
 	wait_for 10 ctr_logs_have 'policy other reloaded' ||
 		{ note "expected: 'policy other reloaded' in podman logs"; return 1; }
@@ -174,10 +191,11 @@ check_ctr_policy_load() {
 
 check_ctr_hup() {
 	local store=$1 before
-	run "${CTR_HOST[@]}" /usr/local/bin/sentry policy load --db "$store" "$tmp/other.ini"
+	cp "$tmp/other.ini" "$CTR_ETC/other.ini"
+	run "${CTR_HOST[@]}" /usr/local/bin/sentry policy load --db "$store" /etc/sentry/other.ini
 	expect "policy load exits 0" "$t_rc" = 0 || return 1
 	before=$(ctr_logs | grep -c 'SIGHUP')
-	pm kill -s HUP "$CTR_NAME"
+	ctr_pm kill -s HUP "$CTR_NAME"
 	expect "podman kill -s HUP exits 0" "$pm_rc" = 0 || return 1
 	wait_for 10 eval '[ "$(ctr_logs | grep -c SIGHUP)" -gt "$before" ]' ||
 		{ note "expected: the daemon logs the SIGHUP"; return 1; }
@@ -194,14 +212,14 @@ check_ctr_stop_start() {
 	expect "podman run -d exits 0" "$pm_rc" = 0 || return 1
 	pm exec "$name" sh -c 'timeout 5 wget -q -O - http://allowed.test/; echo "wget=$?"'
 	has "the running bottle fetches before the stop" "wget=0" || ok=1
-	pm stop -t 10 "$CTR_NAME"
+	ctr_pm stop -t 10 "$CTR_NAME"
 	expect "podman stop $CTR_NAME exits 0" "$pm_rc" = 0 || ok=1
 	pm exec "$name" sh -c 'timeout 5 wget -q -O - http://allowed.test/; echo "wget=$?"'
 	hasnt "the running bottle fetches nothing once the daemon is stopped" "wget=0" || ok=1
 	pm rm -f -t 0 "$name"
 	c_run true
 	failed_cleanly "$sock" || ok=1
-	pm start "$CTR_NAME"
+	ctr_pm start "$CTR_NAME"
 	expect "podman start $CTR_NAME exits 0" "$pm_rc" = 0 && ctr_ready || return 1
 	c_run sh -c 'timeout 5 wget -q -O - http://allowed.test/; echo "wget=$?"'
 	ran_ok && has "a new bottle fetches once the daemon is back" "wget=0" || ok=1

@@ -24,6 +24,7 @@
 #                              /run/sentry-test/bin/pasta -> sentry
 #                              /run/sentry-test/bin/slirp4netns -> sentry
 #                              /run/sentry     the daemon's socket dir (bind)
+#                              TREE_BINDS      whatever the script adds
 #                              /run/user/UID   $TREE_XDG (bind): tester's
 #                                              XDG_RUNTIME_DIR, where
 #                                              rootless Podman keeps its
@@ -46,6 +47,9 @@ TREE_PKGS="podman passt runc uidmap busybox-static"
 TREE_RECIPE="1: $TREE_PKGS; user $TREE_USER $TREE_UID; rootfs"	# change to rebuild
 TREE_HOLDER=
 TREE_ENV=()	# extra VAR=value for tree_user
+TREE_BINDS=()	# SRC DST pairs: host path SRC mounted at DST in the tree
+		# (tree_start; a missing DST is made: in the cached tree, unless
+		# under /run or /tmp)
 tree_why=	# why the tree could not be made
 
 # tree_sentry_pkgs - host packages that hold the libraries $SENTRY links
@@ -198,6 +202,17 @@ tree_start() {
 		fi
 		ln -s sentry "$T/run/sentry-test/bin/slirp4netns"
 		mount --bind "$SOCKDIR" "$T/run/sentry"
+		shift 6
+		while [ $# -ge 2 ]; do	# TREE_BINDS: SRC DST pairs
+			if [ -d "$1" ]; then
+				mkdir -p "$T$2"
+			else
+				mkdir -p "$(dirname "$T$2")"
+				[ -e "$T$2" ] || touch "$T$2"
+			fi
+			mount --bind "$1" "$T$2"
+			shift 2
+		done
 		cd "$T"
 		mkdir -p .oldroot
 		pivot_root . .oldroot
@@ -206,7 +221,8 @@ tree_start() {
 		cd /
 		echo ok >&9
 		exec sleep infinity
-	' sh "$TREE" "$SENTRY" "$1" $TREE_UID "${2:-}" "$TREE_XDG" 9>"$ready" 2>"$tmp/tree.start" &
+	' sh "$TREE" "$SENTRY" "$1" $TREE_UID "${2:-}" "$TREE_XDG" "${TREE_BINDS[@]}" \
+		9>"$ready" 2>"$tmp/tree.start" &
 	TREE_HOLDER=$!
 	t_defer tree_stop
 	wait_for 10 grep -q ok "$ready" || {

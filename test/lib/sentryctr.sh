@@ -225,3 +225,18 @@ check_ctr_stop_start() {
 	ran_ok && has "a new bottle fetches once the daemon is back" "wget=0" || ok=1
 	return $ok
 }
+
+# check_ctr_group_name - a control_group given by a name the image does not
+# have stops the daemon at start-up, naming the group (why the README says
+# to give the number). A container of its own, with no network.
+check_ctr_group_name() {
+	# under the README's /etc/sentry, which Podman sees at that path
+	mkdir -p "$CTR_ETC/byname"
+	ctr_config "$CTR_ETC/byname/sentry.ini" "control_group = sentryctl" "control_mode = 0660"
+	ctr_pm run --rm --network none --cap-add NET_ADMIN --cap-add DAC_READ_SEARCH \
+		--device /dev/net/tun --sysctl net.ipv4.ip_forward=1 \
+		--sysctl net.ipv6.conf.all.forwarding=1 -v /etc/sentry/byname:/etc/sentry:ro \
+		-v /var/lib/sentry/policies:/var/lib/sentry/policies:ro "$CTR_IMAGE"
+	expect "the daemon exits non-zero" "$pm_rc" != 0 -a "$pm_rc" != 124 &&
+	has "the daemon names the group" "control_group sentryctl: no such group"
+}

@@ -67,6 +67,7 @@ ROOTLESS=(
 	"container5: rootless pasta bottle: direct IP is refused"
 	"container5: rootless bottle is listed by ctl bottles, not after rm"
 	"container5: SENTRY stopped: no traffic, clear error; started: bottles work"
+	"container5: control_group by a name the image lacks: the daemon says so"
 	"container5: no bottle is left once the containers are gone"
 	"container5: no Podman call timed out"
 )
@@ -189,7 +190,8 @@ check "${ROOTLESS[2]}" check_direct_ip
 check "${ROOTLESS[3]}" check_bottles "sct5-usleeper-$$"
 
 check "${ROOTLESS[4]}" check_ctr_stop_start "sct5-runner-$$" /run/sentry/control.sock
-check "${ROOTLESS[5]}" check_none_left
-check "${ROOTLESS[6]}" check_no_hang
+check "${ROOTLESS[5]}" check_ctr_group_name
+check "${ROOTLESS[6]}" check_none_left
+check "${ROOTLESS[7]}" check_no_hang
 
 [ "$t_failed" = 0 ]

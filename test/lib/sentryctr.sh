@@ -124,6 +124,11 @@ ctr_ready() {	# ctr_ready - the daemon in the container answers on the shared so
 	run ls -la "$W_SOCKDIR"
 	ctr_pm ps -a --format '{{.Names}} {{.Status}}'
 	ctr_pm logs "$CTR_NAME"
+	# where a daemon that neither answers nor says why is waiting
+	ctr_pm inspect --format '{{.State.Pid}}' "$CTR_NAME" &&
+		[ "${pm_out:-0}" -gt 0 ] 2>/dev/null &&
+		run grep -E '^(State|Name)' "/proc/$pm_out/status" &&
+		run cat "/proc/$pm_out/wchan" "/proc/$pm_out/stack"
 	return 1
 }
 

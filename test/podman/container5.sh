@@ -122,7 +122,7 @@ ENV5=(PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 PODMAN_IGNORE_CGROUPSV1_WA
 	CONTAINERS_CONF_OVERRIDE=/run/sentry-test/containers.conf)
 CTR_HOST=(nsenter -t "$TREE_HOLDER" -m -r -w --)
 PM_PREFIX=("${CTR_HOST[@]}" env -i "${ENV5[@]}" SENTRY_POLICY=web)
-pm_init "/tmp/sctr5-$$-root"
+PM_DIR=/tmp/sctr5-$$-root	# in the tree (pm_init would make it here)
 tree_run mkdir -p "$PM_DIR/root" "$PM_DIR/runroot" "$PM_DIR/tmp"
 # the rootful containers (conmon and all) while the tree is there; named
 # in full: by clean-up time PM_* are tester's
@@ -180,7 +180,7 @@ CTR_PM=("${PM_PREFIX[@]}") CTR_PM_DIR=$PM_DIR
 TREE_ENV=("${ENV5[@]:2}")
 tree_user_cmd
 PM_PREFIX=("${TREE_USER_CMD[@]}")
-pm_init /tmp/sctr5-$$-user
+PM_DIR=/tmp/sctr5-$$-user
 tree_user mkdir -p "$PM_DIR/root" "$PM_DIR/runroot" "$PM_DIR/tmp"
 t_defer sweep5 "${PM_PREFIX[@]}" -- "$PM_DIR"
 PM_NET=(--network=pasta:--policy=web)

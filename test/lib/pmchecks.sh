@@ -68,9 +68,20 @@ check_direct_ip() {
 	hasnt "wget to 198.18.0.82 fails" "direct=0" &&
 	hasnt "nothing comes back from 198.18.0.82" "hello from 198.18.0.82" || return 1
 	# and it was sentry that said no
-	wait_for 2 grep -q '"verdict":"deny".*"dst":"198.18.0.82","dport":80' "$W_DLOG" && return 0
+	wait_for 5 decided '"verdict":"deny".*"dst":"198.18.0.82","dport":80' && return 0
 	note "expected: a deny line for 198.18.0.82:80 in the decision log"
 	return 1
+}
+
+# decided ERE - the daemon's decision log has a line matching ERE. The
+# log is the world's file, or what DECISIONS_CMD prints (a daemon in a
+# container logs to its stderr: `podman logs`).
+decided() {
+	if [ -n "${DECISIONS_CMD:-}" ]; then
+		"$DECISIONS_CMD" | grep -qE -- "$1"
+	else
+		grep -qE -- "$1" "$W_DLOG"
+	fi
 }
 
 # listed WORD... - `sentry ctl bottles` names one of WORDs

@@ -26,6 +26,7 @@
 #                              /run/sentry     the daemon's socket dir (bind)
 #                              /etc/group      the tree's, plus TREE_GROUPS
 #                                              (a copy, bound over it)
+#                              TREE_BINDS      whatever the script adds
 #                              /run/user/UID   $TREE_XDG (bind): tester's
 #                                              XDG_RUNTIME_DIR, where
 #                                              rootless Podman keeps its
@@ -50,6 +51,9 @@ TREE_HOLDER=
 TREE_ENV=()	# extra VAR=value for tree_user
 TREE_GROUPS=	# lines added to the tree's /etc/group while it runs (e.g. the
 		# daemon's control_group with the host's gid and tester in it)
+TREE_BINDS=()	# SRC DST pairs: host path SRC mounted at DST in the tree
+		# (tree_start; a missing DST is made: in the cached tree, unless
+		# under /run or /tmp)
 tree_why=	# why the tree could not be made
 
 # tree_sentry_pkgs - host packages that hold the libraries $SENTRY links
@@ -207,6 +211,17 @@ tree_start() {
 			printf "%s\n" "$GROUPS_ADD" >>"$T/run/sentry-test/group"
 			mount --bind "$T/run/sentry-test/group" "$T/etc/group"
 		fi
+		shift 7
+		while [ $# -ge 2 ]; do	# TREE_BINDS: SRC DST pairs
+			if [ -d "$1" ]; then
+				mkdir -p "$T$2"
+			else
+				mkdir -p "$(dirname "$T$2")"
+				[ -e "$T$2" ] || touch "$T$2"
+			fi
+			mount --bind "$1" "$T$2"
+			shift 2
+		done
 		cd "$T"
 		mkdir -p .oldroot
 		pivot_root . .oldroot
@@ -215,7 +230,8 @@ tree_start() {
 		cd /
 		echo ok >&9
 		exec sleep infinity
-	' sh "$TREE" "$SENTRY" "$1" $TREE_UID "${2:-}" "$TREE_XDG" "$TREE_GROUPS" 9>"$ready" 2>"$tmp/tree.start" &
+	' sh "$TREE" "$SENTRY" "$1" $TREE_UID "${2:-}" "$TREE_XDG" "$TREE_GROUPS" \
+		"${TREE_BINDS[@]}" 9>"$ready" 2>"$tmp/tree.start" &
 	TREE_HOLDER=$!
 	t_defer tree_stop
 	wait_for 10 grep -q ok "$ready" || {

@@ -64,8 +64,11 @@ int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot reach the sentry daemon at %s: %s "
-			 "(is `sentry run` running?)", path, strerror(errno));
+		snprintf(err, errlen, "cannot reach the sentry daemon at %s: %s%s", path,
+			 strerror(errno), errno == EACCES ?
+			 " (the socket's mode and group decide who may connect: "
+			 "control_group and control_mode in sentry.ini)" :
+			 " (is `sentry run` running?)");
 		if (fd >= 0)
 			close(fd);
 		return rc;

@@ -409,8 +409,8 @@ static int lock_down(struct daemon *d)
 			err("%s", msg);
 			return rc;
 		}
-		info("running as %s, keeping CAP_NET_ADMIN and CAP_DAC_READ_SEARCH",
-		     d->cfg.user);
+		info("running as %s, keeping CAP_NET_ADMIN%s", d->cfg.user,
+		     sandbox_kept_dac_read_search() ? " and CAP_DAC_READ_SEARCH" : "");
 	}
 	control_lock_down(d, getuid());
 	rc = sandbox_seccomp(SANDBOX_DAEMON, msg, sizeof(msg));

@@ -61,14 +61,23 @@ int sandbox_lookup_user(const char *user, uid_t *uid, gid_t *gid)
 
 int sandbox_drop(uid_t uid, gid_t gid, char *err, size_t len)
 {
-	int rc;
+	int rc, dac;
 
 	if (geteuid() != 0)
 		return 0;
+	/*
+	 * CAP_DAC_READ_SEARCH only where we have it: it lets the daemon watch
+	 * netns files in other users' directories, which the clients' own
+	 * watches (attach.h) make up for; a container that was not granted
+	 * it must still start.
+	 */
+	capng_get_caps_process();
+	dac = capng_have_capability(CAPNG_PERMITTED, CAP_DAC_READ_SEARCH);
 	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-			  CAP_NET_ADMIN, CAP_DAC_READ_SEARCH, -1)) {
-		snprintf(err, len, "capng_updatev failed");
+	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN) ||
+	    (dac && capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+				 CAP_DAC_READ_SEARCH))) {
+		snprintf(err, len, "capng_update failed");
 		return -EINVAL;
 	}
 	rc = capng_change_id((int)uid, (int)gid,
@@ -83,6 +92,12 @@ int sandbox_drop(uid_t uid, gid_t gid, char *err, size_t len)
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 #endif
 	return 0;
+}
+
+bool sandbox_kept_dac_read_search(void)
+{
+	capng_get_caps_process();
+	return capng_have_capability(CAPNG_EFFECTIVE, CAP_DAC_READ_SEARCH);
 }
 
 /* SIGSYS from the filter: say which call, then die. */

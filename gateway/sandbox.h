@@ -20,6 +20,7 @@
 #ifndef SENTRY_SANDBOX_H
 #define SENTRY_SANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -48,5 +49,8 @@ enum sandbox_profile {
  * no_new_privs). Return: 0 or -errno with a message in @err.
  */
 int sandbox_seccomp(enum sandbox_profile profile, char *err, size_t len);
+
+/* sandbox_kept_dac_read_search() - after sandbox_drop(): was it there to keep? */
+bool sandbox_kept_dac_read_search(void);
 
 #endif /* SENTRY_SANDBOX_H */

@@ -28,8 +28,12 @@ endif
 LIBS     := lmdb inih libpcap libmnl libnftables libseccomp libcap-ng
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wcast-qual -Wformat=2 -Wvla -Werror
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -Icommon -Igateway $(WARN) \
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g $(WARN) \
             $(shell pkg-config --cflags $(LIBS) 2>/dev/null)
+# Layers: common/ is built seeing only common/, so the compiler refuses it
+# any reach into gateway/; gateway/ and the tests see both, and name a
+# gateway header by its folder ("daemon/worker.h").
+incs = $(if $(filter common/%,$(1)),-Icommon,-Icommon -Igateway)
 LDLIBS   := $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lpthread
 
 RELEASE_CFLAGS := -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2
@@ -37,11 +41,11 @@ ASAN_CFLAGS    := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                   -fno-sanitize-recover=undefined
 
 COMMON_SRC  := $(sort $(wildcard common/*.c))
-GATEWAY_SRC := $(sort $(filter-out gateway/main.c,$(wildcard gateway/*.c)))
+GATEWAY_SRC := $(sort $(filter-out gateway/cli/main.c,$(wildcard gateway/*/*.c)))
 UNIT_SRC    := $(sort $(wildcard test/unit/test_*.c))
 FUZZ_SRC    := $(sort $(wildcard test/fuzz/fuzz_*.c))
 BENCH_SRC   := $(sort $(wildcard test/bench/*.c))
-HEADERS     := $(wildcard common/*.h gateway/*.h test/unit/*.h)
+HEADERS     := $(wildcard common/*.h gateway/*/*.h test/unit/*.h)
 
 # $(call objs,FLAVOUR,SOURCES)
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
@@ -49,28 +53,38 @@ objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 # where the helper links go; used by stage and install
 LIBEXECDIR        := $(PREFIX)/libexec/sentry
 
-.PHONY: all check stage unit demo bench fuzz fuzz-build install uninstall clean deps-test deps-demo deps-fuzz deps-analyze analyze
+.PHONY: all layers check stage unit demo bench fuzz fuzz-build install uninstall clean deps-test deps-demo deps-fuzz deps-analyze analyze
 all: sentry
 
 # rename, not copy: a running daemon keeps its binary busy
-sentry: build/release/sentry
-	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
+sentry: layers build/release/sentry
+	$(Q)cp build/release/sentry $@.tmp && mv -f $@.tmp $@
+
+# Layers (README, Architecture): common/ cannot see gateway/ at all (incs
+# above), and gateway/ uses common/ through its public headers only: the
+# internals' headers are named here, and their #error guards stop a file
+# that includes one without opting in.
+COMMON_INTERNALS := engine_internal|pstore_int|dns_internal|packet_int|config_int
+layers:
+	$(Q)! grep -rnE 'SENTRY_ENGINE_INTERNALS|#include "($(COMMON_INTERNALS))\.h"' \
+		gateway/ --include=*.c --include=*.h | grep -v '^gateway/config/' || \
+		{ echo "layers: gateway/ reaches into common/'s internals (above)" >&2; exit 1; }
 
 build/release/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(QP) CC $<
-	$(Q)$(CC) $(BASE_CFLAGS) $(RELEASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(call incs,$<) $(RELEASE_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 build/asan/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(QP) CC-ASAN $<
-	$(Q)$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(call incs,$<) $(ASAN_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-build/release/sentry: $(call objs,release,$(COMMON_SRC) $(GATEWAY_SRC) gateway/main.c)
+build/release/sentry: $(call objs,release,$(COMMON_SRC) $(GATEWAY_SRC) gateway/cli/main.c)
 	$(QP) LD $@
 	$(Q)$(CC) $(RELEASE_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/asan/sentry: $(call objs,asan,$(COMMON_SRC) $(GATEWAY_SRC) gateway/main.c)
+build/asan/sentry: $(call objs,asan,$(COMMON_SRC) $(GATEWAY_SRC) gateway/cli/main.c)
 	$(QP) LD $@
 	$(Q)$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -105,7 +119,7 @@ stage: sentry
 	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(STAGE) >/dev/null
 
 check: deps-test
-	$(MAKE) unit fuzz-build stage
+	$(MAKE) layers unit fuzz-build stage
 	SENTRY=$(CHECK_SENTRY) SENTRY_LINK_DIR=$(CHECK_LINKS) \
 	SENTRY_ASAN=$(CURDIR)/build/asan/sentry UNIT_DIR=$(CURDIR)/build/asan/test \
 	FUZZ_DIR=$(CURDIR)/build/fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) test/run
@@ -131,7 +145,7 @@ FUZZ_BINS   := $(patsubst test/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRC))
 build/fuzz/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(QP) CC-FUZZ $<
-	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) -Wno-unknown-warning-option $(FUZZ_CFLAGS) -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) $(call incs,$<) -Wno-unknown-warning-option $(FUZZ_CFLAGS) -c -o $@ $<
 
 build/fuzz/bin/%: build/fuzz/test/fuzz/%.o $(call objs,fuzz,$(COMMON_SRC) $(GATEWAY_SRC))
 	@mkdir -p $(dir $@)
@@ -154,7 +168,7 @@ CONTAINERS_CONF_D ?= /etc/containers/containers.conf.d
 
 # Static analysis: cppcheck and clang-tidy, clean, with every suppression's
 # reason written in contrib/analyze/
-ANALYZE_SRC := $(COMMON_SRC) $(GATEWAY_SRC) gateway/main.c
+ANALYZE_SRC := $(COMMON_SRC) $(GATEWAY_SRC) gateway/cli/main.c
 
 analyze: deps-analyze
 	$(QP) CPPCHECK common gateway

@@ -40,24 +40,13 @@
  * Threading. An engine made by engine_new() belongs to one thread, unless
  * it is the root of workers: engine_new_worker() makes an engine with its
  * own flow and fragment tables, counters and scratch space that shares
- * the root's learnt-address table, policy slots and generation/epoch (the
- * daemon's workers, gateway/daemon.h). Once engine_set_threaded() is on:
- *
- *   - only the root's thread changes what is shared (engine_policy_*(),
- *     engine_dns_answer()), holding the root's rwlock for writing, and
- *     advances gen and epoch with atomic stores;
- *   - a worker holds the rwlock for reading around each step that reads a
- *     policy or the learnt table: a new flow's decision, a stale verdict's
- *     re-check, a DNS query, a logged refusal. A packet of a known flow
- *     with a current verdict (one relaxed atomic load of gen/epoch) takes
- *     no lock at all;
- *   - DNS token buckets are the root's bottle's (struct bottle.shared),
- *     taken under the root's bucket mutex;
- *   - a worker's own tables are its own: the caller serialises access to
- *     them (the daemon's per-worker shard mutex). On a flow miss a worker
- *     first asks its steal hook (@steal) for the flow from another
- *     worker's table, so a flow whose packets the kernel now steers to
- *     another queue moves along instead of being decided afresh or dropped.
+ * the root's learnt-address table, policy slots and generation (the
+ * daemon's workers). Once engine_set_threaded() is on, the engine takes
+ * its own locks around what is shared (the root's rwlock, its DNS bucket
+ * mutex); the caller serialises each engine's own tables. Each function
+ * below says which thread may call it; the daemon's threads and locks are
+ * listed once, in gateway/daemon/threads.h. On a flow miss a worker first
+ * asks its steal hook for the flow from another worker's table.
  */
 #ifndef SENTRY_ENGINE_H
 #define SENTRY_ENGINE_H

@@ -6,7 +6,7 @@
  *
  * A capture of fixed-size slots (one IPv4 packet each, at most SLOT bytes)
  * is generated in memory, then each slot goes through pkt_parse() and
- * engine_outbound() exactly as gateway/datapath.c does for a packet read
+ * engine_outbound() exactly as gateway/daemon/datapath.c does for a packet read
  * from a bottle's TUN. Nothing else is timed: no I/O, no rewriting.
  *
  * The bottle is 10.0.2.100 under one policy read back from an LMDB store

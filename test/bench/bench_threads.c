@@ -2,7 +2,7 @@
 /*
  * bench_threads.c - what the daemon's threading costs per packet
  *
- * The choices of gateway/daemon.h ("Threads") priced in ns per packet,
+ * The choices of gateway/daemon/daemon.h ("Threads") priced in ns per packet,
  * with the engine alone (no I/O), median of REPS runs:
  *
  *   hit         a packet of an established UDP flow: root engine, no locks
@@ -68,7 +68,7 @@ static bool steal(void *ctx, const struct flow_key *k, uint64_t now,
 	int me = (int)(intptr_t)ctx, other = 1 - me;
 	bool found;
 
-	/* as gateway/worker.c: both locks, in worker order */
+	/* as gateway/daemon/worker.c: both locks, in worker order */
 	if (other < me) {
 		pthread_mutex_unlock(&shard[me]);
 		pthread_mutex_lock(&shard[other]);

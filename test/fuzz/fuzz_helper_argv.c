@@ -10,9 +10,9 @@
  * --help or --version, pointers into argv). Any broken promise aborts.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Igateway \
- *     test/fuzz/fuzz_helper_argv.c gateway/helper_argv.c common/addr.c \
+ *     test/fuzz/fuzz_helper_argv.c gateway/helpers/helper_argv.c common/addr.c \
  *     common/ctl_proto.c common/policy.c common/policy_index.c \
- *     common/siphash.c gateway/tun.c gateway/netlink.c -lmnl
+ *     common/siphash.c gateway/kernel/tun.c gateway/kernel/netlink.c -lmnl
  *
  * Seeds: test/fuzz/corpus/helper_argv/ (Podman's own command lines).
  */
@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helper.h"
-#include "netcfg.h"
+#include "helpers/helper.h"
+#include "kernel/netcfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

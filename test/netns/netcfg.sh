@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# netcfg.sh - gateway/netcfg.h against a real kernel: the bottle's TUN made
+# netcfg.sh - gateway/kernel/netcfg.h against a real kernel: the bottle's TUN made
 # from outside its namespace, the egress TUN with forwarding and NAT, and the
 # nftables table. netcfg_driver (built here) plays sentry: it holds the TUN
 # fds, writes packets into them and reads what the kernel answers.
@@ -127,7 +127,7 @@ if ! gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -I"$top/common" -I"$top/gateway" \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wcast-qual -Wformat=2 -Wvla -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	"$here/netcfg_driver.c" "$top"/gateway/{tun,netlink,egress,nft}.c \
+	"$here/netcfg_driver.c" "$top"/gateway/kernel/{tun,netlink,egress,nft}.c \
 	"$top/common/addr.c" "$top/common/log.c" \
 	$(pkg-config --cflags --libs libmnl libnftables) -lpthread \
 	-o "$drv" 2>"$tmp/build.log"; then

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * netcfg_driver.c - drives gateway/netcfg.h for test/netns/netcfg.sh
+ * netcfg_driver.c - drives gateway/kernel/netcfg.h for test/netns/netcfg.sh
  *
  *   netcfg_driver tun (--netns PATH | --pid PID) [--ifname N] [--mtu N]
  *                 [--txqlen N] [--queues N] [--vnet-hdr] [--addr A/N] [--gw G]
@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "cursor.h"
-#include "netcfg.h"
+#include "kernel/netcfg.h"
 
 #define PROTO_ICMP	1
 #define PROTO_TCP	6

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "config.h"
+#include "cli/commands.h"
+#include "config/config.h"
 #include "engine.h"
 #include "log.h"
 #include "policy_ini.h"

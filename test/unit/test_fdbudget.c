@@ -7,9 +7,9 @@
  */
 #include <string.h>
 
-#include "config.h"
-#include "daemon.h"
-#include "fdbudget.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "daemon/fdbudget.h"
 #include "t.h"
 
 /* The defaults, two workers, one upstream family */

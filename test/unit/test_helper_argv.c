@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "helper.h"
+#include "helpers/helper.h"
 #include "t.h"
 
 #define ARGC(v)	((int)(sizeof(v) / sizeof((v)[0])))

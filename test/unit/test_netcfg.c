@@ -15,7 +15,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
-#include "netcfg.h"
+#include "kernel/netcfg.h"
 #include "t.h"
 
 static struct ipaddr A(const char *s)

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sandbox.h"
+#include "kernel/sandbox.h"
 #include "t.h"
 
 /* Run @fn in a child under @profile; its stderr goes to @out */

@@ -20,20 +20,20 @@
  *            answers and the DNS-over-TCP connections
  *
  * The resolver's and dnstcp.c's entries are file-local structures, so their
- * sizes are bounds written from their definitions (gateway/resolver.c,
- * gateway/dnstcp.c): a pending query's copy is at most 1232 bytes plus 16 of
+ * sizes are bounds written from their definitions (gateway/daemon/resolver.c,
+ * gateway/daemon/dnstcp.c): a pending query's copy is at most 1232 bytes plus 16 of
  * bookkeeping; a TCP retry holds a 65537-byte buffer plus 64; a DNS-over-TCP
  * connection 4098 bytes in, 4 x 65538 out, plus 128.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 #include "dnspend.h"
 #include "engine.h"
 #include "flow.h"
 #include "frag.h"
-#include "worker.h"
+#include "daemon/worker.h"
 
 #define RQ_BYTES	(1232 + 16)
 #define UPTCP_BYTES	(2 + 65535 + 64)

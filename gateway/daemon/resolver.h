@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * resolver.h - allowed queries to the upstream resolvers and their answers
+ * back to the bottles (main thread)
+ */
+#ifndef SENTRY_DAEMON_RESOLVER_H
+#define SENTRY_DAEMON_RESOLVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "addr.h"
+#include "dns.h"
+
+struct daemon;
+struct gw_bottle;
+
+int resolver_init(struct daemon *d);
+void resolver_fini(struct daemon *d);
+/*
+ * resolver_query() - send an allowed query on behalf of bottle @b
+ * @msg, @len:	the query as the bottle sent it (its ID is replaced)
+ * @m:		the parsed query (question, EDNS)
+ * @tcp_conn:	the bottle's DNS-over-TCP connection index, or -1 for UDP
+ */
+void resolver_query(struct daemon *d, struct gw_bottle *b,
+		    const uint8_t *msg, size_t len, const struct dns_msg *m,
+		    const struct ipaddr *client, uint16_t cport,
+		    const struct ipaddr *server, uint16_t sport, int tcp_conn);
+void resolver_udp_ready(struct daemon *d, uint32_t index);
+void resolver_tcp_ready(struct daemon *d, uint32_t index, uint32_t events);
+void resolver_tick(struct daemon *d, uint64_t now);
+/* resolver_forget_tcp() - a bottle's TCP connection closed: drop its queries */
+void resolver_forget_tcp(struct daemon *d, int tcp_conn);
+uint32_t resolver_pending(const struct daemon *d);
+/* resolver_families() - address families of the upstream sockets, 0 before init */
+uint32_t resolver_families(const struct daemon *d);
+
+#endif /* SENTRY_DAEMON_RESOLVER_H */

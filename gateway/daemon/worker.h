@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * worker.h - the packet threads of `sentry run` (daemon/threads.h)
+ *
+ * A worker owns: an epoll set holding its TUN queues, an engine (its own
+ * flow and fragment tables, sharing the root's learnt table and
+ * policies), one view of every bottle for that engine (counters), a
+ * packet buffer and a reply buffer, and a queue of messages to the main
+ * thread. Everything here but the shard lock, the quiescence words and
+ * the message queue's indexes belongs to the worker's thread alone.
+ */
+#ifndef SENTRY_WORKER_H
+#define SENTRY_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/daemon.h"
+#include "frag.h"
+#include "gso.h"
+#include "log.h"
+
+#define WORKERS_MAX		CTL_QUEUES_MAX
+
+/* A handed-off query: the engine refuses longer ones (DNS_QUERY_MAX) */
+#define HANDOFF_MSG_MAX		DNS_QUERY_MAX
+/*
+ * Bytes of a worker's message queue: room for about 1700 typical queries,
+ * so that a burst the main thread is slow to take (it shares the CPUs with
+ * everyone) is held rather than dropped; the resolver's pending table
+ * ([tables] pending_dns) is the real bound. Pages never touched stay
+ * unallocated.
+ */
+#define HANDOFF_RING_BYTES	((size_t)256 * 1024)
+
+enum handoff_kind {
+	HANDOFF_PAD = 0,	/* filler up to the ring's end: skip */
+	HANDOFF_DNS,		/* an allowed UDP query for the resolver */
+	HANDOFF_GONE,		/* a bottle's TUN failed: detach it */
+};
+
+/* One message from a worker to the main thread; @size bytes in the ring */
+struct handoff {
+	uint16_t size;			/* this record, header included, a multiple of 8 */
+	uint8_t kind;			/* enum handoff_kind */
+	uint32_t slot, zone;		/* the bottle, and which one it was */
+	struct ipaddr client, server;	/* HANDOFF_DNS: the query's addresses */
+	uint16_t cport, sport;
+	uint16_t len;			/* bytes of @msg */
+	uint8_t msg[];
+};
+
+/*
+ * A single-producer (the worker), single-consumer (the main thread) ring
+ * of variable-size records. @head and @tail count bytes and wrap at 2^32
+ * (HANDOFF_RING_BYTES divides it); a record never wraps around the end of
+ * @bytes: a HANDOFF_PAD record fills the rest instead. The producer
+ * publishes with a release store of @head, the consumer frees space with a
+ * release store of @tail.
+ */
+struct handoff_ring {
+	uint32_t head;			/* the worker's */
+	uint32_t tail;			/* the main thread's */
+	uint8_t bytes[HANDOFF_RING_BYTES] __attribute__((aligned(8)));
+};
+
+struct worker {
+	struct daemon *d;
+	uint32_t id;
+	pthread_t thread;
+	bool started;
+	int epfd;			/* the worker's queues and @wakefd */
+	int wakefd;			/* eventfd: main -> worker (stop) */
+	int notifyfd;			/* eventfd: worker -> main (messages) */
+	struct engine *e;
+	struct bottle *eb;		/* cfg.bottles views, for @e's counters */
+	pthread_mutex_t shard;		/* @e's tables: see daemon.h */
+	uint8_t *buf;			/* PKT_BUF_SIZE: the packet being handled */
+	uint8_t *aux;			/* PKT_BUF_SIZE: replies built beside it */
+	uint8_t seghdr[GSO_HDR_MAX];	/* one software segment's headers */
+	struct daemon_counters c;	/* relaxed atomics: summed by ctl stats */
+	struct ratelimit parse_log;
+	struct handoff_ring *ring;
+	uint32_t reserved;		/* worker_slot(): head once the record is published */
+	bool pushed;			/* a message queued in this wake-up */
+	bool logged;			/* a decision line written in this wake-up */
+	bool stop;			/* atomic: leave the loop */
+	bool quiet;			/* atomic: in epoll_wait, holding nothing */
+	uint64_t seq;			/* atomic: wake-ups finished */
+};
+
+/* worker_count() - the number of workers @cfg asks for (0: online CPUs) */
+uint32_t worker_count(const struct sentry_config *cfg);
+
+/*
+ * workers_init() - allocate the workers, their engines and descriptors,
+ * and give each its egress queues. Before lock_down(): eventfds and epoll
+ * sets are made here. Return: 0 or -errno.
+ */
+int workers_init(struct daemon *d);
+
+/* workers_start() - start the threads (after lock_down()). Return: 0 or -errno. */
+int workers_start(struct daemon *d);
+
+/* workers_stop() - ask every thread to leave and join it */
+void workers_stop(struct daemon *d);
+
+/* workers_free() - everything workers_init() made */
+void workers_free(struct daemon *d);
+
+/*
+ * workers_quiesce() - return once every worker has finished the wake-up it
+ * was in (if any) when this was called: afterwards no worker can still be
+ * using what the caller unpublished before the call (daemon.h, "Bottles").
+ */
+void workers_quiesce(struct daemon *d);
+
+/* worker_watch() - add @fd to worker @w's set; worker_unwatch() removes it */
+int worker_watch(struct worker *w, int fd, enum tag tag, uint32_t index);
+void worker_unwatch(struct worker *w, int fd);
+
+/* worker_for_queue() - the worker that reads queue @q */
+static inline struct worker *worker_for_queue(struct daemon *d, uint32_t q)
+{
+	return &d->workers[q % d->nworkers];
+}
+
+/* workers_bottle_init() - set every worker's view of bottle @b (main thread) */
+void workers_bottle_init(struct daemon *d, struct gw_bottle *b);
+
+/* workers_drain() - the main thread reads worker @index's messages */
+void workers_drain(struct daemon *d, uint32_t index);
+
+/*
+ * worker_slot() - room in @w's queue for a message of @len bytes, to fill
+ * (all but @size, which is set) and then publish with worker_publish();
+ * NULL (counted as handoff_full) when the main thread is that far behind
+ * or @len exceeds HANDOFF_MSG_MAX. Worker thread only.
+ */
+struct handoff *worker_slot(struct worker *w, size_t len);
+void worker_publish(struct worker *w);
+
+/* workers_expire() - engine_expire() on every worker's tables (main thread) */
+void workers_expire(struct daemon *d, uint64_t now);
+
+/*
+ * workers_sum() - totals over the root engine and every worker's engine
+ * @st:		engine counters
+ * @fs:		flow tables (capacities and use added up)
+ * @gs:		fragment tables
+ * @c:		the daemon's datapath counters
+ * @stolen:	flows moved between workers
+ */
+void workers_sum(struct daemon *d, uint64_t now, struct engine_stats *st,
+		 struct flow_stats *fs, struct frag_stats *gs,
+		 struct daemon_counters *c, uint64_t *stolen);
+
+/* workers_bottle_sum() - @b's counters over the root and every worker */
+void workers_bottle_sum(struct daemon *d, const struct gw_bottle *b,
+			struct bottle_counters *c);
+
+/* workers_flow_foreach() - flow_foreach() over every worker's table, each under its lock */
+int workers_flow_foreach(struct daemon *d, int (*fn)(struct flow *f, void *arg),
+			 void *arg);
+
+/* worker_count_add() - add @n to counter @field of @w (relaxed atomic) */
+#define worker_count_add(w, field, n) \
+	__atomic_fetch_add(&(w)->c.field, (n), __ATOMIC_RELAXED)
+
+#endif /* SENTRY_WORKER_H */

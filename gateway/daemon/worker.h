@@ -17,53 +17,12 @@
 #include <stdint.h>
 
 #include "daemon/daemon.h"
+#include "daemon/handoff.h"
 #include "frag.h"
 #include "gso.h"
 #include "log.h"
 
 #define WORKERS_MAX		CTL_QUEUES_MAX
-
-/* A handed-off query: the engine refuses longer ones (DNS_QUERY_MAX) */
-#define HANDOFF_MSG_MAX		DNS_QUERY_MAX
-/*
- * Bytes of a worker's message queue: room for about 1700 typical queries,
- * so that a burst the main thread is slow to take (it shares the CPUs with
- * everyone) is held rather than dropped; the resolver's pending table
- * ([tables] pending_dns) is the real bound. Pages never touched stay
- * unallocated.
- */
-#define HANDOFF_RING_BYTES	((size_t)256 * 1024)
-
-enum handoff_kind {
-	HANDOFF_PAD = 0,	/* filler up to the ring's end: skip */
-	HANDOFF_DNS,		/* an allowed UDP query for the resolver */
-	HANDOFF_GONE,		/* a bottle's TUN failed: detach it */
-};
-
-/* One message from a worker to the main thread; @size bytes in the ring */
-struct handoff {
-	uint16_t size;			/* this record, header included, a multiple of 8 */
-	uint8_t kind;			/* enum handoff_kind */
-	uint32_t slot, zone;		/* the bottle, and which one it was */
-	struct ipaddr client, server;	/* HANDOFF_DNS: the query's addresses */
-	uint16_t cport, sport;
-	uint16_t len;			/* bytes of @msg */
-	uint8_t msg[];
-};
-
-/*
- * A single-producer (the worker), single-consumer (the main thread) ring
- * of variable-size records. @head and @tail count bytes and wrap at 2^32
- * (HANDOFF_RING_BYTES divides it); a record never wraps around the end of
- * @bytes: a HANDOFF_PAD record fills the rest instead. The producer
- * publishes with a release store of @head, the consumer frees space with a
- * release store of @tail.
- */
-struct handoff_ring {
-	uint32_t head;			/* the worker's */
-	uint32_t tail;			/* the main thread's */
-	uint8_t bytes[HANDOFF_RING_BYTES] __attribute__((aligned(8)));
-};
 
 struct worker {
 	struct daemon *d;
@@ -82,7 +41,6 @@ struct worker {
 	struct daemon_counters c;	/* relaxed atomics: summed by ctl stats */
 	struct ratelimit parse_log;
 	struct handoff_ring *ring;
-	uint32_t reserved;		/* worker_slot(): head once the record is published */
 	bool pushed;			/* a message queued in this wake-up */
 	bool logged;			/* a decision line written in this wake-up */
 	bool stop;			/* atomic: leave the loop */

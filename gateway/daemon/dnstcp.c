@@ -46,6 +46,7 @@
  */
 #define FRAME_MAX	4096
 static_assert(FRAME_MAX >= DNS_QUERY_MAX, "a refusable query must fit a frame");
+static_assert(DNSTCP_MAX <= UINT16_MAX, "a connection index fits the resolver's 16 bits");
 #define OUT_MAX		(4 * (size_t)65538)
 #define DNSTCP_IDLE_NS	(10 * 1000000000ULL)
 /* from <linux/netfilter_ipv4.h>, which clashes with <netinet/in.h> */
@@ -135,7 +136,7 @@ static void conn_close(struct daemon *d, struct dconn *c)
 {
 	if (!c->used)
 		return;
-	resolver_forget_tcp(d, (int)(c - d->dnstcp->conns));
+	resolver_forget_tcp(d, (uint16_t)(c - d->dnstcp->conns));
 	loop_unwatch(d->epfd, c->fd);
 	close(c->fd);
 	free(c->out);
@@ -300,7 +301,7 @@ static void query(struct daemon *d, struct dconn *c, uint8_t *msg, size_t len)
 				  &c->server, c->sport, msg, len, now_ns(), m);
 	if (reason == DROP_NONE) {
 		resolver_query(d, b, msg, len, m, &c->client, c->cport, &c->server,
-			       c->sport, (int)(c - d->dnstcp->conns));
+			       c->sport, DNS_VIA_TCP, (uint16_t)(c - d->dnstcp->conns));
 		return;
 	}
 	/* engine_dns_query() counted the reason */

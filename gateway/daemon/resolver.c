@@ -23,6 +23,38 @@
  *
  * Bounded: pending queries ([tables] pending_dns), a copy of each query
  * (DNS_QUERY_MAX bytes), TCP retries (UPTCP_MAX at once).
+ *
+ * The states of a pending query (its dnspend entry and struct rq), and
+ * what moves it on:
+ *
+ *   ASKED      sent over UDP to upstream q->upstream (q->tries asked so
+ *              far), under a fresh (ID, source port) key
+ *     answer, question matches, learnt    -> ANSWERED
+ *     answer with TC set (over UDP)       -> RETRY_TCP
+ *     answer refused (rebinding)          -> ANSWERED with REFUSED
+ *     answer that does not match or parse -> ASKED still: it may be
+ *                                            spoofed; the real one can come
+ *     timeout, an upstream not yet asked  -> ASKED to the next, new key
+ *     timeout, every upstream asked       -> FAILED
+ *     pending table full on a re-key      -> FAILED
+ *     answer with TC set, no TCP job can
+ *     start (none free, no socket)        -> ANSWERED with the truncated
+ *                                            answer (the client may retry
+ *                                            over TCP itself)
+ *   RETRY_TCP  a job (struct uptcp) connects to the same upstream and
+ *              reads the whole answer
+ *     whole answer, learnt                -> ANSWERED (truncated again
+ *                                            for the client's UDP size)
+ *     connect or read fails               -> ASKED (the UDP timeout goes on)
+ *     timeout                             -> FAILED
+ *   ANSWERED   written back (UDP through the TUN, or on the client's TCP
+ *              connection) once its addresses are in the learnt table;
+ *              entry freed
+ *   FAILED     the bottle gets SERVFAIL; entry freed
+ *
+ *   At any point the client's TCP connection may close: q->via becomes
+ *   DNS_VIA_GONE (forgotten), the query runs its course, and whatever
+ *   answer it ends with is dropped instead of written.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -71,7 +103,8 @@ struct usock {
 /* What a pending query needs beyond struct dnspend: the bytes, to resend */
 struct rq {
 	uint16_t len;
-	int16_t tcp_conn;	/* bottle's DNS-over-TCP connection, -1 UDP, -2 gone */
+	uint8_t via;		/* enum dns_via */
+	uint16_t conn;		/* DNS_VIA_TCP: the bottle's connection (dnstcp.c) */
 	int16_t job;		/* TCP retry job, or -1 */
 	uint8_t upstream;	/* index of the upstream asked */
 	uint8_t tries;		/* upstreams asked so far */
@@ -349,7 +382,8 @@ static struct dnspend *send_to(struct daemon *d, struct dnspend *p, uint32_t u,
 void resolver_query(struct daemon *d, struct gw_bottle *b,
 		    const uint8_t *msg, size_t len, const struct dns_msg *m,
 		    const struct ipaddr *client, uint16_t cport,
-		    const struct ipaddr *server, uint16_t sport, int tcp_conn)
+		    const struct ipaddr *server, uint16_t sport, enum dns_via via,
+		    uint16_t conn)
 {
 	struct resolver *r = d->res;
 	struct dnspend_key tmp = { .zone = UINT32_MAX, .id = random16(r) };
@@ -369,7 +403,7 @@ void resolver_query(struct daemon *d, struct gw_bottle *b,
 		return;
 	}
 	p->bottle = b->eb.id;
-	p->proto = tcp_conn >= 0 ? PROTO_TCP : PROTO_UDP;
+	p->proto = via == DNS_VIA_TCP ? PROTO_TCP : PROTO_UDP;
 	p->client = *client;
 	p->client_port = cport;
 	p->client_id = m->hdr.id;
@@ -379,7 +413,8 @@ void resolver_query(struct daemon *d, struct gw_bottle *b,
 	q = &r->rqs[dnspend_index(r->pending, p)];
 	q->len = (uint16_t)len;
 	memcpy(q->msg, msg, len);
-	q->tcp_conn = (int16_t)tcp_conn;
+	q->via = (uint8_t)via;
+	q->conn = conn;
 	q->job = -1;
 	q->tries = 0;
 	q->udp_size = 512;
@@ -395,12 +430,12 @@ static void deliver(struct daemon *d, struct gw_bottle *b, const struct dnspend 
 	size_t head = reply_udp_headroom(p->client.family);
 	int n;
 
-	if (q->tcp_conn >= 0) {
-		dnstcp_answer(d, q->tcp_conn, msg, len);
+	if (q->via == DNS_VIA_TCP) {
+		dnstcp_answer(d, q->conn, msg, len);
 		return;
 	}
-	if (q->tcp_conn != -1)
-		return;		/* its TCP connection is gone */
+	if (q->via == DNS_VIA_GONE)
+		return;
 	if (len > q->udp_size) {
 		struct dns_msg m;
 
@@ -459,7 +494,7 @@ static void finish(struct daemon *d, struct dnspend *p, uint8_t *msg,
 	dnspend_remove(r->pending, p);
 }
 
-static void start_tcp(struct daemon *d, struct dnspend *p, uint64_t now);
+static bool start_tcp(struct daemon *d, struct dnspend *p, uint64_t now);
 
 void resolver_udp_ready(struct daemon *d, uint32_t index)
 {
@@ -512,10 +547,9 @@ void resolver_udp_ready(struct daemon *d, uint32_t index)
 				if (b && engine_dns_answer(d->e, &b->eb, &p->q, &p->client,
 							   p->client_port, &p->server,
 							   p->server_port, msg, (size_t)n, now,
-							   a) == DROP_NONE) {
-					start_tcp(d, p, now);
+							   a) == DROP_NONE &&
+				    start_tcp(d, p, now))
 					continue;
-				}
 			}
 		}
 		finish(d, p, msg, (size_t)n, now);
@@ -591,8 +625,10 @@ void resolver_tick(struct daemon *d, uint64_t now)
 /*
  * DNS over TCP to the upstream, for an answer that came back truncated.
  * The job owns a socket; the pending entry keeps its key and notes the job.
+ * Return: false if no job could start: the caller passes the truncated
+ * answer on, and the client may retry over TCP itself.
  */
-static void start_tcp(struct daemon *d, struct dnspend *p, uint64_t now)
+static bool start_tcp(struct daemon *d, struct dnspend *p, uint64_t now)
 {
 	struct resolver *r = d->res;
 	uint32_t idx = dnspend_index(r->pending, p);
@@ -626,10 +662,10 @@ static void start_tcp(struct daemon *d, struct dnspend *p, uint64_t now)
 		q->job = -1;
 		goto give_up;
 	}
-	return;
+	return true;
 give_up:
-	/* no TCP: the bottle gets the truncated answer and may retry itself */
 	debug("dns: cannot retry over TCP; passing the truncated answer on");
+	return false;
 }
 
 static void job_done(struct daemon *d, struct uptcp *j, bool ok)
@@ -701,11 +737,11 @@ void resolver_tcp_ready(struct daemon *d, uint32_t index, uint32_t events)
 		job_done(d, j, j->have == 2 + (size_t)(j->buf[0] << 8 | j->buf[1]));
 }
 
-void resolver_forget_tcp(struct daemon *d, int tcp_conn)
+void resolver_forget_tcp(struct daemon *d, uint16_t conn)
 {
 	struct resolver *r = d->res;
 
 	for (uint32_t i = 0; r && i < d->cfg.pending_dns; i++)
-		if (r->rqs[i].tcp_conn == tcp_conn)
-			r->rqs[i].tcp_conn = -2;
+		if (r->rqs[i].via == DNS_VIA_TCP && r->rqs[i].conn == conn)
+			r->rqs[i].via = DNS_VIA_GONE;
 }

@@ -14,23 +14,36 @@
 struct daemon;
 struct gw_bottle;
 
+/* How a query came to sentry, and so how its answer goes back */
+enum dns_via {
+	DNS_VIA_UDP,	/* a datagram: the answer is written to the bottle's TUN */
+	DNS_VIA_TCP,	/* DNS over TCP: the answer goes on its connection (dnstcp.c) */
+	DNS_VIA_GONE,	/* that connection closed: the answer is dropped */
+};
+
 int resolver_init(struct daemon *d);
 void resolver_fini(struct daemon *d);
 /*
  * resolver_query() - send an allowed query on behalf of bottle @b
  * @msg, @len:	the query as the bottle sent it (its ID is replaced)
  * @m:		the parsed query (question, EDNS)
- * @tcp_conn:	the bottle's DNS-over-TCP connection index, or -1 for UDP
+ * @via, @conn:	how the query came, so how its answer goes back: DNS_VIA_UDP
+ *		(through the bottle's TUN), or DNS_VIA_TCP on dnstcp.c's
+ *		connection @conn
  */
 void resolver_query(struct daemon *d, struct gw_bottle *b,
 		    const uint8_t *msg, size_t len, const struct dns_msg *m,
 		    const struct ipaddr *client, uint16_t cport,
-		    const struct ipaddr *server, uint16_t sport, int tcp_conn);
+		    const struct ipaddr *server, uint16_t sport, enum dns_via via,
+		    uint16_t conn);
 void resolver_udp_ready(struct daemon *d, uint32_t index);
 void resolver_tcp_ready(struct daemon *d, uint32_t index, uint32_t events);
 void resolver_tick(struct daemon *d, uint64_t now);
-/* resolver_forget_tcp() - a bottle's TCP connection closed: drop its queries */
-void resolver_forget_tcp(struct daemon *d, int tcp_conn);
+/*
+ * resolver_forget_tcp() - a bottle's TCP connection @conn closed: its
+ * queries become DNS_VIA_GONE, and their answers are dropped
+ */
+void resolver_forget_tcp(struct daemon *d, uint16_t conn);
 uint32_t resolver_pending(const struct daemon *d);
 /* resolver_families() - address families of the upstream sockets, 0 before init */
 uint32_t resolver_families(const struct daemon *d);

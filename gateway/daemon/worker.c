@@ -361,7 +361,7 @@ void workers_drain(struct daemon *d, uint32_t index)
 			 * (names in text) would take a kilobyte of the ring
 			 */
 			resolver_query(d, b, m->msg, m->len, &dm, &m->client,
-				       m->cport, &m->server, m->sport, -1);
+				       m->cport, &m->server, m->sport, DNS_VIA_UDP, 0);
 		}
 		/* free the space at once: resolver_query() copied what it keeps */
 		handoff_release(r, tail);

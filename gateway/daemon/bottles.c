@@ -286,11 +286,8 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 	for (uint32_t q = 0; q < b->nfds; q++)
 		b->fds[q] = fds[q];
 	rc = setup_vnet(d, b, errbuf, errlen);
-	if (rc) {
-		engine_policy_put(d->e, ep);
-		b->nfds = 0;
-		return rc;
-	}
+	if (rc)
+		goto put_policy;
 	/* every field a worker reads is set: publish, then let the queues in */
 	workers_bottle_init(d, b);
 	__atomic_store_n(&b->live, true, __ATOMIC_RELEASE);
@@ -299,10 +296,7 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 				  BOTTLE_REF(b->slot, q));
 		if (rc) {
 			snprintf(errbuf, errlen, "epoll: %s", strerror(-rc));
-			unpublish(d, b);
-			engine_policy_put(d->e, ep);
-			b->nfds = 0;
-			return rc;
+			goto unpublish;
 		}
 	}
 	b->pidfd = -1;
@@ -331,6 +325,14 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 	     b->nfds, b->vnet ? ", vnet header" : "", b->netns[0] ? ", netns " : "",
 	     b->netns);
 	return 0;
+
+unpublish:
+	unpublish(d, b);
+put_policy:
+	/* the fds stay the caller's: forget them here */
+	engine_policy_put(d->e, ep);
+	b->nfds = 0;
+	return rc;
 }
 
 void bottle_detach(struct daemon *d, struct gw_bottle *b, const char *why)

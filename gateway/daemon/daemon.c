@@ -31,6 +31,18 @@
 #include "daemon/datapath.h"
 #include "daemon/loop.h"
 
+/* Limits defined in different places that must agree */
+static_assert(CONFIG_NFT_NAME_MAX + 1 == EGRESS_TABLE_MAX,
+	      "[egress] nft_table fits the egress spec's table name");
+static_assert(CONFIG_IFNAME_MAX + 1 == IFNAMSIZ,
+	      "[egress] interface is a kernel interface name");
+static_assert(TUN_QUEUES_MAX <= CTL_QUEUES_MAX,
+	      "every queue an attach client opens can be handed to the daemon");
+static_assert(CONTROL_FDS_MAX >= TUN_QUEUES_MAX + 2,
+	      "an attach's queues, pidfd and netns watch fit one request");
+static_assert(WORKERS_MAX <= CTL_QUEUES_MAX && CONFIG_QUEUES_MAX <= CTL_QUEUES_MAX,
+	      "the egress TUN's queues (a worker's each, or [egress] queues) fit egress_fds");
+
 #define TICK_NS		(100 * 1000000ULL)
 #define EVENTS_PER_WAIT	64
 

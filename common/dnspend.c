@@ -188,3 +188,15 @@ uint32_t dnspend_capacity(const struct dnspend_table *t)
 {
 	return t->capacity;
 }
+
+void dnspend_set_asker(struct dnspend *p, const struct dnspend_asker *a)
+{
+	p->bottle = a->bottle;
+	p->proto = a->proto;
+	p->client = *a->client;
+	p->client_port = a->client_port;
+	p->client_id = a->query->hdr.id;
+	p->server = *a->server;
+	p->server_port = a->server_port;
+	p->q = a->query->q;
+}

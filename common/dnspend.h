@@ -49,6 +49,21 @@ struct dnspend {
 
 struct dnspend_table;
 
+/*
+ * struct dnspend_asker - who asked, and what: the fields of an entry that
+ * say where its answer goes back to
+ */
+struct dnspend_asker {
+	uint32_t bottle;
+	uint8_t proto;
+	const struct ipaddr *client, *server;
+	uint16_t client_port, server_port;
+	const struct dns_msg *query;	/* its ID and question are kept */
+};
+
+/* dnspend_set_asker() - fill @p's asker fields from @a */
+void dnspend_set_asker(struct dnspend *p, const struct dnspend_asker *a);
+
 struct dnspend_table *dnspend_new(uint32_t capacity, uint32_t timeout_ms);
 void dnspend_free(struct dnspend_table *t);
 size_t dnspend_table_bytes(uint32_t capacity);

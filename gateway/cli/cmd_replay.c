@@ -145,14 +145,9 @@ static void remember_query(struct replay *rp, const struct dns_msg *m,
 	p = dnspend_add(rp->pending, &k, now);
 	if (!p)
 		return;
-	p->bottle = rp->b.id;
-	p->proto = proto;
-	p->client = *client;
-	p->client_port = cport;
-	p->client_id = m->hdr.id;
-	p->server = *server;
-	p->server_port = sport;
-	p->q = m->q;
+	dnspend_set_asker(p, &(struct dnspend_asker){
+		.bottle = rp->b.id, .proto = proto, .client = client, .server = server,
+		.client_port = cport, .server_port = sport, .query = m });
 }
 
 /* An answer from the capture standing in for the upstream's */

@@ -402,14 +402,10 @@ void resolver_query(struct daemon *d, struct gw_bottle *b,
 		engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, DROP_DNS_PENDING_FULL);
 		return;
 	}
-	p->bottle = b->eb.id;
-	p->proto = via == DNS_VIA_TCP ? PROTO_TCP : PROTO_UDP;
-	p->client = *client;
-	p->client_port = cport;
-	p->client_id = m->hdr.id;
-	p->server = *server;
-	p->server_port = sport;
-	p->q = m->q;
+	dnspend_set_asker(p, &(struct dnspend_asker){
+		.bottle = b->eb.id, .proto = via == DNS_VIA_TCP ? PROTO_TCP : PROTO_UDP,
+		.client = client, .server = server, .client_port = cport,
+		.server_port = sport, .query = m });
 	q = &r->rqs[dnspend_index(r->pending, p)];
 	q->len = (uint16_t)len;
 	memcpy(q->msg, msg, len);

@@ -297,23 +297,13 @@ static int route_and_forward(struct netlink *nl, const struct egress_spec *s,
 static int configure(struct netlink *nl, const struct egress_spec *s,
 		     const char *name, char *err, size_t len)
 {
-	struct netlink_link_req set = { s->mtu, s->txqueuelen, false, NULL };
 	struct netlink_link_req up = { .up = true };
 	struct netlink_link link;
 	int rc;
 
-	rc = netlink_link_get(nl, name, &link);
+	rc = netlink_tun_prepare(nl, name, s->mtu, s->txqueuelen, &link, err, len);
 	if (rc)
-		return netlink_error(nl, rc, err, len, "cannot find %s", name);
-	rc = netlink_link_set(nl, link.index, &set);
-	if (rc)
-		return netlink_error(nl, rc, err, len,
-				     "cannot set MTU %u and txqueuelen %u on %s",
-				     s->mtu, s->txqueuelen, name);
-	rc = netlink_qdisc_noqueue(nl, link.index);
-	if (rc)
-		return netlink_error(nl, rc, err, len,
-				     "cannot make noqueue the root qdisc of %s", name);
+		return rc;
 	if (s->has_pool4 &&
 	    (rc = add_host(nl, s, link.index, &s->pool4, err, len)))
 		return rc;

@@ -448,6 +448,18 @@ int netlink_link_set(struct netlink *nl, uint32_t ifindex,
 		     const struct netlink_link_req *req);
 
 /**
+ * netlink_tun_prepare() - a TUN just made, still down: find link @name,
+ * set its MTU and txqueuelen, and give it a noqueue root qdisc
+ * (netlink_qdisc_noqueue()); the bottle's TUN and the egress TUN alike
+ * @out:	receives the link
+ *
+ * Return: 0, or -errno with the step that failed in @err
+ */
+int netlink_tun_prepare(struct netlink *nl, const char *name, uint32_t mtu,
+			uint32_t txqlen, struct netlink_link *out, char *err,
+			size_t len);
+
+/**
  * netlink_qdisc_noqueue() - make "noqueue" the root qdisc of a link
  * @nl:		socket
  * @ifindex:	link, best while still down (no default qdisc made yet)

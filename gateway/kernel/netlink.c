@@ -292,6 +292,28 @@ struct nlmsghdr *netlink_msg_noqueue(void *buf, uint32_t seq, uint32_t ifindex)
 	return nlh;
 }
 
+int netlink_tun_prepare(struct netlink *nl, const char *name, uint32_t mtu,
+			uint32_t txqlen, struct netlink_link *out, char *err,
+			size_t len)
+{
+	struct netlink_link_req set = { mtu, txqlen, false, NULL };
+	int rc;
+
+	rc = netlink_link_get(nl, name, out);
+	if (rc)
+		return netlink_error(nl, rc, err, len, "cannot find %s", name);
+	rc = netlink_link_set(nl, out->index, &set);
+	if (rc)
+		return netlink_error(nl, rc, err, len,
+				     "cannot set MTU %u and txqueuelen %u on %s",
+				     mtu, txqlen, name);
+	rc = netlink_qdisc_noqueue(nl, out->index);
+	if (rc)
+		return netlink_error(nl, rc, err, len,
+				     "cannot make noqueue the root qdisc of %s", name);
+	return 0;
+}
+
 int netlink_qdisc_noqueue(struct netlink *nl, uint32_t ifindex)
 {
 	char buf[NETLINK_MSG_MAX];

@@ -352,24 +352,14 @@ static int default_route(struct netlink *nl, uint32_t ifindex, int family,
 static int configure(struct netlink *nl, const struct tun_spec *s,
 		     const char *name, char *err, size_t len)
 {
-	struct netlink_link_req set = { s->mtu, s->txqueuelen, false, NULL };
 	struct netlink_link_req up = { .up = true };
 	struct netlink_link tun, lo;
 	char path[96], text[ADDR_TEXT_MAX];
 	int rc;
 
-	rc = netlink_link_get(nl, name, &tun);
+	rc = netlink_tun_prepare(nl, name, s->mtu, s->txqueuelen, &tun, err, len);
 	if (rc)
-		return netlink_error(nl, rc, err, len, "cannot find %s", name);
-	rc = netlink_link_set(nl, tun.index, &set);
-	if (rc)
-		return netlink_error(nl, rc, err, len,
-				     "cannot set MTU %u and txqueuelen %u on %s",
-				     s->mtu, s->txqueuelen, name);
-	rc = netlink_qdisc_noqueue(nl, tun.index);
-	if (rc)
-		return netlink_error(nl, rc, err, len,
-				     "cannot make noqueue the root qdisc of %s", name);
+		return rc;
 
 	/* Before the link goes up, so not even a link-local address shows.
 	 * No such file: the kernel has no IPv6 at all, nothing to leak. */

@@ -48,11 +48,12 @@
 
 #include "addr.h"
 #include "drop.h"
+#include "wire.h"
 
-#define DNS_PORT		53
-#define DOT_PORT		853	/* DNS over TLS (TCP) and DNS over QUIC (UDP) */
-#define DNS_HDR_LEN		12
 /*
+ * The wire format (header offsets, flags, rcodes, types, EDNS and EDE
+ * codes) is in wire.h; what follows are sentry's own bounds.
+ *
  * The longest query sentry forwards, over UDP or TCP: the EDNS payload size
  * of DNS Flag Day 2020. A real query is a name and an OPT record, far
  * shorter; a longer one is refused (DROP_DNS_TOO_LONG) before it is
@@ -60,48 +61,8 @@
  * resolver's pending queries and the workers' hand-off hold this much.
  */
 #define DNS_QUERY_MAX		1232
-#define DNS_LABEL_MAX		63
-#define DNS_NAME_WIRE_MAX	255
 /* Presentation form: at most 255 wire bytes, each possibly written as \DDD */
 #define DNS_NAME_TEXT_MAX	1024
-/* The smallest resource record: root name (1) + type, class, ttl, rdlength (10) */
-#define DNS_RR_MIN		11
-
-/* Header flag bits (second 16-bit word) */
-#define DNS_FLAG_QR		0x8000
-#define DNS_OPCODE_MASK		0x7800
-#define DNS_FLAG_AA		0x0400
-#define DNS_FLAG_TC		0x0200
-#define DNS_FLAG_RD		0x0100
-#define DNS_FLAG_RA		0x0080
-#define DNS_FLAG_AD		0x0020
-#define DNS_FLAG_CD		0x0010
-#define DNS_RCODE_MASK		0x000f
-
-#define DNS_RCODE_NOERROR	0
-#define DNS_RCODE_FORMERR	1
-#define DNS_RCODE_SERVFAIL	2
-#define DNS_RCODE_NXDOMAIN	3
-#define DNS_RCODE_NOTIMP	4
-#define DNS_RCODE_REFUSED	5
-
-#define DNS_TYPE_A		1
-#define DNS_TYPE_CNAME		5
-#define DNS_TYPE_AAAA		28
-#define DNS_TYPE_OPT		41
-#define DNS_TYPE_SVCB		64
-#define DNS_TYPE_HTTPS		65
-#define DNS_CLASS_IN		1
-
-/* SvcParamKeys (RFC 9460) */
-#define SVC_KEY_IPV4HINT	4
-#define SVC_KEY_IPV6HINT	6
-
-/* EDNS0 option codes and Extended DNS Errors (RFC 8914) */
-#define EDNS_OPT_EDE		15
-#define EDE_BLOCKED		15
-#define EDE_FILTERED		17
-#define EDE_PROHIBITED		18
 /* UDP payload size sentry advertises (the DNS flag day 2020 value) */
 #define DNS_EDNS_UDP_SIZE	1232
 

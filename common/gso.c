@@ -11,17 +11,6 @@
 #include "cursor.h"
 #include "gso.h"
 
-#define TCP_SEQ_OFF	4
-#define TCP_FLAGS_OFF	13
-#define TCP_CSUM_OFF	16
-#define UDP_LEN_OFF	4
-#define UDP_CSUM_OFF	6
-#define IPV4_LEN_OFF	2
-#define IPV4_ID_OFF	4
-#define IPV4_CSUM_OFF	10
-#define IPV6_PLEN_OFF	4
-#define IPV6_HDR_LEN	40
-
 /* One segment's transport checksum; its field in @l4 must be zero */
 static uint16_t l4_csum(const struct pkt *p, const uint8_t *l4, size_t l4hdr,
 			const uint8_t *payload, size_t plen)
@@ -34,7 +23,7 @@ static uint16_t l4_csum(const struct pkt *p, const uint8_t *l4, size_t l4hdr,
 	sum = csum_partial(payload, plen, sum);
 	check = csum_fold(sum);
 	if (p->proto == PROTO_UDP && !check)
-		check = 0xffff;
+		check = UDP_CSUM_ZERO_AS;
 	return check;
 }
 

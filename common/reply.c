@@ -41,38 +41,17 @@
 #include "packet_int.h"
 #include "reply.h"
 
-#define IPV4_HDR_LEN	20
-#define IPV6_HDR_LEN	40
-#define IPV4_DF		0x4000
-#define UDP_HDR_LEN	8
-#define TCP_HDR_LEN	20
-#define ICMP_HDR_LEN	8
-#define IP_LEN_MAX	65535
-
-#define TCP_CSUM_OFF	16
-#define UDP_CSUM_OFF	6
-#define ICMP_CSUM_OFF	2
-
-#define ICMP_UNREACH		3
-#define ICMP_SOURCE_QUENCH	4
-#define ICMP_REDIRECT		5
-#define ICMP_CODE_PROHIBITED	13	/* RFC 1812 5.2.7.1 */
-#define ICMPV6_UNREACH		1
-#define ICMPV6_CODE_PROHIBITED	1	/* RFC 4443 3.1 */
-#define ICMPV6_INFO_MIN		128	/* types below are errors (RFC 4443 2.1) */
-#define ICMPV6_REDIRECT		137
-
 /*
  * Room for a dry-run refusal: header, the longest question (255-byte name,
  * type, class), and sentry's OPT with one EDE option, rounded up well.
  */
 #define REFUSAL_SCRATCH	512
 _Static_assert(REFUSAL_SCRATCH >= DNS_HDR_LEN + DNS_NAME_WIRE_MAX + 4 +
-	       DNS_RR_MIN + 6, "a refusal of any parsed query fits the dry run");
+	       DNS_RR_MIN + EDNS_OPT_HDR_LEN + EDE_INFO_LEN, "a refusal of any parsed query fits the dry run");
 
 static size_t ip_hdr_len(uint8_t family)
 {
-	return family == ADDR_FAMILY_V4 ? IPV4_HDR_LEN : IPV6_HDR_LEN;
+	return family == ADDR_FAMILY_V4 ? IPV4_HDR_MIN : IPV6_HDR_LEN;
 }
 
 /*
@@ -85,25 +64,26 @@ static size_t put_ip(uint8_t *b, uint8_t family, uint8_t proto,
 	uint16_t check;
 
 	if (family == ADDR_FAMILY_V4) {
-		memset(b, 0, IPV4_HDR_LEN);
-		b[0] = 0x45;
-		put_be16(b + 2, (uint16_t)(IPV4_HDR_LEN + l4len));
-		put_be16(b + 6, IPV4_DF);	/* ID 0 is fine when atomic (RFC 6864) */
-		b[8] = REPLY_TTL;
-		b[9] = proto;
-		memcpy(b + 12, src, 4);
-		memcpy(b + 16, dst, 4);
-		check = csum_ipv4_header(b, IPV4_HDR_LEN);
-		memcpy(b + 10, &check, 2);
-		return IPV4_HDR_LEN;
+		memset(b, 0, IPV4_HDR_MIN);
+		b[IPV4_VIHL_OFF] = IPV4_VERSION << IP_VERSION_SHIFT |
+				   IPV4_HDR_MIN / IPV4_IHL_UNIT;
+		put_be16(b + IPV4_LEN_OFF, (uint16_t)(IPV4_HDR_MIN + l4len));
+		put_be16(b + IPV4_FRAG_OFF, IPV4_DF);	/* ID 0 is fine when atomic (RFC 6864) */
+		b[IPV4_TTL_OFF] = REPLY_TTL;
+		b[IPV4_PROTO_OFF] = proto;
+		memcpy(b + IPV4_SRC_OFF, src, IPV4_ADDR_LEN);
+		memcpy(b + IPV4_DST_OFF, dst, IPV4_ADDR_LEN);
+		check = csum_ipv4_header(b, IPV4_HDR_MIN);
+		memcpy(b + IPV4_CSUM_OFF, &check, 2);
+		return IPV4_HDR_MIN;
 	}
-	memset(b, 0, 8);
-	b[0] = 0x60;
-	put_be16(b + 4, (uint16_t)l4len);
-	b[6] = proto;
-	b[7] = REPLY_TTL;
-	memcpy(b + 8, src, 16);
-	memcpy(b + 24, dst, 16);
+	memset(b, 0, IPV6_SRC_OFF);
+	b[0] = IPV6_VERSION << (IPV6_VERSION_SHIFT - 24);
+	put_be16(b + IPV6_PLEN_OFF, (uint16_t)l4len);
+	b[IPV6_NH_OFF] = proto;
+	b[IPV6_HOPLIMIT_OFF] = REPLY_TTL;
+	memcpy(b + IPV6_SRC_OFF, src, IPV6_ADDR_LEN);
+	memcpy(b + IPV6_DST_OFF, dst, IPV6_ADDR_LEN);
 	return IPV6_HDR_LEN;
 }
 
@@ -129,10 +109,10 @@ static size_t put_udp(uint8_t *b, uint8_t family, const uint8_t *src,
 	size_t len = hlen + UDP_HDR_LEN + plen;
 	uint8_t *u = b + hlen;
 
-	put_be16(u, sport);
-	put_be16(u + 2, dport);
-	put_be16(u + 4, (uint16_t)(UDP_HDR_LEN + plen));
-	put_be16(u + 6, 0);
+	put_be16(u + UDP_SPORT_OFF, sport);
+	put_be16(u + UDP_DPORT_OFF, dport);
+	put_be16(u + UDP_LEN_OFF, (uint16_t)(UDP_HDR_LEN + plen));
+	put_be16(u + UDP_CSUM_OFF, 0);
 	put_l4_csum(b, family, PROTO_UDP, hlen, len, UDP_CSUM_OFF);
 	return len;
 }
@@ -142,7 +122,7 @@ int reply_dns_refusal(struct pkt *p, size_t cap, const struct dns_msg *m,
 {
 	uint8_t scratch[REFUSAL_SCRATCH];
 	uint16_t sport = p->sport, dport = p->dport;
-	uint8_t family = p->family, src[16], dst[16];
+	uint8_t family = p->family, src[IPV6_ADDR_LEN], dst[IPV6_ADDR_LEN];
 	size_t alen = pkt_addr_len(p), hlen, off, len;
 	int n;
 
@@ -221,7 +201,7 @@ int reply_udp_build(uint8_t *buf, size_t cap, const struct ipaddr *src,
 int reply_tcp_rst(const struct pkt *p, uint8_t *out, size_t cap)
 {
 	const uint8_t *th = p->data + p->l4_off;
-	size_t hlen = ip_hdr_len(p->family), len = hlen + TCP_HDR_LEN;
+	size_t hlen = ip_hdr_len(p->family), len = hlen + TCP_HDR_MIN;
 	uint32_t seq = 0, ack = 0;
 	uint8_t flags, *t;
 
@@ -232,28 +212,28 @@ int reply_tcp_rst(const struct pkt *p, uint8_t *out, size_t cap)
 	if (p->tcp_flags & TCP_RST)
 		return -EINVAL;
 	if (p->tcp_flags & TCP_ACK) {
-		seq = get_be32(th + 8);
+		seq = get_be32(th + TCP_ACK_OFF);
 		flags = TCP_RST;
 	} else {
 		/* the data length of a fragmented segment is not known here */
 		if (p->frag != PKT_FRAG_NONE)
 			return -EINVAL;
-		ack = get_be32(th + 4) + p->payload_len +
+		ack = get_be32(th + TCP_SEQ_OFF) + p->payload_len +
 		      !!(p->tcp_flags & TCP_SYN) + !!(p->tcp_flags & TCP_FIN);
 		flags = TCP_RST | TCP_ACK;
 	}
 	if (cap < len)
 		return -ENOSPC;
 
-	put_ip(out, p->family, PROTO_TCP, pkt_dst(p), pkt_src(p), TCP_HDR_LEN);
+	put_ip(out, p->family, PROTO_TCP, pkt_dst(p), pkt_src(p), TCP_HDR_MIN);
 	t = out + hlen;
-	memset(t, 0, TCP_HDR_LEN);
-	put_be16(t, p->dport);
-	put_be16(t + 2, p->sport);
-	put_be32(t + 4, seq);
-	put_be32(t + 8, ack);
-	t[12] = (TCP_HDR_LEN / 4) << 4;
-	t[13] = flags;
+	memset(t, 0, TCP_HDR_MIN);
+	put_be16(t + TCP_SPORT_OFF, p->dport);
+	put_be16(t + TCP_DPORT_OFF, p->sport);
+	put_be32(t + TCP_SEQ_OFF, seq);
+	put_be32(t + TCP_ACK_OFF, ack);
+	t[TCP_DOFF_OFF] = (TCP_HDR_MIN / TCP_DOFF_UNIT) << TCP_DOFF_SHIFT;
+	t[TCP_FLAGS_OFF] = flags;
 	put_l4_csum(out, p->family, PROTO_TCP, hlen, len, TCP_CSUM_OFF);
 	return (int)len;
 }
@@ -301,8 +281,8 @@ int reply_icmp_prohibited(const struct pkt *p, uint8_t *out, size_t cap)
 	put_ip(out, p->family, proto, pkt_dst(p), pkt_src(p), ICMP_HDR_LEN + qlen);
 	icmp = out + hlen;
 	memset(icmp, 0, ICMP_HDR_LEN);		/* checksum, and "unused" */
-	icmp[0] = v4 ? ICMP_UNREACH : ICMPV6_UNREACH;
-	icmp[1] = v4 ? ICMP_CODE_PROHIBITED : ICMPV6_CODE_PROHIBITED;
+	icmp[ICMP_TYPE_OFF] = v4 ? ICMP_UNREACH : ICMPV6_UNREACH;
+	icmp[ICMP_CODE_OFF] = v4 ? ICMP_CODE_PROHIBITED : ICMPV6_CODE_PROHIBITED;
 	memcpy(icmp + ICMP_HDR_LEN, p->data, qlen);
 	put_l4_csum(out, p->family, proto, hlen, len, ICMP_CSUM_OFF);
 	return (int)len;
@@ -334,7 +314,7 @@ static void fix_inner(uint8_t *outer, uint8_t *field, const uint8_t *from,
 		return;
 	check = csum_replace(check, from, to, len);
 	if (udp && !check)
-		check = 0xffff;
+		check = UDP_CSUM_ZERO_AS;
 	patch(outer, field, &check, 2);
 }
 
@@ -373,12 +353,12 @@ int pkt_rewrite_quote_addr(struct pkt *p, bool dst, const uint8_t *to)
 	l4 = c.off;			/* the quoted transport header */
 
 	if (v4)
-		addr = q + (dst ? 16 : 12);
+		addr = q + (dst ? IPV4_DST_OFF : IPV4_SRC_OFF);
 	else
-		addr = q + (dst ? 24 : 8);
+		addr = q + (dst ? IPV6_DST_OFF : IPV6_SRC_OFF);
 
 	if (v4)				/* the quoted IPv4 header checksum */
-		fix_inner(outer, q + 10, addr, to, alen, false);
+		fix_inner(outer, q + IPV4_CSUM_OFF, addr, to, alen, false);
 	off = quoted_csum_off(p->family, pq.proto);
 	if (off && l4 + off + 2 <= p->payload_len)
 		fix_inner(outer, q + l4 + off, addr, to, alen,

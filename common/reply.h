@@ -46,8 +46,8 @@
 #define REPLY_TTL		64
 
 /* IP + UDP header bytes in front of a UDP payload built by reply_udp_build() */
-#define REPLY_HEADROOM_V4	28
-#define REPLY_HEADROOM_V6	48
+#define REPLY_HEADROOM_V4	(IPV4_HDR_MIN + UDP_HDR_LEN)
+#define REPLY_HEADROOM_V6	(IPV6_HDR_LEN + UDP_HDR_LEN)
 
 /* Largest ICMP error, quote included: RFC 1812 4.3.2.3, RFC 4443 2.4(c) */
 #define REPLY_ICMP_MAX_V4	576

@@ -20,16 +20,13 @@
 #include "cursor.h"
 #include "dns_internal.h"
 
-/* EDE option: code (2), length (2), INFO-CODE (2); no EXTRA-TEXT */
-#define EDE_OPT_LEN		6
-
 int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 		      unsigned int rcode, int ede)
 {
 	bool with_ede = m->edns.present && ede >= 0;
 	size_t len = m->q.end;
 	uint16_t flags;
-	uint8_t *p;
+	struct wcursor w;
 
 	/* the 4-bit RCODE field, and the 16-bit INFO-CODE */
 	if (rcode > DNS_RCODE_MASK || ede > 0xffff)
@@ -38,35 +35,42 @@ int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 	if (m->q.end <= DNS_HDR_LEN)
 		return -EINVAL;
 
+	/*
+	 * Reserve the whole answer first: the query being rewritten is the
+	 * caller's, and must be left whole when the answer does not fit.
+	 */
 	if (m->edns.present)
-		len += DNS_RR_MIN + (with_ede ? EDE_OPT_LEN : 0);
-	if (len > cap)
+		len += DNS_RR_MIN + (with_ede ? EDNS_OPT_HDR_LEN + EDE_INFO_LEN : 0);
+	wcur_init(&w, buf, cap);
+	if (!wcur_skip(&w, len))
 		return -ENOSPC;
 
 	flags = DNS_FLAG_QR | DNS_FLAG_RA | (uint16_t)rcode |
 		(m->hdr.flags & (DNS_FLAG_RD | DNS_FLAG_CD));
-	put_be16(buf, m->hdr.id);
-	put_be16(buf + 2, flags);
-	put_be16(buf + 4, 1);
-	put_be16(buf + 6, 0);
-	put_be16(buf + 8, 0);
-	put_be16(buf + 10, m->edns.present ? 1 : 0);
+	wcur_init(&w, buf, len);
+	wcur_u16(&w, m->hdr.id);
+	wcur_u16(&w, flags);
+	wcur_u16(&w, 1);				/* QDCOUNT */
+	wcur_u16(&w, 0);				/* ANCOUNT */
+	wcur_u16(&w, 0);				/* NSCOUNT */
+	wcur_u16(&w, m->edns.present ? 1 : 0);		/* ARCOUNT */
+	wcur_skip(&w, m->q.end - DNS_HDR_LEN);		/* the question, kept */
 
-	if (!m->edns.present)
-		return (int)len;
-
-	p = buf + m->q.end;
-	p[0] = 0;
-	put_be16(p + 1, DNS_TYPE_OPT);
-	put_be16(p + 3, DNS_EDNS_UDP_SIZE);
-	p[5] = 0;
-	p[6] = 0;
-	put_be16(p + 7, m->edns.do_bit ? DNS_EDNS_DO : 0);
-	put_be16(p + 9, with_ede ? EDE_OPT_LEN : 0);
-	if (with_ede) {
-		put_be16(p + 11, EDNS_OPT_EDE);
-		put_be16(p + 13, 2);
-		put_be16(p + 15, (uint16_t)ede);
+	if (m->edns.present) {
+		wcur_u8(&w, 0);				/* owner: the root */
+		wcur_u16(&w, DNS_TYPE_OPT);
+		wcur_u16(&w, DNS_EDNS_UDP_SIZE);	/* "class": payload size */
+		wcur_u8(&w, 0);				/* extended rcode */
+		wcur_u8(&w, 0);				/* version */
+		wcur_u16(&w, m->edns.do_bit ? DNS_EDNS_DO : 0);
+		wcur_u16(&w, with_ede ? EDNS_OPT_HDR_LEN + EDE_INFO_LEN : 0);
+		if (with_ede) {
+			wcur_u16(&w, EDNS_OPT_EDE);
+			wcur_u16(&w, EDE_INFO_LEN);
+			wcur_u16(&w, (uint16_t)ede);
+		}
 	}
+	if (!wcur_ok(&w) || wcur_pos(&w) != len)	/* cannot happen: reserved */
+		return -ENOSPC;
 	return (int)len;
 }

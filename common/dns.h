@@ -34,7 +34,9 @@
  * address for b.example.
  *
  * dns_synth_refusal() turns a parsed query into an NXDOMAIN or REFUSED
- * answer in the same buffer, as a recursive resolver would send it.
+ * answer in the same buffer, as a recursive resolver would send it;
+ * dns_synth_truncate() cuts an answer too long for a UDP client down to its
+ * question, with TC set.
  *
  * All offsets in the structures below index the message buffer the parser
  * was given; nothing is copied except names into struct dns_name.
@@ -175,6 +177,26 @@ void dns_learn(const struct dns_msg *m, struct dns_learn_result *out);
  */
 int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 		      unsigned int rcode, int ede);
+
+/*
+ * dns_synth_truncate() - cut an upstream answer to what a UDP client can take
+ * @buf:	an answer from upstream, rewritten in place
+ * @len:	its length
+ * @max:	the client's UDP payload size (its EDNS size, or 512)
+ *
+ * An answer of @max bytes or fewer is left as it is. A longer one becomes
+ * what a server sends when the answer does not fit (RFC 1035 4.2.1, RFC
+ * 2181 9): the header and the question only, TC set, ANCOUNT, NSCOUNT and
+ * ARCOUNT zero, every other header bit and the question kept; the client
+ * asks again over TCP. The question is kept even if it alone exceeds @max.
+ * The answer must first pass dns_parse_response() (one question, every
+ * record framed): nothing is cut out of a message that cannot be read.
+ *
+ * Return: the length to send (@len, or the offset just past the question);
+ * -EBADMSG, with nothing written, if the answer is longer than @max and
+ * does not parse, or has no question, or is longer than any DNS message.
+ */
+int dns_synth_truncate(uint8_t *buf, size_t len, size_t max);
 
 /*
  * dns_name_from_text() - normalise a name given as text (a CLI argument)

@@ -14,6 +14,12 @@
  * RA is set because, to the bottle, sentry is its recursive resolver. AA is
  * clear (sentry is authoritative for nothing), TC clear (the answer is
  * complete), AD clear (nothing here was validated).
+ *
+ * An upstream answer too long for the client's UDP size is truncated the
+ * way the upstream itself would have done it: only the header and the
+ * question stay, TC is set and the three record counts are zeroed. The
+ * question is already at the front of the message, so truncation is a
+ * rewrite of four header fields and a shorter length; nothing moves.
  */
 #include <errno.h>
 
@@ -73,4 +79,28 @@ int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 	if (!wcur_ok(&w) || wcur_pos(&w) != len)	/* cannot happen: reserved */
 		return -ENOSPC;
 	return (int)len;
+}
+
+int dns_synth_truncate(uint8_t *buf, size_t len, size_t max)
+{
+	struct dns_msg m;
+	struct wcursor w;
+
+	if (len <= max && len <= DNS_MSG_MAX)
+		return (int)len;
+	/* unreadable, or no (or several) questions: nothing to keep */
+	if (dns_parse_response(buf, len, &m) != DROP_NONE)
+		return -EBADMSG;
+
+	/* over exactly header and question: the rest is cut off */
+	wcur_init(&w, buf, m.q.end);
+	wcur_seek(&w, DNS_FLAGS_OFF);
+	wcur_u16(&w, m.hdr.flags | DNS_FLAG_TC);
+	wcur_seek(&w, DNS_ANCOUNT_OFF);
+	wcur_u16(&w, 0);
+	wcur_u16(&w, 0);			/* NSCOUNT */
+	wcur_u16(&w, 0);			/* ARCOUNT */
+	if (!wcur_ok(&w))			/* cannot happen: q.end > DNS_HDR_LEN */
+		return -EBADMSG;
+	return m.q.end;
 }

@@ -25,11 +25,6 @@
 #include "csum.h"
 #include "cursor.h"
 
-#define TCP_CSUM_OFF	16
-#define UDP_CSUM_OFF	6
-#define ICMP_CSUM_OFF	2
-#define IPV4_CSUM_OFF	10
-
 uint32_t csum_partial(const void *buf, size_t len, uint32_t sum)
 {
 	const uint8_t *b = buf;
@@ -157,7 +152,7 @@ uint16_t csum_l4(const struct pkt *p)
 	sum = csum_partial(l4 + off + 2, l4len - off - 2, sum);
 	check = csum_fold(sum);
 	if (p->proto == PROTO_UDP && !check)
-		check = 0xffff;
+		check = UDP_CSUM_ZERO_AS;
 	return check;
 }
 
@@ -172,7 +167,7 @@ static void adjust(uint8_t *field, const uint8_t *from, const uint8_t *to,
 		return;
 	check = csum_replace(check, from, to, len);
 	if (udp && !check)
-		check = 0xffff;
+		check = UDP_CSUM_ZERO_AS;
 	memcpy(field, &check, 2);
 }
 
@@ -218,8 +213,9 @@ void pkt_rewrite_port(struct pkt *p, int dst, uint16_t port)
 	switch (p->proto) {
 	case PROTO_TCP:
 	case PROTO_UDP: {
-		uint8_t *field = l4 + (dst ? 2 : 0);
 		bool udp = p->proto == PROTO_UDP;
+		uint8_t *field = l4 + (udp ? (dst ? UDP_DPORT_OFF : UDP_SPORT_OFF) :
+					     (dst ? TCP_DPORT_OFF : TCP_SPORT_OFF));
 
 		adjust(l4 + (udp ? UDP_CSUM_OFF : TCP_CSUM_OFF), field, to, 2, udp);
 		memcpy(field, to, 2);
@@ -234,8 +230,8 @@ void pkt_rewrite_port(struct pkt *p, int dst, uint16_t port)
 		if (!csum_off(p) || (p->icmp_kind != ICMP_KIND_ECHO_REQUEST &&
 				     p->icmp_kind != ICMP_KIND_ECHO_REPLY))
 			return;
-		adjust(l4 + ICMP_CSUM_OFF, l4 + 4, to, 2, false);
-		memcpy(l4 + 4, to, 2);
+		adjust(l4 + ICMP_CSUM_OFF, l4 + ICMP_ECHO_ID_OFF, to, 2, false);
+		memcpy(l4 + ICMP_ECHO_ID_OFF, to, 2);
 		p->sport = port;
 		p->dport = port;
 		return;

@@ -34,7 +34,9 @@
  * address for b.example.
  *
  * dns_synth_refusal() turns a parsed query into an NXDOMAIN or REFUSED
- * answer in the same buffer, as a recursive resolver would send it.
+ * answer in the same buffer, as a recursive resolver would send it;
+ * dns_synth_truncate() cuts an answer too long for a UDP client down to its
+ * question, with TC set.
  *
  * All offsets in the structures below index the message buffer the parser
  * was given; nothing is copied except names into struct dns_name.
@@ -48,11 +50,12 @@
 
 #include "addr.h"
 #include "drop.h"
+#include "wire.h"
 
-#define DNS_PORT		53
-#define DOT_PORT		853	/* DNS over TLS (TCP) and DNS over QUIC (UDP) */
-#define DNS_HDR_LEN		12
 /*
+ * The wire format (header offsets, flags, rcodes, types, EDNS and EDE
+ * codes) is in wire.h; what follows are sentry's own bounds.
+ *
  * The longest query sentry forwards, over UDP or TCP: the EDNS payload size
  * of DNS Flag Day 2020. A real query is a name and an OPT record, far
  * shorter; a longer one is refused (DROP_DNS_TOO_LONG) before it is
@@ -60,48 +63,8 @@
  * resolver's pending queries and the workers' hand-off hold this much.
  */
 #define DNS_QUERY_MAX		1232
-#define DNS_LABEL_MAX		63
-#define DNS_NAME_WIRE_MAX	255
 /* Presentation form: at most 255 wire bytes, each possibly written as \DDD */
 #define DNS_NAME_TEXT_MAX	1024
-/* The smallest resource record: root name (1) + type, class, ttl, rdlength (10) */
-#define DNS_RR_MIN		11
-
-/* Header flag bits (second 16-bit word) */
-#define DNS_FLAG_QR		0x8000
-#define DNS_OPCODE_MASK		0x7800
-#define DNS_FLAG_AA		0x0400
-#define DNS_FLAG_TC		0x0200
-#define DNS_FLAG_RD		0x0100
-#define DNS_FLAG_RA		0x0080
-#define DNS_FLAG_AD		0x0020
-#define DNS_FLAG_CD		0x0010
-#define DNS_RCODE_MASK		0x000f
-
-#define DNS_RCODE_NOERROR	0
-#define DNS_RCODE_FORMERR	1
-#define DNS_RCODE_SERVFAIL	2
-#define DNS_RCODE_NXDOMAIN	3
-#define DNS_RCODE_NOTIMP	4
-#define DNS_RCODE_REFUSED	5
-
-#define DNS_TYPE_A		1
-#define DNS_TYPE_CNAME		5
-#define DNS_TYPE_AAAA		28
-#define DNS_TYPE_OPT		41
-#define DNS_TYPE_SVCB		64
-#define DNS_TYPE_HTTPS		65
-#define DNS_CLASS_IN		1
-
-/* SvcParamKeys (RFC 9460) */
-#define SVC_KEY_IPV4HINT	4
-#define SVC_KEY_IPV6HINT	6
-
-/* EDNS0 option codes and Extended DNS Errors (RFC 8914) */
-#define EDNS_OPT_EDE		15
-#define EDE_BLOCKED		15
-#define EDE_FILTERED		17
-#define EDE_PROHIBITED		18
 /* UDP payload size sentry advertises (the DNS flag day 2020 value) */
 #define DNS_EDNS_UDP_SIZE	1232
 
@@ -214,6 +177,26 @@ void dns_learn(const struct dns_msg *m, struct dns_learn_result *out);
  */
 int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 		      unsigned int rcode, int ede);
+
+/*
+ * dns_synth_truncate() - cut an upstream answer to what a UDP client can take
+ * @buf:	an answer from upstream, rewritten in place
+ * @len:	its length
+ * @max:	the client's UDP payload size (its EDNS size, or 512)
+ *
+ * An answer of @max bytes or fewer is left as it is. A longer one becomes
+ * what a server sends when the answer does not fit (RFC 1035 4.2.1, RFC
+ * 2181 9): the header and the question only, TC set, ANCOUNT, NSCOUNT and
+ * ARCOUNT zero, every other header bit and the question kept; the client
+ * asks again over TCP. The question is kept even if it alone exceeds @max.
+ * The answer must first pass dns_parse_response() (one question, every
+ * record framed): nothing is cut out of a message that cannot be read.
+ *
+ * Return: the length to send (@len, or the offset just past the question);
+ * -EBADMSG, with nothing written, if the answer is longer than @max and
+ * does not parse, or has no question, or is longer than any DNS message.
+ */
+int dns_synth_truncate(uint8_t *buf, size_t len, size_t max);
 
 /*
  * dns_name_from_text() - normalise a name given as text (a CLI argument)

@@ -20,15 +20,6 @@
 
 #include "dns.h"
 
-/* Label length byte: top two bits give the label type (RFC 1035, RFC 6891) */
-#define DNS_LABEL_TYPE_MASK	0xc0
-#define DNS_LABEL_POINTER	0xc0
-
-/* Fixed part of a resource record after its owner name */
-#define DNS_RR_FIXED		10
-/* OPT "TTL" field: extended rcode (8), version (8), DO (1), Z (15) */
-#define DNS_EDNS_DO		0x8000
-
 struct dns_wname {
 	uint16_t len;				/* wire bytes, root included */
 	uint8_t wire[DNS_NAME_WIRE_MAX];	/* canonical form */

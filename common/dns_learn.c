@@ -121,9 +121,9 @@ static bool svc_params_ok(struct cursor c)
 		if ((int)key <= last)
 			return false;
 		last = key;
-		if (key == SVC_KEY_IPV4HINT && (!vlen || vlen % 4))
+		if (key == SVC_KEY_IPV4HINT && (!vlen || vlen % IPV4_ADDR_LEN))
 			return false;
-		if (key == SVC_KEY_IPV6HINT && (!vlen || vlen % 16))
+		if (key == SVC_KEY_IPV6HINT && (!vlen || vlen % IPV6_ADDR_LEN))
 			return false;
 	}
 	return cur_ok(&c);
@@ -161,9 +161,9 @@ static void svcb_hints(const uint8_t *buf, const struct dns_rr *rr,
 		if (!v)
 			return;
 		if (key == SVC_KEY_IPV4HINT)
-			step = 4;
+			step = IPV4_ADDR_LEN;
 		else if (key == SVC_KEY_IPV6HINT)
-			step = 16;
+			step = IPV6_ADDR_LEN;
 		else
 			continue;
 		for (size_t i = 0; i + step <= vlen; i += step)
@@ -176,12 +176,12 @@ static void take(const struct dns_msg *m, const struct dns_rr *rr,
 {
 	switch (rr->type) {
 	case DNS_TYPE_A:
-		if (rr->rdlength == 4)
-			add(out, m->buf + rr->rdata, 4, rr->ttl, rr->type);
+		if (rr->rdlength == IPV4_ADDR_LEN)
+			add(out, m->buf + rr->rdata, IPV4_ADDR_LEN, rr->ttl, rr->type);
 		break;
 	case DNS_TYPE_AAAA:
-		if (rr->rdlength == 16)
-			add(out, m->buf + rr->rdata, 16, rr->ttl, rr->type);
+		if (rr->rdlength == IPV6_ADDR_LEN)
+			add(out, m->buf + rr->rdata, IPV6_ADDR_LEN, rr->ttl, rr->type);
 		break;
 	case DNS_TYPE_SVCB:
 	case DNS_TYPE_HTTPS:

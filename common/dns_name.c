@@ -86,7 +86,7 @@ enum drop_reason dns_name_read(const uint8_t *buf, size_t len, size_t off,
 
 			if (flags & DNS_NAME_NO_POINTER)
 				return DROP_DNS_POINTER_IN_QUERY;
-			target = (size_t)(b & 0x3f) << 8;
+			target = (size_t)(b & (DNS_POINTER_MASK >> 8)) << 8;
 			target |= cur_u8(&c);
 			if (!cur_ok(&c))
 				return DROP_DNS_TRUNCATED;

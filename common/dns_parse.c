@@ -24,9 +24,6 @@
 #include "cursor.h"
 #include "dns_internal.h"
 
-/* A DNS message's length is 16 bits wide on every transport (RFC 1035 4.2.2) */
-#define DNS_MSG_MAX		65535
-
 enum section { SEC_ANSWER, SEC_AUTHORITY, SEC_ADDITIONAL };
 
 static void msg_init(const uint8_t *buf, size_t len, struct dns_msg *m)
@@ -109,7 +106,7 @@ enum drop_reason dns_rr_read(const uint8_t *buf, size_t len, size_t off,
 	rr->end = c.off;
 
 	/* RFC 2181 s8: a TTL with the top bit set means zero (OPT's is flags) */
-	if (rr->type != DNS_TYPE_OPT && (rr->ttl & 0x80000000u))
+	if (rr->type != DNS_TYPE_OPT && (rr->ttl & DNS_TTL_NEGATIVE))
 		rr->ttl = 0;
 	return DROP_NONE;
 }
@@ -139,7 +136,7 @@ static enum drop_reason read_opt(const uint8_t *buf, const struct dns_rr *rr,
 
 	e->present = true;
 	e->udp_size = rr->rclass;
-	e->version = (uint8_t)(rr->ttl >> 16);
+	e->version = (uint8_t)(rr->ttl >> DNS_EDNS_VERSION_SHIFT);
 	e->do_bit = !!(rr->ttl & DNS_EDNS_DO);
 	e->off = (uint16_t)rr->off;
 	return DROP_NONE;
@@ -219,11 +216,11 @@ static enum drop_reason check_rr(struct dns_msg *m, const struct dns_rr *rr,
 {
 	switch (rr->type) {
 	case DNS_TYPE_A:
-		if (rr->rclass == DNS_CLASS_IN && rr->rdlength != 4)
+		if (rr->rclass == DNS_CLASS_IN && rr->rdlength != IPV4_ADDR_LEN)
 			return DROP_DNS_RDATA;
 		break;
 	case DNS_TYPE_AAAA:
-		if (rr->rclass == DNS_CLASS_IN && rr->rdlength != 16)
+		if (rr->rclass == DNS_CLASS_IN && rr->rdlength != IPV6_ADDR_LEN)
 			return DROP_DNS_RDATA;
 		break;
 	case DNS_TYPE_CNAME:

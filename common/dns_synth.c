@@ -14,14 +14,17 @@
  * RA is set because, to the bottle, sentry is its recursive resolver. AA is
  * clear (sentry is authoritative for nothing), TC clear (the answer is
  * complete), AD clear (nothing here was validated).
+ *
+ * An upstream answer too long for the client's UDP size is truncated the
+ * way the upstream itself would have done it: only the header and the
+ * question stay, TC is set and the three record counts are zeroed. The
+ * question is already at the front of the message, so truncation is a
+ * rewrite of four header fields and a shorter length; nothing moves.
  */
 #include <errno.h>
 
 #include "cursor.h"
 #include "dns_internal.h"
-
-/* EDE option: code (2), length (2), INFO-CODE (2); no EXTRA-TEXT */
-#define EDE_OPT_LEN		6
 
 int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 		      unsigned int rcode, int ede)
@@ -29,7 +32,7 @@ int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 	bool with_ede = m->edns.present && ede >= 0;
 	size_t len = m->q.end;
 	uint16_t flags;
-	uint8_t *p;
+	struct wcursor w;
 
 	/* the 4-bit RCODE field, and the 16-bit INFO-CODE */
 	if (rcode > DNS_RCODE_MASK || ede > 0xffff)
@@ -38,35 +41,66 @@ int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 	if (m->q.end <= DNS_HDR_LEN)
 		return -EINVAL;
 
+	/*
+	 * Reserve the whole answer first: the query being rewritten is the
+	 * caller's, and must be left whole when the answer does not fit.
+	 */
 	if (m->edns.present)
-		len += DNS_RR_MIN + (with_ede ? EDE_OPT_LEN : 0);
-	if (len > cap)
+		len += DNS_RR_MIN + (with_ede ? EDNS_OPT_HDR_LEN + EDE_INFO_LEN : 0);
+	wcur_init(&w, buf, cap);
+	if (!wcur_skip(&w, len))
 		return -ENOSPC;
 
 	flags = DNS_FLAG_QR | DNS_FLAG_RA | (uint16_t)rcode |
 		(m->hdr.flags & (DNS_FLAG_RD | DNS_FLAG_CD));
-	put_be16(buf, m->hdr.id);
-	put_be16(buf + 2, flags);
-	put_be16(buf + 4, 1);
-	put_be16(buf + 6, 0);
-	put_be16(buf + 8, 0);
-	put_be16(buf + 10, m->edns.present ? 1 : 0);
+	wcur_init(&w, buf, len);
+	wcur_u16(&w, m->hdr.id);
+	wcur_u16(&w, flags);
+	wcur_u16(&w, 1);				/* QDCOUNT */
+	wcur_u16(&w, 0);				/* ANCOUNT */
+	wcur_u16(&w, 0);				/* NSCOUNT */
+	wcur_u16(&w, m->edns.present ? 1 : 0);		/* ARCOUNT */
+	wcur_skip(&w, m->q.end - DNS_HDR_LEN);		/* the question, kept */
 
-	if (!m->edns.present)
-		return (int)len;
-
-	p = buf + m->q.end;
-	p[0] = 0;
-	put_be16(p + 1, DNS_TYPE_OPT);
-	put_be16(p + 3, DNS_EDNS_UDP_SIZE);
-	p[5] = 0;
-	p[6] = 0;
-	put_be16(p + 7, m->edns.do_bit ? DNS_EDNS_DO : 0);
-	put_be16(p + 9, with_ede ? EDE_OPT_LEN : 0);
-	if (with_ede) {
-		put_be16(p + 11, EDNS_OPT_EDE);
-		put_be16(p + 13, 2);
-		put_be16(p + 15, (uint16_t)ede);
+	if (m->edns.present) {
+		wcur_u8(&w, 0);				/* owner: the root */
+		wcur_u16(&w, DNS_TYPE_OPT);
+		wcur_u16(&w, DNS_EDNS_UDP_SIZE);	/* "class": payload size */
+		wcur_u8(&w, 0);				/* extended rcode */
+		wcur_u8(&w, 0);				/* version */
+		wcur_u16(&w, m->edns.do_bit ? DNS_EDNS_DO : 0);
+		wcur_u16(&w, with_ede ? EDNS_OPT_HDR_LEN + EDE_INFO_LEN : 0);
+		if (with_ede) {
+			wcur_u16(&w, EDNS_OPT_EDE);
+			wcur_u16(&w, EDE_INFO_LEN);
+			wcur_u16(&w, (uint16_t)ede);
+		}
 	}
+	if (!wcur_ok(&w) || wcur_pos(&w) != len)	/* cannot happen: reserved */
+		return -ENOSPC;
 	return (int)len;
+}
+
+int dns_synth_truncate(uint8_t *buf, size_t len, size_t max)
+{
+	struct dns_msg m;
+	struct wcursor w;
+
+	if (len <= max && len <= DNS_MSG_MAX)
+		return (int)len;
+	/* unreadable, or no (or several) questions: nothing to keep */
+	if (dns_parse_response(buf, len, &m) != DROP_NONE)
+		return -EBADMSG;
+
+	/* over exactly header and question: the rest is cut off */
+	wcur_init(&w, buf, m.q.end);
+	wcur_seek(&w, DNS_FLAGS_OFF);
+	wcur_u16(&w, m.hdr.flags | DNS_FLAG_TC);
+	wcur_seek(&w, DNS_ANCOUNT_OFF);
+	wcur_u16(&w, 0);
+	wcur_u16(&w, 0);			/* NSCOUNT */
+	wcur_u16(&w, 0);			/* ARCOUNT */
+	if (!wcur_ok(&w))			/* cannot happen: q.end > DNS_HDR_LEN */
+		return -EBADMSG;
+	return m.q.end;
 }

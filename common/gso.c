@@ -11,17 +11,6 @@
 #include "cursor.h"
 #include "gso.h"
 
-#define TCP_SEQ_OFF	4
-#define TCP_FLAGS_OFF	13
-#define TCP_CSUM_OFF	16
-#define UDP_LEN_OFF	4
-#define UDP_CSUM_OFF	6
-#define IPV4_LEN_OFF	2
-#define IPV4_ID_OFF	4
-#define IPV4_CSUM_OFF	10
-#define IPV6_PLEN_OFF	4
-#define IPV6_HDR_LEN	40
-
 /* One segment's transport checksum; its field in @l4 must be zero */
 static uint16_t l4_csum(const struct pkt *p, const uint8_t *l4, size_t l4hdr,
 			const uint8_t *payload, size_t plen)
@@ -34,7 +23,7 @@ static uint16_t l4_csum(const struct pkt *p, const uint8_t *l4, size_t l4hdr,
 	sum = csum_partial(payload, plen, sum);
 	check = csum_fold(sum);
 	if (p->proto == PROTO_UDP && !check)
-		check = 0xffff;
+		check = UDP_CSUM_ZERO_AS;
 	return check;
 }
 
@@ -43,20 +32,26 @@ int gso_segment(const struct pkt *p, const struct vnet_hdr *h, uint8_t *hdr,
 {
 	size_t hlen = p->payload_off, l4hdr = (size_t)p->payload_off - p->l4_off;
 	size_t total = p->payload_len, mss = h->gso_size, off;
+	bool v4 = p->family == ADDR_FAMILY_V4;
 	bool tcp = p->proto == PROTO_TCP;
+	struct wcursor w;
 	uint8_t flags0 = 0;
 	uint32_t seq0 = 0;
 	uint16_t id0 = 0;
 	int n = 0, rc;
 
-	if (vnet_check(h, p) != DROP_NONE || vnet_gso(h) == VNET_GSO_NONE ||
-	    hlen > GSO_HDR_MAX || !mss)
+	if (vnet_check(h, p) != DROP_NONE || vnet_gso(h) == VNET_GSO_NONE || !mss)
+		return -EINVAL;
+	/* the headers, once: every field that differs is rewritten per segment */
+	wcur_init(&w, hdr, GSO_HDR_MAX);
+	wcur_bytes(&w, p->data, hlen);
+	if (!wcur_ok(&w))			/* longer than GSO_HDR_MAX */
 		return -EINVAL;
 	if (tcp) {
 		seq0 = get_be32(p->data + p->l4_off + TCP_SEQ_OFF);
 		flags0 = p->data[p->l4_off + TCP_FLAGS_OFF];
 	}
-	if (p->family == ADDR_FAMILY_V4)
+	if (v4)
 		id0 = get_be16(p->data + IPV4_ID_OFF);
 
 	off = 0;
@@ -64,38 +59,49 @@ int gso_segment(const struct pkt *p, const struct vnet_hdr *h, uint8_t *hdr,
 		size_t plen = total - off < mss ? total - off : mss;
 		bool last = off + plen >= total;
 		const uint8_t *payload = p->data + hlen + off;
-		uint8_t *l4 = hdr + p->l4_off;
+		uint8_t *ip_check = NULL, *l4_check;
 		uint16_t check;
 
-		memcpy(hdr, p->data, hlen);
-		if (p->family == ADDR_FAMILY_V4) {
-			put_be16(hdr + IPV4_LEN_OFF, (uint16_t)(hlen + plen));
-			put_be16(hdr + IPV4_ID_OFF, (uint16_t)(id0 + n));
-			memset(hdr + IPV4_CSUM_OFF, 0, 2);
-			check = csum_ipv4_header(hdr, p->l3_hdr_len);
-			memcpy(hdr + IPV4_CSUM_OFF, &check, 2);
+		/* over exactly the headers: a field outside them is an error */
+		wcur_init(&w, hdr, hlen);
+		if (v4) {
+			wcur_seek(&w, IPV4_LEN_OFF);
+			wcur_u16(&w, (uint16_t)(hlen + plen));
+			wcur_seek(&w, IPV4_ID_OFF);
+			wcur_u16(&w, (uint16_t)(id0 + n));
+			wcur_seek(&w, IPV4_CSUM_OFF);
+			ip_check = wcur_zero(&w, 2);
 		} else {
-			put_be16(hdr + IPV6_PLEN_OFF,
-				 (uint16_t)(hlen - IPV6_HDR_LEN + plen));
+			wcur_seek(&w, IPV6_PLEN_OFF);
+			wcur_u16(&w, (uint16_t)(hlen - IPV6_HDR_LEN + plen));
 		}
 		if (tcp) {
 			uint8_t f = flags0;
 
-			put_be32(l4 + TCP_SEQ_OFF, seq0 + (uint32_t)off);
 			if (n)
 				f &= (uint8_t)~TCP_CWR;
 			if (!last)
 				f &= (uint8_t)~(TCP_FIN | TCP_PSH);
-			l4[TCP_FLAGS_OFF] = f;
-			memset(l4 + TCP_CSUM_OFF, 0, 2);
-			check = l4_csum(p, l4, l4hdr, payload, plen);
-			memcpy(l4 + TCP_CSUM_OFF, &check, 2);
+			wcur_seek(&w, p->l4_off + TCP_SEQ_OFF);
+			wcur_u32(&w, seq0 + (uint32_t)off);
+			wcur_seek(&w, p->l4_off + TCP_FLAGS_OFF);
+			wcur_u8(&w, f);
+			wcur_seek(&w, p->l4_off + TCP_CSUM_OFF);
 		} else {
-			put_be16(l4 + UDP_LEN_OFF, (uint16_t)(l4hdr + plen));
-			memset(l4 + UDP_CSUM_OFF, 0, 2);
-			check = l4_csum(p, l4, l4hdr, payload, plen);
-			memcpy(l4 + UDP_CSUM_OFF, &check, 2);
+			wcur_seek(&w, p->l4_off + UDP_LEN_OFF);
+			wcur_u16(&w, (uint16_t)(l4hdr + plen));
+			wcur_seek(&w, p->l4_off + UDP_CSUM_OFF);
 		}
+		l4_check = wcur_zero(&w, 2);
+		if (!wcur_ok(&w))		/* cannot happen: pkt_parse() placed them */
+			return -EINVAL;
+		if (v4) {
+			check = csum_ipv4_header(hdr, p->l3_hdr_len);
+			memcpy(ip_check, &check, 2);
+		}
+		check = l4_csum(p, hdr + p->l4_off, l4hdr, payload, plen);
+		memcpy(l4_check, &check, 2);
+
 		rc = emit(ctx, hdr, hlen, payload, plen);
 		if (rc)
 			return rc;

@@ -21,21 +21,6 @@
 #include "cursor.h"
 #include "packet.h"
 
-#define ICMP_HDR_LEN		8
-
-#define ICMP_ECHO_REPLY		0
-#define ICMP_UNREACH		3
-#define ICMP_ECHO_REQUEST	8
-#define ICMP_TIME_EXCEEDED	11
-#define ICMP_PARAM_PROBLEM	12
-
-#define ICMPV6_UNREACH		1
-#define ICMPV6_TOO_BIG		2
-#define ICMPV6_TIME_EXCEEDED	3
-#define ICMPV6_PARAM_PROBLEM	4
-#define ICMPV6_ECHO_REQUEST	128
-#define ICMPV6_ECHO_REPLY	129
-
 static enum icmp_kind kind_v4(uint8_t type)
 {
 	switch (type) {

@@ -28,14 +28,6 @@
 #include "packet.h"
 #include "packet_int.h"
 
-#define IPV4_HDR_MIN	20
-#define IPV4_MF		0x2000
-#define IPV4_OFF_MASK	0x1fff
-#define IPV4_LEN_MAX	65535
-
-#define IPOPT_EOL	0
-#define IPOPT_NOP	1
-
 /*
  * bad_addr() - an address no bottle may send from or to
  *
@@ -53,7 +45,7 @@ static bool bad_addr(const uint8_t *a)
 	return v == 0 || v == 0xffffffff || (v >> 28) == 0xe;
 }
 
-/* options_ok() - walk the options in @hdr[20 .. @hdr_len) */
+/* options_ok() - walk the options in @hdr[IPV4_HDR_MIN .. @hdr_len) */
 static bool options_ok(const uint8_t *hdr, size_t hdr_len)
 {
 	struct cursor c;
@@ -68,9 +60,9 @@ static bool options_ok(const uint8_t *hdr, size_t hdr_len)
 		if (type == IPOPT_NOP)
 			continue;
 		olen = cur_u8(&c);		/* no room for a length: overrun, 0 */
-		if (olen < 2)			/* a TLV cannot be shorter than its type and length */
+		if (olen < IPOPT_TLV_MIN)	/* a TLV cannot be shorter than its type and length */
 			return false;
-		cur_skip(&c, olen - 2u);	/* option data past the header: overrun */
+		cur_skip(&c, olen - (unsigned int)IPOPT_TLV_MIN);	/* past the header: overrun */
 	}
 	return cur_ok(&c);
 }
@@ -93,14 +85,14 @@ enum drop_reason ipv4_parse(struct pkt *p, size_t buflen)
 	ttl = cur_u8(&c);
 	proto = cur_u8(&c);
 	cur_skip(&c, 2);		/* checksum: verified over the whole header */
-	src = cur_bytes(&c, 4);
-	dst = cur_bytes(&c, 4);
+	src = cur_bytes(&c, IPV4_ADDR_LEN);
+	dst = cur_bytes(&c, IPV4_ADDR_LEN);
 	if (!cur_ok(&c))
 		return DROP_IPV4_TRUNCATED;
 
-	if (vihl >> 4 != 4)		/* a direct caller handed us something else */
+	if (vihl >> IP_VERSION_SHIFT != IPV4_VERSION)	/* a direct caller handed us something else */
 		return DROP_IP_VERSION;
-	hlen = (size_t)(vihl & 0xf) * 4;
+	hlen = (size_t)(vihl & IPV4_IHL_MASK) * IPV4_IHL_UNIT;
 	if (hlen < IPV4_HDR_MIN || hlen > buflen)
 		return DROP_IPV4_HDR_LEN;
 	if (tot < hlen || tot > buflen)
@@ -111,10 +103,10 @@ enum drop_reason ipv4_parse(struct pkt *p, size_t buflen)
 		return DROP_IPV4_OPTIONS;
 
 	data_len = tot - (uint32_t)hlen;
-	off = (uint32_t)(frag & IPV4_OFF_MASK) * 8;
-	if (off + data_len > IPV4_LEN_MAX)	/* reassembly would overflow */
+	off = (uint32_t)(frag & IPV4_OFF_MASK) * IP_FRAG_UNIT;
+	if (off + data_len > IP_LEN_MAX)	/* reassembly would overflow */
 		return DROP_FRAG_BAD;
-	if ((frag & IPV4_MF) && data_len % 8)	/* the next one cannot start here */
+	if ((frag & IPV4_MF) && data_len % IP_FRAG_UNIT)	/* the next one cannot start here */
 		return DROP_FRAG_BAD;
 	if (bad_addr(src) || bad_addr(dst))
 		return DROP_IP_BAD_ADDR;
@@ -159,13 +151,13 @@ enum drop_reason ipv4_quote(struct cursor *c, struct pkt_quote *q)
 	cur_skip(c, 1);			/* TTL */
 	proto = cur_u8(c);
 	cur_skip(c, 2);			/* checksum */
-	src = cur_bytes(c, 4);
-	dst = cur_bytes(c, 4);
+	src = cur_bytes(c, IPV4_ADDR_LEN);
+	dst = cur_bytes(c, IPV4_ADDR_LEN);
 	if (!cur_ok(c))
 		return DROP_ICMP_INNER;
 
-	hlen = (size_t)(vihl & 0xf) * 4;
-	if (vihl >> 4 != 4)		/* an IPv4 error quotes IPv4 */
+	hlen = (size_t)(vihl & IPV4_IHL_MASK) * IPV4_IHL_UNIT;
+	if (vihl >> IP_VERSION_SHIFT != IPV4_VERSION)	/* an IPv4 error quotes IPv4 */
 		return DROP_ICMP_INNER;
 	if (hlen < IPV4_HDR_MIN || tot < hlen)
 		return DROP_ICMP_INNER;
@@ -177,7 +169,7 @@ enum drop_reason ipv4_quote(struct cursor *c, struct pkt_quote *q)
 
 	q->family = ADDR_FAMILY_V4;
 	q->proto = proto;
-	addr_set(&q->src, src, 4);
-	addr_set(&q->dst, dst, 4);
+	addr_set(&q->src, src, IPV4_ADDR_LEN);
+	addr_set(&q->dst, dst, IPV4_ADDR_LEN);
 	return DROP_NONE;
 }

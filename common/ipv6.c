@@ -39,12 +39,6 @@
 #include "packet.h"
 #include "packet_int.h"
 
-#define IPV6_HDR_LEN	40
-#define IPV6_FRAG_LEN	8
-#define IPV6_FRAG_OFF	0xfff8		/* offset field, already in bytes */
-#define IPV6_FRAG_M	0x0001
-#define IPV6_LEN_MAX	65535		/* largest reassembled fragmentable part */
-
 /* What walk() found at the end of the chain */
 struct chain {
 	uint8_t nh;		/* first header not walked */
@@ -56,7 +50,7 @@ struct chain {
 
 static bool unspecified(const uint8_t *a)
 {
-	static const uint8_t zero[16];
+	static const uint8_t zero[IPV6_ADDR_LEN];
 
 	return !memcmp(a, zero, sizeof(zero));
 }
@@ -76,7 +70,7 @@ static bool bad_addr(const uint8_t *a)
 /*
  * walk() - follow the extension-header chain
  * @c:		cursor whose base is the IPv6 header and whose length ends at
- *		the end of the payload, standing at byte 40
+ *		the end of the payload, standing at byte IPV6_HDR_LEN
  * @nh:		next header of the fixed header
  * @ch:		filled on success
  *
@@ -122,9 +116,9 @@ static enum drop_reason walk(struct cursor *c, uint8_t nh, struct chain *ch)
 			if (cur_ok(c))
 				ch->frag_hdr_off = hdr;
 		} else if (nh == IPV6_NH_AH) {
-			cur_skip(c, ((size_t)hlen + 2) * 4 - 2);
+			cur_skip(c, ((size_t)hlen + 2) * IPV6_AH_UNIT - 2);
 		} else {
-			cur_skip(c, ((size_t)hlen + 1) * 8 - 2);
+			cur_skip(c, ((size_t)hlen + 1) * IPV6_EXT_UNIT - 2);
 		}
 		if (!cur_ok(c)) {
 			/* past a first fragment's end: the rest is elsewhere */
@@ -135,7 +129,7 @@ static enum drop_reason walk(struct cursor *c, uint8_t nh, struct chain *ch)
 
 		nh = next;
 		if (nh != IPV6_NH_NONE && ch->frag_hdr_off == hdr &&
-		    (ch->frag_field & IPV6_FRAG_OFF)) {
+		    (ch->frag_field & IPV6_FRAG_OFF_MASK)) {
 			/* a later fragment: what follows is data */
 			ch->nh = nh;
 			ch->off = c->off;
@@ -159,12 +153,12 @@ enum drop_reason ipv6_parse(struct pkt *p, size_t buflen)
 	plen = cur_u16(&c);
 	nh = cur_u8(&c);
 	hop = cur_u8(&c);
-	src = cur_bytes(&c, 16);
-	dst = cur_bytes(&c, 16);
+	src = cur_bytes(&c, IPV6_ADDR_LEN);
+	dst = cur_bytes(&c, IPV6_ADDR_LEN);
 	if (!cur_ok(&c))
 		return DROP_IPV6_TRUNCATED;
 
-	if (vtcfl >> 28 != 6)		/* a direct caller handed us something else */
+	if (vtcfl >> IPV6_VERSION_SHIFT != IPV6_VERSION)	/* a direct caller handed us something else */
 		return DROP_IP_VERSION;
 	if (!plen)			/* a jumbogram (RFC 2675), or nothing at all */
 		return DROP_IPV6_PAYLOAD_LEN;
@@ -195,13 +189,13 @@ enum drop_reason ipv6_parse(struct pkt *p, size_t buflen)
 	p->frag_id = 0;
 	p->frag_hdr_off = (uint16_t)ch.frag_hdr_off;
 	if (ch.frag_hdr_off) {
-		uint32_t off = ch.frag_field & IPV6_FRAG_OFF;
+		uint32_t off = ch.frag_field & IPV6_FRAG_OFF_MASK;
 		uint32_t data = len - (uint32_t)ch.frag_hdr_off - IPV6_FRAG_LEN;
 		bool m = ch.frag_field & IPV6_FRAG_M;
 
-		if (m && data % 8)		/* RFC 8200 4.5: must be discarded */
+		if (m && data % IP_FRAG_UNIT)	/* RFC 8200 4.5: must be discarded */
 			return DROP_FRAG_BAD;
-		if (off + data > IPV6_LEN_MAX)	/* reassembly would overflow */
+		if (off + data > IP_LEN_MAX)	/* reassembly would overflow */
 			return DROP_FRAG_BAD;
 		p->frag_off = (uint16_t)off;
 		p->more_frags = m;
@@ -229,18 +223,18 @@ enum drop_reason ipv6_quote(struct cursor *c, struct pkt_quote *q)
 	cur_skip(c, 2);			/* payload length */
 	nh = cur_u8(c);
 	cur_skip(c, 1);			/* hop limit */
-	src = cur_bytes(c, 16);
-	dst = cur_bytes(c, 16);
-	if (!cur_ok(c) || vtcfl >> 28 != 6)
+	src = cur_bytes(c, IPV6_ADDR_LEN);
+	dst = cur_bytes(c, IPV6_ADDR_LEN);
+	if (!cur_ok(c) || vtcfl >> IPV6_VERSION_SHIFT != IPV6_VERSION)
 		return DROP_ICMP_INNER;
 	if (walk(c, nh, &ch) != DROP_NONE)
 		return DROP_ICMP_INNER;
-	if (ch.frag_hdr_off && (ch.frag_field & IPV6_FRAG_OFF))
+	if (ch.frag_hdr_off && (ch.frag_field & IPV6_FRAG_OFF_MASK))
 		return DROP_ICMP_INNER;	/* a later fragment has no ports */
 
 	q->family = ADDR_FAMILY_V6;
 	q->proto = ch.nh;
-	addr_set(&q->src, src, 16);
-	addr_set(&q->dst, dst, 16);
+	addr_set(&q->src, src, IPV6_ADDR_LEN);
+	addr_set(&q->dst, dst, IPV6_ADDR_LEN);
 	return DROP_NONE;
 }

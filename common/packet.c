@@ -24,11 +24,6 @@
 #include "packet.h"
 #include "packet_int.h"
 
-#define ICMP_ECHO_REPLY		0
-#define ICMP_ECHO_REQUEST	8
-#define ICMPV6_ECHO_REQUEST	128
-#define ICMPV6_ECHO_REPLY	129
-
 enum drop_reason pkt_parse(uint8_t *buf, size_t len, struct pkt *p)
 {
 	enum drop_reason r;
@@ -37,11 +32,11 @@ enum drop_reason pkt_parse(uint8_t *buf, size_t len, struct pkt *p)
 	if (!len)
 		return DROP_PKT_EMPTY;
 
-	switch (buf[0] >> 4) {
-	case 4:
+	switch (buf[0] >> IP_VERSION_SHIFT) {
+	case IPV4_VERSION:
 		r = ipv4_parse(p, len);
 		break;
-	case 6:
+	case IPV6_VERSION:
 		r = ipv6_parse(p, len);
 		break;
 	default:

@@ -13,8 +13,8 @@
  *   - data[0 .. len): the whole IP packet (trailing link padding excluded);
  *   - the addresses at pkt_src()/pkt_dst(), pkt_addr_len() bytes each;
  *   - proto, l4_off, and for a non-fragment or a first fragment, the full
- *     transport header at data[l4_off ..]: 20+ bytes TCP (options included),
- *     8 bytes UDP, 8 bytes ICMP/ICMPv6;
+ *     transport header at data[l4_off ..]: TCP_HDR_MIN+ bytes TCP (options
+ *     included), UDP_HDR_LEN bytes UDP, ICMP_HDR_LEN bytes ICMP/ICMPv6;
  *   - payload_off/payload_len: the transport payload held in this packet.
  * For a later fragment (frag == PKT_FRAG_LATER) the transport header is not
  * in the packet: sport/dport/tcp_flags/icmp_* are zero, l4_off is where the
@@ -35,21 +35,7 @@
 
 #include "addr.h"
 #include "drop.h"
-
-#define PROTO_ICMP	1
-#define PROTO_TCP	6
-#define PROTO_UDP	17
-#define PROTO_ICMPV6	58
-
-/* TCP flag bits, as in byte 13 of the TCP header */
-#define TCP_FIN	0x01
-#define TCP_SYN	0x02
-#define TCP_RST	0x04
-#define TCP_PSH	0x08
-#define TCP_ACK	0x10
-#define TCP_URG	0x20
-#define TCP_ECE	0x40
-#define TCP_CWR	0x80
+#include "wire.h"
 
 /* Bound on IPv6 extension headers walked before giving up (DROP_IPV6_EXT_CHAIN) */
 #define IPV6_EXT_MAX	8
@@ -82,7 +68,7 @@ struct pkt {
 	uint32_t payload_len;	/* transport payload bytes in this packet */
 	uint16_t sport;		/* host order; ICMP echo: the identifier */
 	uint16_t dport;		/* host order; ICMP echo: the identifier */
-	uint8_t tcp_flags;	/* TCP_* bits */
+	uint8_t tcp_flags;	/* TCP_* control bits (wire.h) */
 	uint8_t icmp_type;
 	uint8_t icmp_code;
 	uint8_t icmp_kind;	/* enum icmp_kind */
@@ -104,17 +90,17 @@ enum drop_reason pkt_parse(uint8_t *buf, size_t len, struct pkt *p);
 
 static inline size_t pkt_addr_len(const struct pkt *p)
 {
-	return p->family == ADDR_FAMILY_V4 ? 4 : 16;
+	return p->family == ADDR_FAMILY_V4 ? IPV4_ADDR_LEN : IPV6_ADDR_LEN;
 }
 
 static inline uint8_t *pkt_src(const struct pkt *p)
 {
-	return p->data + (p->family == ADDR_FAMILY_V4 ? 12 : 8);
+	return p->data + (p->family == ADDR_FAMILY_V4 ? IPV4_SRC_OFF : IPV6_SRC_OFF);
 }
 
 static inline uint8_t *pkt_dst(const struct pkt *p)
 {
-	return p->data + (p->family == ADDR_FAMILY_V4 ? 16 : 24);
+	return p->data + (p->family == ADDR_FAMILY_V4 ? IPV4_DST_OFF : IPV6_DST_OFF);
 }
 
 /* pkt_src_addr(), pkt_dst_addr() - copy an address out as struct ipaddr */

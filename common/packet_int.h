@@ -13,14 +13,6 @@
 #include "cursor.h"
 #include "packet.h"
 
-/* IPv6 next-header values the extension-header walk knows */
-#define IPV6_NH_HOPOPTS		0
-#define IPV6_NH_ROUTING		43
-#define IPV6_NH_FRAGMENT	44
-#define IPV6_NH_AH		51
-#define IPV6_NH_NONE		59
-#define IPV6_NH_DSTOPTS		60
-
 /*
  * ipv4_quote(), ipv6_quote() - read the IP header of a quoted packet
  * @c:		cursor whose base is the first byte of the quote (the quoted IP

@@ -5,10 +5,13 @@
  * Theory of operation: see reply.h for what is built and what is never
  * answered. Here, how:
  *
- * Every reply is put_ip() + a transport header + a payload, and its
- * transport checksum is csum_l4() over a minimal struct pkt view of the
- * bytes just written: one checksum routine for what sentry parses and what
- * it builds, so the two cannot disagree.
+ * Every reply is put_ip() + a transport header + a payload, written
+ * through one struct wcursor (cursor.h) over the caller's buffer and
+ * checked once at the end: a short @cap shows as the cursor's sticky error,
+ * never as a length compared by hand. Its transport checksum is csum_l4()
+ * over a minimal struct pkt view of the bytes just written: one checksum
+ * routine for what sentry parses and what it builds, so the two cannot
+ * disagree.
  *
  * The DNS refusal is written over the query. The question must survive
  * byte for byte (dns_synth_refusal() keeps it), but the headers in front of
@@ -41,75 +44,64 @@
 #include "packet_int.h"
 #include "reply.h"
 
-#define IPV4_HDR_LEN	20
-#define IPV6_HDR_LEN	40
-#define IPV4_DF		0x4000
-#define UDP_HDR_LEN	8
-#define TCP_HDR_LEN	20
-#define ICMP_HDR_LEN	8
-#define IP_LEN_MAX	65535
-
-#define TCP_CSUM_OFF	16
-#define UDP_CSUM_OFF	6
-#define ICMP_CSUM_OFF	2
-
-#define ICMP_UNREACH		3
-#define ICMP_SOURCE_QUENCH	4
-#define ICMP_REDIRECT		5
-#define ICMP_CODE_PROHIBITED	13	/* RFC 1812 5.2.7.1 */
-#define ICMPV6_UNREACH		1
-#define ICMPV6_CODE_PROHIBITED	1	/* RFC 4443 3.1 */
-#define ICMPV6_INFO_MIN		128	/* types below are errors (RFC 4443 2.1) */
-#define ICMPV6_REDIRECT		137
-
 /*
  * Room for a dry-run refusal: header, the longest question (255-byte name,
  * type, class), and sentry's OPT with one EDE option, rounded up well.
  */
 #define REFUSAL_SCRATCH	512
 _Static_assert(REFUSAL_SCRATCH >= DNS_HDR_LEN + DNS_NAME_WIRE_MAX + 4 +
-	       DNS_RR_MIN + 6, "a refusal of any parsed query fits the dry run");
+	       DNS_RR_MIN + EDNS_OPT_HDR_LEN + EDE_INFO_LEN, "a refusal of any parsed query fits the dry run");
 
 static size_t ip_hdr_len(uint8_t family)
 {
-	return family == ADDR_FAMILY_V4 ? IPV4_HDR_LEN : IPV6_HDR_LEN;
+	return family == ADDR_FAMILY_V4 ? IPV4_HDR_MIN : IPV6_HDR_LEN;
 }
 
 /*
- * put_ip() - a plain IP header for @l4len transport bytes; returns its length
+ * put_ip() - a plain IP header for @l4len transport bytes, at @w's position
  * @src, @dst must not point into the header being written.
  */
-static size_t put_ip(uint8_t *b, uint8_t family, uint8_t proto,
-		     const uint8_t *src, const uint8_t *dst, size_t l4len)
+static void put_ip(struct wcursor *w, uint8_t family, uint8_t proto,
+		   const uint8_t *src, const uint8_t *dst, size_t l4len)
 {
-	uint16_t check;
+	size_t start = wcur_pos(w);
+	uint8_t *check;
+	uint16_t sum;
 
 	if (family == ADDR_FAMILY_V4) {
-		memset(b, 0, IPV4_HDR_LEN);
-		b[0] = 0x45;
-		put_be16(b + 2, (uint16_t)(IPV4_HDR_LEN + l4len));
-		put_be16(b + 6, IPV4_DF);	/* ID 0 is fine when atomic (RFC 6864) */
-		b[8] = REPLY_TTL;
-		b[9] = proto;
-		memcpy(b + 12, src, 4);
-		memcpy(b + 16, dst, 4);
-		check = csum_ipv4_header(b, IPV4_HDR_LEN);
-		memcpy(b + 10, &check, 2);
-		return IPV4_HDR_LEN;
+		wcur_u8(w, IPV4_VERSION << IP_VERSION_SHIFT |
+			   IPV4_HDR_MIN / IPV4_IHL_UNIT);
+		wcur_u8(w, 0);				/* DSCP, ECN */
+		wcur_u16(w, (uint16_t)(IPV4_HDR_MIN + l4len));
+		wcur_u16(w, 0);				/* ID 0 is fine when atomic (RFC 6864) */
+		wcur_u16(w, IPV4_DF);
+		wcur_u8(w, REPLY_TTL);
+		wcur_u8(w, proto);
+		check = wcur_zero(w, 2);		/* summed as 0, filled below */
+		wcur_bytes(w, src, IPV4_ADDR_LEN);
+		wcur_bytes(w, dst, IPV4_ADDR_LEN);
+		if (wcur_ok(w)) {
+			sum = csum_ipv4_header(w->base + start, IPV4_HDR_MIN);
+			memcpy(check, &sum, 2);
+		}
+		return;
 	}
-	memset(b, 0, 8);
-	b[0] = 0x60;
-	put_be16(b + 4, (uint16_t)l4len);
-	b[6] = proto;
-	b[7] = REPLY_TTL;
-	memcpy(b + 8, src, 16);
-	memcpy(b + 24, dst, 16);
-	return IPV6_HDR_LEN;
+	/* version; traffic class and flow label 0 */
+	wcur_u32(w, (uint32_t)IPV6_VERSION << IPV6_VERSION_SHIFT);
+	wcur_u16(w, (uint16_t)l4len);
+	wcur_u8(w, proto);
+	wcur_u8(w, REPLY_TTL);
+	wcur_bytes(w, src, IPV6_ADDR_LEN);
+	wcur_bytes(w, dst, IPV6_ADDR_LEN);
 }
 
-/* put_l4_csum() - compute and store the transport checksum of a built packet */
+/*
+ * put_l4_csum() - compute and store the transport checksum of a built packet
+ * @b, @len:	the whole packet; @hlen: where its transport header starts
+ * @field:	the zeroed checksum field inside it
+ */
 static void put_l4_csum(uint8_t *b, uint8_t family, uint8_t proto,
-			size_t hlen, size_t len, size_t csum_off)
+			size_t hlen, size_t len, uint8_t *field)
 {
 	struct pkt v = {
 		.data = b, .len = (uint32_t)len, .family = family,
@@ -117,24 +109,29 @@ static void put_l4_csum(uint8_t *b, uint8_t family, uint8_t proto,
 	};
 	uint16_t check = csum_l4(&v);
 
-	memcpy(b + hlen + csum_off, &check, 2);
+	memcpy(field, &check, 2);
 }
 
-/* put_udp() - IP and UDP headers in front of @plen bytes already in place */
-static size_t put_udp(uint8_t *b, uint8_t family, const uint8_t *src,
-		      uint16_t sport, const uint8_t *dst, uint16_t dport,
-		      size_t plen)
+/*
+ * put_udp() - IP and UDP headers in front of @plen bytes already in place,
+ * the packet starting at @w's base; checked once by the caller (wcur_ok())
+ */
+static void put_udp(struct wcursor *w, uint8_t family, const uint8_t *src,
+		    uint16_t sport, const uint8_t *dst, uint16_t dport,
+		    size_t plen)
 {
-	size_t hlen = put_ip(b, family, PROTO_UDP, src, dst, UDP_HDR_LEN + plen);
-	size_t len = hlen + UDP_HDR_LEN + plen;
-	uint8_t *u = b + hlen;
+	size_t hlen;
+	uint8_t *check;
 
-	put_be16(u, sport);
-	put_be16(u + 2, dport);
-	put_be16(u + 4, (uint16_t)(UDP_HDR_LEN + plen));
-	put_be16(u + 6, 0);
-	put_l4_csum(b, family, PROTO_UDP, hlen, len, UDP_CSUM_OFF);
-	return len;
+	put_ip(w, family, PROTO_UDP, src, dst, UDP_HDR_LEN + plen);
+	hlen = wcur_pos(w);
+	wcur_u16(w, sport);
+	wcur_u16(w, dport);
+	wcur_u16(w, (uint16_t)(UDP_HDR_LEN + plen));
+	check = wcur_zero(w, 2);
+	wcur_skip(w, plen);			/* the payload, already there */
+	if (wcur_ok(w))
+		put_l4_csum(w->base, family, PROTO_UDP, hlen, wcur_pos(w), check);
 }
 
 int reply_dns_refusal(struct pkt *p, size_t cap, const struct dns_msg *m,
@@ -142,8 +139,9 @@ int reply_dns_refusal(struct pkt *p, size_t cap, const struct dns_msg *m,
 {
 	uint8_t scratch[REFUSAL_SCRATCH];
 	uint16_t sport = p->sport, dport = p->dport;
-	uint8_t family = p->family, src[16], dst[16];
-	size_t alen = pkt_addr_len(p), hlen, off, len;
+	uint8_t family = p->family, src[IPV6_ADDR_LEN], dst[IPV6_ADDR_LEN];
+	size_t alen = pkt_addr_len(p), hlen, off;
+	struct wcursor w;
 	int n;
 
 	/* a segment, a fragment: not one whole datagram to answer */
@@ -165,20 +163,26 @@ int reply_dns_refusal(struct pkt *p, size_t cap, const struct dns_msg *m,
 
 	hlen = ip_hdr_len(family);
 	off = hlen + UDP_HDR_LEN;
-	if ((size_t)n > cap - off)	/* off <= payload_off <= p->len <= cap */
+	/* the answer where it will sit; nothing is written unless it fits */
+	wcur_init(&w, p->data, cap);
+	if (!wcur_skip(&w, off + (size_t)n))
 		return -ENOSPC;
 
 	memcpy(src, pkt_src(p), alen);
 	memcpy(dst, pkt_dst(p), alen);
+	/* off <= payload_off and payload_off + m->len <= p->len <= cap */
 	memmove(p->data + off, p->data + p->payload_off, m->len);
 	n = dns_synth_refusal(p->data + off, cap - off, m, rcode, ede);
 	if (n < 0)			/* cannot happen: the dry run said yes */
 		return n;
-	len = put_udp(p->data, family, dst, dport, src, sport, (size_t)n);
+	wcur_init(&w, p->data, off + (size_t)n);
+	put_udp(&w, family, dst, dport, src, sport, (size_t)n);
+	if (!wcur_ok(&w))		/* cannot happen: reserved above */
+		return -ENOSPC;
 
 	*p = (struct pkt){
 		.data = p->data,
-		.len = (uint32_t)len,
+		.len = (uint32_t)wcur_pos(&w),
 		.family = family,
 		.proto = PROTO_UDP,
 		.ttl = REPLY_TTL,
@@ -190,14 +194,15 @@ int reply_dns_refusal(struct pkt *p, size_t cap, const struct dns_msg *m,
 		.sport = dport,
 		.dport = sport,
 	};
-	return (int)len;
+	return (int)p->len;
 }
 
 int reply_udp_build(uint8_t *buf, size_t cap, const struct ipaddr *src,
 		    uint16_t sport, const struct ipaddr *dst, uint16_t dport,
 		    size_t payload_len)
 {
-	size_t room, over;
+	struct wcursor w;
+	size_t over;
 
 	/* the two ends must speak the same IP */
 	if ((src->family != ADDR_FAMILY_V4 && src->family != ADDR_FAMILY_V6) ||
@@ -206,24 +211,27 @@ int reply_udp_build(uint8_t *buf, size_t cap, const struct ipaddr *src,
 	/* port 0 names no socket; pkt_parse() refuses it too */
 	if (!dport)
 		return -EINVAL;
-
-	room = reply_udp_headroom(src->family);
 	/* IPv4: total length is 16 bits; IPv6: the UDP length is */
-	over = src->family == ADDR_FAMILY_V4 ? room : UDP_HDR_LEN;
+	over = src->family == ADDR_FAMILY_V4 ? reply_udp_headroom(src->family) :
+					       UDP_HDR_LEN;
 	if (payload_len > IP_LEN_MAX - over)
 		return -EMSGSIZE;
-	if (payload_len > cap || room > cap - payload_len)
+
+	/* the headers fill the headroom exactly, so the payload is never touched */
+	wcur_init(&w, buf, cap);
+	put_udp(&w, src->family, src->b, sport, dst->b, dport, payload_len);
+	if (!wcur_ok(&w))
 		return -ENOSPC;
-	return (int)put_udp(buf, src->family, src->b, sport, dst->b, dport,
-			    payload_len);
+	return (int)wcur_pos(&w);
 }
 
 int reply_tcp_rst(const struct pkt *p, uint8_t *out, size_t cap)
 {
 	const uint8_t *th = p->data + p->l4_off;
-	size_t hlen = ip_hdr_len(p->family), len = hlen + TCP_HDR_LEN;
 	uint32_t seq = 0, ack = 0;
-	uint8_t flags, *t;
+	uint8_t flags, *check;
+	struct wcursor w;
+	size_t hlen;
 
 	/* no TCP header here to answer */
 	if (p->proto != PROTO_TCP || !pkt_has_l4(p))
@@ -232,30 +240,33 @@ int reply_tcp_rst(const struct pkt *p, uint8_t *out, size_t cap)
 	if (p->tcp_flags & TCP_RST)
 		return -EINVAL;
 	if (p->tcp_flags & TCP_ACK) {
-		seq = get_be32(th + 8);
+		seq = get_be32(th + TCP_ACK_OFF);
 		flags = TCP_RST;
 	} else {
 		/* the data length of a fragmented segment is not known here */
 		if (p->frag != PKT_FRAG_NONE)
 			return -EINVAL;
-		ack = get_be32(th + 4) + p->payload_len +
+		ack = get_be32(th + TCP_SEQ_OFF) + p->payload_len +
 		      !!(p->tcp_flags & TCP_SYN) + !!(p->tcp_flags & TCP_FIN);
 		flags = TCP_RST | TCP_ACK;
 	}
-	if (cap < len)
-		return -ENOSPC;
 
-	put_ip(out, p->family, PROTO_TCP, pkt_dst(p), pkt_src(p), TCP_HDR_LEN);
-	t = out + hlen;
-	memset(t, 0, TCP_HDR_LEN);
-	put_be16(t, p->dport);
-	put_be16(t + 2, p->sport);
-	put_be32(t + 4, seq);
-	put_be32(t + 8, ack);
-	t[12] = (TCP_HDR_LEN / 4) << 4;
-	t[13] = flags;
-	put_l4_csum(out, p->family, PROTO_TCP, hlen, len, TCP_CSUM_OFF);
-	return (int)len;
+	wcur_init(&w, out, cap);
+	put_ip(&w, p->family, PROTO_TCP, pkt_dst(p), pkt_src(p), TCP_HDR_MIN);
+	hlen = wcur_pos(&w);
+	wcur_u16(&w, p->dport);
+	wcur_u16(&w, p->sport);
+	wcur_u32(&w, seq);
+	wcur_u32(&w, ack);
+	wcur_u8(&w, (TCP_HDR_MIN / TCP_DOFF_UNIT) << TCP_DOFF_SHIFT);
+	wcur_u8(&w, flags);
+	wcur_u16(&w, 0);			/* window */
+	check = wcur_zero(&w, 2);
+	wcur_u16(&w, 0);			/* urgent pointer */
+	if (!wcur_ok(&w))
+		return -ENOSPC;
+	put_l4_csum(out, p->family, PROTO_TCP, hlen, wcur_pos(&w), check);
+	return (int)wcur_pos(&w);
 }
 
 /*
@@ -279,10 +290,11 @@ static bool error_like(const struct pkt *p)
 int reply_icmp_prohibited(const struct pkt *p, uint8_t *out, size_t cap)
 {
 	bool v4 = p->family == ADDR_FAMILY_V4;
-	size_t hlen = ip_hdr_len(p->family), qlen, len;
+	size_t hlen = ip_hdr_len(p->family), qlen;
 	size_t max = v4 ? REPLY_ICMP_MAX_V4 : REPLY_ICMP_MAX_V6;
 	uint8_t proto = v4 ? PROTO_ICMP : PROTO_ICMPV6;
-	uint8_t *icmp;
+	struct wcursor w;
+	uint8_t *check;
 
 	/* no transport header: nothing to tell the sender which flow failed */
 	if (!pkt_has_l4(p))
@@ -291,21 +303,22 @@ int reply_icmp_prohibited(const struct pkt *p, uint8_t *out, size_t cap)
 	if (error_like(p))
 		return -EINVAL;
 
+	/* the quote is cut to the size limit, not to @cap: a short @cap is an error */
 	qlen = p->len;
 	if (qlen > max - hlen - ICMP_HDR_LEN)
 		qlen = max - hlen - ICMP_HDR_LEN;
-	len = hlen + ICMP_HDR_LEN + qlen;
-	if (cap < len)
-		return -ENOSPC;
 
-	put_ip(out, p->family, proto, pkt_dst(p), pkt_src(p), ICMP_HDR_LEN + qlen);
-	icmp = out + hlen;
-	memset(icmp, 0, ICMP_HDR_LEN);		/* checksum, and "unused" */
-	icmp[0] = v4 ? ICMP_UNREACH : ICMPV6_UNREACH;
-	icmp[1] = v4 ? ICMP_CODE_PROHIBITED : ICMPV6_CODE_PROHIBITED;
-	memcpy(icmp + ICMP_HDR_LEN, p->data, qlen);
-	put_l4_csum(out, p->family, proto, hlen, len, ICMP_CSUM_OFF);
-	return (int)len;
+	wcur_init(&w, out, cap);
+	put_ip(&w, p->family, proto, pkt_dst(p), pkt_src(p), ICMP_HDR_LEN + qlen);
+	wcur_u8(&w, v4 ? ICMP_UNREACH : ICMPV6_UNREACH);
+	wcur_u8(&w, v4 ? ICMP_CODE_PROHIBITED : ICMPV6_CODE_PROHIBITED);
+	check = wcur_zero(&w, 2);
+	wcur_zero(&w, ICMP_HDR_LEN - ICMP_ECHO_ID_OFF);	/* "unused" */
+	wcur_bytes(&w, p->data, qlen);
+	if (!wcur_ok(&w))
+		return -ENOSPC;
+	put_l4_csum(out, p->family, proto, hlen, wcur_pos(&w), check);
+	return (int)wcur_pos(&w);
 }
 
 /* patch() - write @len bytes @to over @field, adjusting the checksum at @outer */
@@ -334,7 +347,7 @@ static void fix_inner(uint8_t *outer, uint8_t *field, const uint8_t *from,
 		return;
 	check = csum_replace(check, from, to, len);
 	if (udp && !check)
-		check = 0xffff;
+		check = UDP_CSUM_ZERO_AS;
 	patch(outer, field, &check, 2);
 }
 
@@ -373,12 +386,12 @@ int pkt_rewrite_quote_addr(struct pkt *p, bool dst, const uint8_t *to)
 	l4 = c.off;			/* the quoted transport header */
 
 	if (v4)
-		addr = q + (dst ? 16 : 12);
+		addr = q + (dst ? IPV4_DST_OFF : IPV4_SRC_OFF);
 	else
-		addr = q + (dst ? 24 : 8);
+		addr = q + (dst ? IPV6_DST_OFF : IPV6_SRC_OFF);
 
 	if (v4)				/* the quoted IPv4 header checksum */
-		fix_inner(outer, q + 10, addr, to, alen, false);
+		fix_inner(outer, q + IPV4_CSUM_OFF, addr, to, alen, false);
 	off = quoted_csum_off(p->family, pq.proto);
 	if (off && l4 + off + 2 <= p->payload_len)
 		fix_inner(outer, q + l4 + off, addr, to, alen,

@@ -46,8 +46,8 @@
 #define REPLY_TTL		64
 
 /* IP + UDP header bytes in front of a UDP payload built by reply_udp_build() */
-#define REPLY_HEADROOM_V4	28
-#define REPLY_HEADROOM_V6	48
+#define REPLY_HEADROOM_V4	(IPV4_HDR_MIN + UDP_HDR_LEN)
+#define REPLY_HEADROOM_V6	(IPV6_HDR_LEN + UDP_HDR_LEN)
 
 /* Largest ICMP error, quote included: RFC 1812 4.3.2.3, RFC 4443 2.4(c) */
 #define REPLY_ICMP_MAX_V4	576
@@ -108,7 +108,8 @@ int reply_dns_refusal(struct pkt *p, size_t cap, const struct dns_msg *m,
  * the answer into the headroom'd buffer, and this wraps it without a copy.
  *
  * Return: the packet's length (headroom + @payload_len); -ENOSPC if that
- * exceeds @cap; -EMSGSIZE if the datagram would not fit the 16-bit UDP
+ * exceeds @cap (the headroom may then hold part of a header; the payload
+ * is never touched); -EMSGSIZE if the datagram would not fit the 16-bit UDP
  * length (IPv4: the total length); -EINVAL for mixed or unknown families
  * or @dport 0.
  */
@@ -131,7 +132,8 @@ int reply_udp_build(uint8_t *buf, size_t cap, const struct ipaddr *src,
  * A first fragment is answered only if it has ACK, since otherwise the
  * acknowledgment needs the whole segment's length.
  *
- * Return: the reset's length (40 or 60); -ENOSPC if @cap is smaller;
+ * Return: the reset's length (40 or 60); -ENOSPC if @cap is smaller (@out
+ * may then hold part of a header);
  * -EINVAL if @p is not TCP, is itself a reset, is a later fragment, or is
  * a first fragment without ACK.
  */
@@ -148,7 +150,8 @@ int reply_tcp_rst(const struct pkt *p, uint8_t *out, size_t cap);
  * p's source. The quote is @p from its first byte, cut so the whole error
  * is at most 576 (IPv4) or 1280 (IPv6) bytes.
  *
- * Return: the error's length; -ENOSPC if @cap is smaller; -EINVAL if @p is
+ * Return: the error's length; -ENOSPC if @cap is smaller (@out may then
+ * hold part of it); -EINVAL if @p is
  * a later fragment, or an ICMP/ICMPv6 error, redirect or source quench.
  */
 int reply_icmp_prohibited(const struct pkt *p, uint8_t *out, size_t cap);

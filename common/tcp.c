@@ -19,8 +19,6 @@
 #include "cursor.h"
 #include "packet.h"
 
-#define TCP_HDR_MIN	20
-
 /* Bit n set: masked flag value n is a valid combination */
 #define FLAGS_MASK	(TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK | TCP_URG)
 #define VALID(f)	((uint64_t)1 << (f))
@@ -45,13 +43,13 @@ enum drop_reason tcp_parse(struct pkt *p)
 	sport = cur_u16(&c);
 	dport = cur_u16(&c);
 	cur_skip(&c, 8);		/* sequence and acknowledgement numbers */
-	doff = cur_u8(&c) >> 4;
+	doff = cur_u8(&c) >> TCP_DOFF_SHIFT;
 	flags = cur_u8(&c);
 	cur_skip(&c, 6);		/* window, checksum, urgent pointer */
 	if (!cur_ok(&c))
 		return first ? DROP_FRAG_TINY : DROP_TCP_TRUNCATED;
 
-	hlen = (size_t)doff * 4;
+	hlen = (size_t)doff * TCP_DOFF_UNIT;
 	if (hlen < TCP_HDR_MIN)		/* the header would overlap itself */
 		return DROP_TCP_HDR_LEN;
 	cur_skip(&c, hlen - TCP_HDR_MIN);	/* options */

@@ -15,8 +15,6 @@
 #include "cursor.h"
 #include "packet.h"
 
-#define UDP_HDR_LEN	8
-
 enum drop_reason udp_parse(struct pkt *p)
 {
 	bool first = p->frag == PKT_FRAG_FIRST;

@@ -9,9 +9,6 @@
 #include "csum.h"
 #include "vnet.h"
 
-#define TCP_CSUM_OFF	16
-#define UDP_CSUM_OFF	6
-
 static uint16_t get_le16(const uint8_t *b)
 {
 	return (uint16_t)(b[0] | b[1] << 8);
@@ -114,6 +111,6 @@ void vnet_csum_finish(struct pkt *p, struct vnet_hdr *h)
 	check = csum_fold(csum_partial(p->data + h->csum_start,
 				       p->len - h->csum_start, 0));
 	if (p->proto == PROTO_UDP && !check)
-		check = 0xffff;
+		check = UDP_CSUM_ZERO_AS;
 	memcpy(p->data + at, &check, 2);
 }

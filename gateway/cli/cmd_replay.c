@@ -26,10 +26,12 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cursor.h"
 #include "dnspend.h"
 #include "engine.h"
 #include "log.h"
 #include "pstore.h"
+#include "wire.h"
 
 #define REPLAY_SNAP		65536
 #define PENDING_CAPACITY	4096
@@ -91,32 +93,33 @@ static long link_offset(int dlt, const uint8_t *f, size_t len)
 	case DLT_IPV6:
 		return 0;
 	case DLT_EN10MB:
-		off = 12;
-		if (len < off + 2)
+		off = ETH_TYPE_OFF;
+		if (len < off + ETH_TYPE_LEN)
 			return -1;
-		type = (uint16_t)(f[off] << 8 | f[off + 1]);
-		while ((type == 0x8100 || type == 0x88a8) && len >= off + 6) {
-			off += 4;	/* VLAN tags */
-			type = (uint16_t)(f[off] << 8 | f[off + 1]);
+		type = get_be16(f + off);
+		while ((type == ETH_TYPE_VLAN || type == ETH_TYPE_QINQ) &&
+		       len >= off + ETH_VLAN_TAG_LEN + ETH_TYPE_LEN) {
+			off += ETH_VLAN_TAG_LEN;
+			type = get_be16(f + off);
 		}
-		off += 2;
+		off += ETH_TYPE_LEN;
 		break;
 	case DLT_LINUX_SLL:
-		if (len < 16)
+		if (len < SLL_HDR_LEN)
 			return -1;
-		type = (uint16_t)(f[14] << 8 | f[15]);
-		off = 16;
+		type = get_be16(f + SLL_PROTO_OFF);
+		off = SLL_HDR_LEN;
 		break;
 	case DLT_LINUX_SLL2:
-		if (len < 20)
+		if (len < SLL2_HDR_LEN)
 			return -1;
-		type = (uint16_t)(f[0] << 8 | f[1]);
-		off = 20;
+		type = get_be16(f + SLL2_PROTO_OFF);
+		off = SLL2_HDR_LEN;
 		break;
 	default:
 		return -1;
 	}
-	return type == 0x0800 || type == 0x86dd ? (long)off : -1;
+	return type == ETH_TYPE_IPV4 || type == ETH_TYPE_IPV6 ? (long)off : -1;
 }
 
 static uint64_t ts_ns(const struct pcap_pkthdr *h, bool nano)
@@ -184,32 +187,33 @@ static enum drop_reason tcp_dns(struct replay *rp, const struct pkt *p,
 
 	pkt_src_addr(p, &src);
 	pkt_dst_addr(p, &dst);
-	while (left >= 2) {
-		size_t n = (size_t)(d[0] << 8 | d[1]);
+	while (left >= DNS_TCP_LEN_PREFIX) {
+		size_t n = get_be16(d);
 		enum drop_reason r;
 
-		if (n > left - 2) {
+		if (n > left - DNS_TCP_LEN_PREFIX) {
 			r = DROP_DNS_TRUNCATED;
 			engine_tally(rp->e, NULL, TALLY_MESSAGE, 0, r);
 			return r;
 		}
 		if (outbound) {
 			r = engine_dns_query(rp->e, &rp->b, PROTO_TCP, &src, p->sport,
-					     &dst, p->dport, d + 2, n, now,
+					     &dst, p->dport, d + DNS_TCP_LEN_PREFIX, n, now,
 					     engine_scratch_dns(rp->e));
 			if (r == DROP_NONE)
 				remember_query(rp, engine_scratch_dns(rp->e), PROTO_TCP,
 					       &src, p->sport, &dst, p->dport, now);
 		} else {
-			r = answer(rp, d + 2, n, &src, p->sport, &dst, p->dport, now);
+			r = answer(rp, d + DNS_TCP_LEN_PREFIX, n, &src, p->sport, &dst,
+				   p->dport, now);
 			/* counted where found, as engine_dns_query() counts a query's */
 			if (r != DROP_NONE)
 				engine_tally(rp->e, &rp->b, TALLY_MESSAGE, 0, r);
 		}
 		if (r != DROP_NONE && worst == DROP_NONE)
 			worst = r;
-		d += 2 + n;
-		left -= 2 + n;
+		d += DNS_TCP_LEN_PREFIX + n;
+		left -= DNS_TCP_LEN_PREFIX + n;
 	}
 	return worst;
 }

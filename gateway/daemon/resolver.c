@@ -432,16 +432,11 @@ static void deliver(struct daemon *d, struct gw_bottle *b, const struct dnspend 
 	}
 	if (q->via == DNS_VIA_GONE)
 		return;
-	if (len > q->udp_size) {
-		struct dns_msg m;
-
-		/* too big for the client's UDP: question only, TC set */
-		if (dns_parse_response(msg, len, &m) != DROP_NONE)
-			return;
-		len = m.q.end;
-		msg[2] |= DNS_FLAG_TC >> 8;
-		memset(msg + 6, 0, 6);
-	}
+	/* too big for the client's UDP: question only, TC set */
+	n = dns_synth_truncate(msg, len, q->udp_size);
+	if (n < 0)
+		return;
+	len = (size_t)n;
 	/* msg sits at d->aux + PKT_HEADROOM: the headers go in front of it */
 	n = reply_udp_build(msg - head, head + len + 64, &p->server, p->server_port,
 			    &p->client, p->client_port, len);

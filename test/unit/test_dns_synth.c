@@ -186,6 +186,130 @@ TEST(synth_bad_arguments)
 	CHECK(!memcmp(W.b, orig, orig_len));
 }
 
+/*
+ * Truncation. An answer for "example.com" A: flags QR|AA|RD|RA|AD with
+ * NOERROR, two A records, one NS-section A record, and an OPT. The
+ * question ends at 12 + 13 + 4 = 29.
+ */
+#define TQ_END	29
+#define TFLAGS	(DNS_FLAG_QR | DNS_FLAG_AA | DNS_FLAG_RD | DNS_FLAG_RA | DNS_FLAG_AD)
+
+static void answer(void)
+{
+	size_t at;
+
+	whdr(&W, 0xbeef, TFLAGS, 1, 2, 1, 1);
+	wq(&W, "example.com", DNS_TYPE_A, DNS_CLASS_IN);
+	wa(&W, NULL, 300, 198, 18, 0, 1);
+	wa(&W, NULL, 300, 198, 18, 0, 2);
+	wa(&W, "example.com", 300, 198, 18, 0, 3);
+	w8(&W, 0);
+	at = wrr(&W, DNS_TYPE_OPT, 1232, 0);
+	wrr_end(&W, at);
+	memcpy(orig, W.b, W.n);
+	orig_len = W.n;
+}
+
+TEST(truncate_exactly_the_size)
+{
+	answer();
+	CHECK_EQ(dns_synth_truncate(W.b, W.n, W.n), (int)W.n);
+	CHECK(!memcmp(W.b, orig, orig_len));
+	CHECK_EQ(dns_synth_truncate(W.b, W.n, 65535), (int)W.n);
+	CHECK(!memcmp(W.b, orig, orig_len));
+}
+
+TEST(truncate_one_over)
+{
+	int n;
+
+	answer();
+	n = dns_synth_truncate(W.b, W.n, W.n - 1);
+	CHECK_EQ(n, TQ_END);
+	/* a valid answer: the question, no records, TC */
+	CHECK_EQ(dns_parse_response(W.b, (size_t)n, &R), DROP_NONE);
+	CHECK_EQ(R.hdr.id, 0xbeef);
+	CHECK_EQ(R.hdr.flags, TFLAGS | DNS_FLAG_TC);
+	CHECK_EQ(R.hdr.qdcount, 1);
+	CHECK_EQ(R.hdr.ancount, 0);
+	CHECK_EQ(R.hdr.nscount, 0);
+	CHECK_EQ(R.hdr.arcount, 0);
+	CHECK(!R.edns.present);
+	CHECK_STR(R.q.name.text, "example.com");
+	CHECK_EQ(R.q.qtype, DNS_TYPE_A);
+	/* only the flags and the three counts changed; the question is intact */
+	CHECK(!memcmp(W.b, orig, DNS_FLAGS_OFF));
+	CHECK_EQ(W.b[DNS_FLAGS_OFF], orig[DNS_FLAGS_OFF] | DNS_FLAG_TC >> 8);
+	CHECK_EQ(W.b[DNS_FLAGS_OFF + 1], orig[DNS_FLAGS_OFF + 1]);
+	CHECK(!memcmp(W.b + DNS_QDCOUNT_OFF, orig + DNS_QDCOUNT_OFF, 2));
+	CHECK(!memcmp(W.b + DNS_HDR_LEN, orig + DNS_HDR_LEN, TQ_END - DNS_HDR_LEN));
+	/* nothing past the question was touched */
+	CHECK(!memcmp(W.b + TQ_END, orig + TQ_END, orig_len - TQ_END));
+}
+
+TEST(truncate_keeps_tc_and_rcode)
+{
+	int n;
+
+	/* already TC, and SERVFAIL: both stay as they were */
+	answer();
+	put_be16(W.b + DNS_FLAGS_OFF, TFLAGS | DNS_FLAG_TC | DNS_RCODE_SERVFAIL);
+	n = dns_synth_truncate(W.b, W.n, W.n - 1);
+	CHECK_EQ(n, TQ_END);
+	CHECK_EQ(get_be16(W.b + DNS_FLAGS_OFF),
+		 TFLAGS | DNS_FLAG_TC | DNS_RCODE_SERVFAIL);
+}
+
+TEST(truncate_question_longer_than_max)
+{
+	/* the question is sent whole even past @max: there is nothing smaller */
+	answer();
+	CHECK_EQ(dns_synth_truncate(W.b, W.n, 0), TQ_END);
+	/* the result, itself one byte over: the same again */
+	CHECK_EQ(dns_synth_truncate(W.b, TQ_END, TQ_END - 1), TQ_END);
+}
+
+TEST(truncate_malformed)
+{
+	/* a record cut short: refused, nothing written */
+	answer();
+	CHECK_EQ(dns_synth_truncate(W.b, W.n - 1, W.n - 2), -EBADMSG);
+	CHECK(!memcmp(W.b, orig, orig_len));
+	/* a byte of trailing garbage */
+	answer();
+	W.b[W.n] = 0;
+	memcpy(orig, W.b, W.n + 1);
+	CHECK_EQ(dns_synth_truncate(W.b, W.n + 1, W.n), -EBADMSG);
+	CHECK(!memcmp(W.b, orig, orig_len + 1));
+	/* only a header */
+	answer();
+	CHECK_EQ(dns_synth_truncate(W.b, DNS_HDR_LEN, DNS_HDR_LEN - 1), -EBADMSG);
+	CHECK(!memcmp(W.b, orig, orig_len));
+	/* longer than any DNS message, whatever @max says */
+	answer();
+	CHECK_EQ(dns_synth_truncate(W.b, DNS_MSG_MAX + 1, (size_t)-1), -EBADMSG);
+	CHECK(!memcmp(W.b, orig, orig_len));
+}
+
+TEST(truncate_no_question)
+{
+	/* QDCOUNT 0: no question to keep */
+	whdr(&W, 0x1234, DNS_FLAG_QR | DNS_FLAG_RA, 0, 1, 0, 0);
+	wa(&W, "example.com", 300, 198, 18, 0, 1);
+	memcpy(orig, W.b, W.n);
+	orig_len = W.n;
+	CHECK_EQ(dns_synth_truncate(W.b, W.n, W.n - 1), -EBADMSG);
+	CHECK(!memcmp(W.b, orig, orig_len));
+	/* two questions: which one to keep is not ours to guess */
+	whdr(&W, 0x1234, DNS_FLAG_QR | DNS_FLAG_RA, 2, 0, 0, 0);
+	wq(&W, "example.com", DNS_TYPE_A, DNS_CLASS_IN);
+	wq(&W, "example.org", DNS_TYPE_A, DNS_CLASS_IN);
+	memcpy(orig, W.b, W.n);
+	orig_len = W.n;
+	CHECK_EQ(dns_synth_truncate(W.b, W.n, W.n - 1), -EBADMSG);
+	CHECK(!memcmp(W.b, orig, orig_len));
+}
+
 int main(void)
 {
 	RUN(synth_nxdomain_without_edns);
@@ -195,5 +319,11 @@ int main(void)
 	RUN(synth_grows_past_query);
 	RUN(synth_too_small);
 	RUN(synth_bad_arguments);
+	RUN(truncate_exactly_the_size);
+	RUN(truncate_one_over);
+	RUN(truncate_keeps_tc_and_rcode);
+	RUN(truncate_question_longer_than_max);
+	RUN(truncate_malformed);
+	RUN(truncate_no_question);
 	return t_done();
 }

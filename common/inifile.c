@@ -45,7 +45,8 @@ static bool blank(char ch)
 }
 
 /* vfail() - the first error: "FILE:LINE: message", nothing unprintable */
-static void vfail(struct inifile *f, unsigned int line, const char *fmt,
+static void __attribute__((format(printf, 3, 0)))
+vfail(struct inifile *f, unsigned int line, const char *fmt,
 		  va_list ap)
 {
 	size_t i;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * policy_ini.c - policy files to struct policy and back, through libinih
+ * policy_ini.c - policy files to struct policy and back
  *
  * Theory of operation
  *
@@ -197,7 +197,7 @@ static int rule_key(struct compile *c, const char *section, uint8_t action,
 	return 1;
 }
 
-static int key(struct inifile *f, int section, const char *k, const char *v)
+static int on_key(struct inifile *f, int section, const char *k, const char *v)
 {
 	struct compile *c = f->user;
 
@@ -252,7 +252,7 @@ int policy_compile_text(const char *text, size_t len, const char *filename,
 		.ini = {
 			.text = text, .len = len,
 			.file = filename ? filename : "-",
-			.sections = sections, .key = key, .user = &c,
+			.sections = sections, .key = on_key, .user = &c,
 			.err = err ? err : scratch, .errlen = POLICY_ERR_MAX,
 		},
 	};

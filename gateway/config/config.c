@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * config.c - sentry.ini to struct sentry_config, through libinih
+ * config.c - sentry.ini to struct sentry_config
  *
  * Theory of operation
  *
@@ -299,8 +299,8 @@ static void key_list(int s, char *buf, size_t len)
 						 used ? ", " : "", config_keys[i].name);
 }
 
-static int handler(struct inifile *f, int s, const char *name,
-		   const char *value)
+static int on_key(struct inifile *f, int s, const char *name,
+		  const char *value)
 {
 	struct parse *p = f->user;
 	char sv[SHOW_MAX], list[512];
@@ -371,7 +371,7 @@ int config_load_text(const char *text, size_t len, const char *filename,
 		return -ENOMEM;
 	p->ini = (struct inifile){
 		.text = text, .len = len, .file = filename ? filename : "-",
-		.sections = config_section_names, .key = handler, .user = p,
+		.sections = config_section_names, .key = on_key, .user = p,
 		.err = err, .errlen = errlen,
 	};
 	config_defaults(&p->cfg);

@@ -3,10 +3,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
+#include "num.h"
 
 static const char *const class_names[ADDR_CLASS_MAX] = {
 	[ADDR_PUBLIC] = "public",
@@ -83,8 +83,7 @@ int addr_parse_prefix(const char *s, bool strict, struct ipaddr *net,
 	char buf[PREFIX_TEXT_MAX];
 	const char *slash = strchr(s, '/');
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned long n;
-	char *end;
+	uint64_t n;
 	struct ipaddr masked;
 
 	if (alen >= ADDR_TEXT_MAX)
@@ -95,11 +94,8 @@ int addr_parse_prefix(const char *s, bool strict, struct ipaddr *net,
 		return -EINVAL;
 	n = addr_len(net) * 8;
 	if (slash) {
-		/* digits only: strtoul would take "+8", " 8" or "0x8" */
-		if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
-			return -EINVAL;
-		n = strtoul(slash + 1, &end, 10);
-		if (*end || n > addr_len(net) * 8)
+		/* num.h's rule: strtoul would take "+8", " 8" or "08" */
+		if (num_parse(slash + 1, 10, 0, addr_len(net) * 8, &n))
 			return -EINVAL;
 	}
 	masked = *net;

@@ -10,10 +10,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl_proto.h"
+#include "num.h"
 
 static const struct {
 	const char *word;
@@ -100,20 +100,6 @@ static int decode(const char *in, size_t n, char *out, size_t cap)
 	return 0;
 }
 
-static int parse_u32(const char *s, uint32_t max, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9' || strlen(s) > 10)
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end || v > max)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 static int parse_bool(const char *s, bool *out)
 {
 	if (!strcmp(s, "1")) {
@@ -143,7 +129,7 @@ static int parse_prefix(const char *s, uint8_t family, struct ctl_prefix *p)
 	memcpy(a, s, n);
 	a[n] = '\0';
 	if (addr_parse(a, &p->addr) || p->addr.family != family ||
-	    parse_u32(slash + 1, family == ADDR_FAMILY_V4 ? 32 : 128, &plen))
+	    num_u32(slash + 1, 0, family == ADDR_FAMILY_V4 ? 32 : 128, &plen))
 		return -1;
 	p->plen = (uint8_t)plen;
 	p->set = true;
@@ -186,7 +172,7 @@ static int apply(struct ctl_request *r, const char *key, const char *val)
 	if (!strcmp(key, "inotify"))
 		return parse_bool(val, &r->inotify);
 	if (!strcmp(key, "queues"))
-		return parse_u32(val, CTL_QUEUES_MAX, &r->queues) || !r->queues ? -1 : 0;
+		return num_u32(val, 1, CTL_QUEUES_MAX, &r->queues) ? -1 : 0;
 	if (!strcmp(key, "addr4"))
 		return parse_prefix(val, ADDR_FAMILY_V4, &r->addr4);
 	if (!strcmp(key, "addr6"))

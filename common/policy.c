@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "dns.h"
+#include "num.h"
 #include "packet.h"
 #include "policy.h"
 
@@ -176,22 +177,15 @@ const char *rule_pattern_why(const char *s)
 	return parse_pattern(s, NULL);
 }
 
-/* parse_port() - decimal 1..65535, digits only; advances *@s */
+/* parse_port() - the digits at *@s as a port, 1..65535; advances *@s */
 static bool parse_port(const char **s, uint16_t *out)
 {
-	unsigned long v = 0;
-	const char *p = *s;
-	int n = 0;
+	size_t n = strspn(*s, "0123456789");
+	uint64_t v;
 
-	while (*p >= '0' && *p <= '9') {
-		v = v * 10 + (unsigned long)(*p - '0');
-		p++;
-		if (++n > 5)
-			return false;
-	}
-	if (!n || v == 0 || v > PORT_MAX)
+	if (num_parse_span(*s, n, 10, 1, PORT_MAX, &v))
 		return false;
-	*s = p;
+	*s += n;
 	*out = (uint16_t)v;
 	return true;
 }

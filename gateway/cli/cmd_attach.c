@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/ctl_client.h"
 #include "kernel/netcfg.h"
+#include "num.h"
 
 static void attach_usage(FILE *f)
 {
@@ -34,20 +35,6 @@ static void attach_usage(FILE *f)
 		ATTACH_ADDR4_DEFAULT, ATTACH_GW4_DEFAULT, TUN_MTU_DEFAULT, TUN_IFNAME_DEFAULT);
 }
 
-static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s < '0' || *s > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end || v < lo || v > hi)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /* "A/N" with the host bits kept */
 static int parse_ifaddr(const char *s, struct ipaddr *a, uint8_t *plen)
 {
@@ -63,7 +50,7 @@ static int parse_ifaddr(const char *s, struct ipaddr *a, uint8_t *plen)
 		return -1;
 	*slash = '\0';
 	if (addr_parse(buf, a) ||
-	    parse_u32(slash + 1, 1, a->family == ADDR_FAMILY_V4 ? 32 : 128, &n))
+	    num_u32(slash + 1, 1, a->family == ADDR_FAMILY_V4 ? 32 : 128, &n))
 		return -1;
 	*plen = (uint8_t)n;
 	return 0;
@@ -104,7 +91,7 @@ int cmd_attach(int argc, char **argv)
 		switch (c) {
 		case 'n': at.netns = optarg; break;
 		case 'p':
-			if (parse_u32(optarg, 1, 0x7fffffff, &at.pid))
+			if (num_u32(optarg, 1, 0x7fffffff, &at.pid))
 				return usage_error("attach", "--pid: expected a process id");
 			at.watch_pid = at.pid;
 			break;
@@ -155,7 +142,7 @@ int cmd_attach(int argc, char **argv)
 			}
 			break;
 		case 'm':
-			if (parse_u32(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &spec->mtu))
+			if (num_u32(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &spec->mtu))
 				return usage_error("attach", "--mtu: expected %u..%u", TUN_MTU_MIN, TUN_MTU_MAX);
 			break;
 		case 'i':
@@ -164,7 +151,7 @@ int cmd_attach(int argc, char **argv)
 			snprintf(spec->ifname, sizeof(spec->ifname), "%s", optarg);
 			break;
 		case 'q':
-			if (parse_u32(optarg, 1, TUN_QUEUES_MAX, &spec->queues))
+			if (num_u32(optarg, 1, TUN_QUEUES_MAX, &spec->queues))
 				return usage_error("attach", "--queues: expected 1..%u", TUN_QUEUES_MAX);
 			break;
 		case 'k': req->keep = true; break;

@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "decision.h"
 #include "dns.h"
+#include "num.h"
 #include "packet.h"
 #include "policy_ini.h"
 #include "pstore.h"
@@ -198,8 +199,7 @@ static int parse_target(const char *t, uint8_t *proto, struct ipaddr *a,
 	char buf[128], *addr, *rest = NULL;
 	const char *colon = strchr(t, ':');
 	size_t plen;
-	unsigned long n;
-	char *end;
+	uint64_t n;
 
 	if (!colon || strlen(t) >= sizeof(buf))
 		return -EINVAL;
@@ -239,10 +239,7 @@ static int parse_target(const char *t, uint8_t *proto, struct ipaddr *a,
 	*port = 0;
 	if (*proto == PROTO_ICMP)
 		return rest ? -EINVAL : 0;
-	if (!rest || !*rest || *rest < '0' || *rest > '9')
-		return -EINVAL;
-	n = strtoul(rest, &end, 10);
-	if (*end || n == 0 || n > 65535)
+	if (!rest || num_parse(rest, 10, 1, 65535, &n))
 		return -EINVAL;
 	*port = (uint16_t)n;
 	return 0;

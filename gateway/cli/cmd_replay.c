@@ -30,6 +30,7 @@
 #include "dnspend.h"
 #include "engine.h"
 #include "log.h"
+#include "num.h"
 #include "pstore.h"
 #include "wire.h"
 
@@ -425,10 +426,9 @@ int cmd_replay(int argc, char **argv)
 				goto out;
 			break;
 		case 'r': {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
+			uint64_t n;
 
-			if (*end || !*optarg || n > 1000000) {
+			if (num_parse(optarg, 10, 0, 1000000, &n)) {
 				rc = usage_error("replay", "--dns-rate: expected 0..1000000");
 				goto out;
 			}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * config.c - sentry.ini to struct sentry_config, through libinih
+ * config.c - sentry.ini to struct sentry_config
  *
  * Theory of operation
  *
@@ -9,191 +9,34 @@
  * key is looked up in that table and its value checked by type; the
  * "expected ..." lists in messages are built from it too.
  *
- * libinih parses; we feed it, for the reasons common/policy_ini.c gives:
- * Debian's build reports no line numbers to the handler and silently splits
- * lines longer than its buffer. Our reader, next_line(), counts lines and
- * refuses what inih would mishandle before inih sees it (an over-long line,
- * a NUL byte, an unknown section or text after "[section]"), and strips
- * leading blanks so an indented line is never taken for a continuation of
- * the previous value. inih's own syntax errors (no '=', no ']') reach us
- * only as the line number it returns; the earliest error wins.
+ * common/inifile.c reads the lines, with the rules policies follow too
+ * (comments, blanks, line length, sections, "key = value", the FILE:LINE
+ * message); numbers go through common/num.c.
  *
  * Everything is parsed into a private copy; the caller's struct is written
  * only when the whole file was good.
  */
-#include <ctype.h>
 #include <errno.h>
-#include <ini.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "config/config_int.h"
+#include "inifile.h"
+#include "num.h"
 
-#define SHOW_MAX	48	/* a value quoted in a message */
+#define SHOW_MAX	INIFILE_SHOW_MAX	/* a value quoted in a message */
 
 struct parse {
-	const char *text;
-	size_t len, pos;
-	const char *file;
-	unsigned int lineno;		/* line last given to inih */
-	const char *line;		/* that line, as in the text */
-	size_t line_len;
+	struct inifile ini;
 	unsigned int seen[CONFIG_KEYS_MAX];	/* line of each key, 0: unset */
 	unsigned int upstream_line[CONFIG_UPSTREAMS_MAX];
-	unsigned int err_line;		/* first error, 0: none */
-	char *err;
-	size_t errlen;
 	struct sentry_config cfg;
 };
 
-static int __attribute__((format(printf, 2, 3)))
-fail(struct parse *p, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (p->err_line)
-		return 0;
-	p->err_line = p->lineno ? p->lineno : 1;
-	if (!p->err || !p->errlen)
-		return 0;
-	n = snprintf(p->err, p->errlen, "%s:%u: ", p->file, p->err_line);
-	if (n < 0 || (size_t)n >= p->errlen)
-		return 0;
-	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
-/* show() - @v made safe to print: no control or non-ASCII bytes, cut short */
-static const char *show(const char *v, size_t n, char buf[SHOW_MAX])
-{
-	size_t i;
-
-	for (i = 0; i < n && v[i] && i < SHOW_MAX - 4; i++)
-		buf[i] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
-	if (i < n && v[i]) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
-static bool blank(char ch)
-{
-	return isspace((unsigned char)ch);
-}
-
-static int section_find(const char *s, size_t n)
-{
-	for (int i = 0; i < SEC_N; i++)
-		if (strlen(config_section_names[i]) == n &&
-		    !memcmp(s, config_section_names[i], n))
-			return i;
-	return -1;
-}
-
-/* section_list() - "[daemon], [dns], ... or [helper]" */
-static const char *section_list(char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < SEC_N && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s[%s]",
-					 !i ? "" : i + 1 < SEC_N ? ", " : " or ",
-					 config_section_names[i]);
-	return buf;
-}
-
-/* check_section() - a "[name]" line: a section we know, nothing after it */
-static void check_section(struct parse *p, const char *s, size_t n)
-{
-	const char *end = memchr(s, ']', n);
-	char sv[SHOW_MAX], list[128];
-	size_t name_len, i;
-
-	if (!end)
-		return;		/* inih reports the missing ']' */
-	name_len = (size_t)(end - s) - 1;
-	for (i = (size_t)(end - s) + 1; i < n && blank(s[i]); i++)
-		;
-	if (i < n && s[i] != ';' && s[i] != '#') {
-		fail(p, "unexpected text after [%s]", show(s + 1, name_len, sv));
-		return;
-	}
-	if (section_find(s + 1, name_len) < 0)
-		fail(p, "unknown section [%s] (expected %s)",
-		     show(s + 1, name_len, sv), section_list(list, sizeof(list)));
-}
-
-/* next_line() - inih's fgets: one line of the text, checked */
-static char *next_line(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	size_t n, max = num > 2 ? (size_t)num - 2 : 0;
-	const char *s, *nl;
-
-	if (p->err_line || p->pos >= p->len || num < 3)
-		return NULL;
-	s = p->text + p->pos;
-	nl = memchr(s, '\n', p->len - p->pos);
-	n = nl ? (size_t)(nl - s) : p->len - p->pos;
-	p->pos += n + (nl ? 1 : 0);
-	p->lineno++;
-	p->line = s;
-	p->line_len = n;
-	/* an empty line has n == 0 */
-	// cppcheck-suppress knownConditionTrueFalse
-	if (n && s[n - 1] == '\r')
-		n--;
-	if (memchr(s, '\0', n)) {
-		fail(p, "NUL byte in the line (a text file was expected)");
-		return NULL;
-	}
-	if (n > max) {
-		fail(p, "line too long (at most %zu characters)", max);
-		return NULL;
-	}
-	if (p->lineno == 1 && n >= 3 && !memcmp(s, "\xef\xbb\xbf", 3)) {
-		s += 3;
-		n -= 3;
-	}
-	while (n && blank(*s)) {
-		s++;
-		n--;
-	}
-	if (n && *s == '[') {
-		check_section(p, s, n);
-		if (p->err_line)
-			return NULL;
-	}
-	memcpy(str, s, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
-	return str;
-}
-
-bool config_parse_digits(const char *s, unsigned int base, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (!*s)
-		return false;
-	for (i = 0; s[i]; i++) {
-		if (s[i] < '0' || s[i] >= (char)('0' + base) || i >= 12)
-			return false;
-		v = v * base + (uint64_t)(s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
+#define fail(p, ...)	inifile_fail(&(p)->ini, __VA_ARGS__)
+#define show(v, n, buf)	inifile_show(v, n, buf)
 
 static void *field(struct parse *p, const struct config_key *k)
 {
@@ -212,21 +55,20 @@ static int set_number(struct parse *p, const struct config_key *k,
 			const char *v)
 {
 	unsigned int base = k->type == VAL_OCTAL ? 8 : 10;
-	const char *digits = base == 8 ? "01234567" : "0123456789";
 	char sv[SHOW_MAX];
-	uint64_t n = UINT64_MAX;
+	uint64_t n;
+	int ret = num_parse(v, base, k->min, k->max, &n);
 
-	if (!config_parse_digits(v, base, &n) && (!*v || v[strspn(v, digits)]))
+	if (ret == -ERANGE && base == 8)
+		return fail(p, "%s %s out of range (0..0%o)", k->name,
+			    show(v, SIZE_MAX, sv), k->max);
+	if (ret == -ERANGE)
+		return fail(p, "%s %s out of range (%u..%u)", k->name,
+			    show(v, SIZE_MAX, sv), k->min, k->max);
+	if (ret)
 		return fail(p, "expected %s for %s, got '%s'",
 			    base == 8 ? "octal permission bits (e.g. 0660)" :
 			    "a decimal number", k->name, show(v, SIZE_MAX, sv));
-	/* n stayed UINT64_MAX if there were more digits than fit */
-	if (base == 8 && n > k->max)
-		return fail(p, "%s %s out of range (0..0%o)", k->name,
-			    show(v, SIZE_MAX, sv), k->max);
-	if (n < k->min || n > k->max)
-		return fail(p, "%s %s out of range (%u..%u)", k->name,
-			    show(v, SIZE_MAX, sv), k->min, k->max);
 	*(uint32_t *)field(p, k) = (uint32_t)n;
 	return 1;
 }
@@ -237,7 +79,7 @@ static bool id_valid(const char *v)
 	size_t i;
 
 	if (v[0] >= '0' && v[0] <= '9')	/* an id; (uid_t)-1 means "none" */
-		return config_parse_digits(v, 10, &n) && n < UINT32_MAX;
+		return !num_parse(v, 10, 0, UINT32_MAX - 1, &n);
 	if (!((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z') ||
 	      v[0] == '_'))
 		return false;
@@ -399,7 +241,7 @@ static int add_upstream(struct parse *p, const char *v)
 				    p->upstream_line[i]);
 	if (cfg->nupstreams == CONFIG_UPSTREAMS_MAX)
 		return fail(p, "more than %d upstreams", CONFIG_UPSTREAMS_MAX);
-	p->upstream_line[cfg->nupstreams] = p->lineno;
+	p->upstream_line[cfg->nupstreams] = p->ini.lineno;
 	cfg->upstream[cfg->nupstreams++] = u;
 	return 1;
 }
@@ -457,26 +299,14 @@ static void key_list(int s, char *buf, size_t len)
 						 used ? ", " : "", config_keys[i].name);
 }
 
-static int handler(void *user, const char *section, const char *name,
-		   const char *value)
+static int on_key(struct inifile *f, int s, const char *name,
+		  const char *value)
 {
-	struct parse *p = user;
+	struct parse *p = f->user;
 	char sv[SHOW_MAX], list[512];
 	const struct config_key *k = NULL;
-	size_t sep = 0, i;
-	int s;
+	size_t i;
 
-	if (p->err_line)
-		return 0;
-	/* inih also splits "key: value"; one spelling is enough */
-	while (sep < p->line_len && p->line[sep] != '=' && p->line[sep] != ':')
-		sep++;
-	if (sep >= p->line_len || p->line[sep] != '=')
-		return fail(p, "expected 'key = value'");
-	s = section_find(section, strlen(section));
-	if (s < 0)
-		return fail(p, "'%s' before any section (expected [daemon], "
-			    "[dns], ... first)", show(name, SIZE_MAX, sv));
 	for (i = 0; i < config_nkeys; i++) {
 		if (config_keys[i].section == s && !strcmp(config_keys[i].name, name)) {
 			k = &config_keys[i];
@@ -486,14 +316,13 @@ static int handler(void *user, const char *section, const char *name,
 	if (!k) {
 		key_list(s, list, sizeof(list));
 		return fail(p, "unknown key '%s' in [%s] (expected %s)",
-			    show(name, SIZE_MAX, sv), section, list);
+			    show(name, SIZE_MAX, sv), config_section_names[s],
+			    list);
 	}
 	if (k->type == VAL_UPSTREAM)
 		return add_upstream(p, value);
-	if (p->seen[i])
-		return fail(p, "duplicate key '%s' in [%s] (first set on line "
-			    "%u)", name, section, p->seen[i]);
-	p->seen[i] = p->lineno;
+	if (!inifile_once(f, &p->seen[i], config_section_names[s], name))
+		return 0;
 	switch (k->type) {
 	case VAL_UINT:
 	case VAL_OCTAL:
@@ -507,26 +336,6 @@ static int handler(void *user, const char *section, const char *name,
 	default:
 		return set_string(p, k, value);
 	}
-}
-
-/* syntax_error() - the message for an error only inih saw, on line @n */
-static void syntax_error(struct parse *p, unsigned int n)
-{
-	const char *s = p->text, *end = p->text + p->len;
-
-	for (unsigned int i = 1; i < n && s < end; i++) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-
-		s = nl ? nl + 1 : end;
-	}
-	while (s < end && blank(*s))
-		s++;
-	p->lineno = n;
-	p->err_line = 0;
-	if (s < end && *s == '[')
-		fail(p, "expected ']' to close the section name");
-	else
-		fail(p, "expected 'key = value'");
 }
 
 static unsigned int key_line(const struct parse *p, int s, const char *name)
@@ -546,8 +355,8 @@ static void finish(struct parse *p)
 		return;
 	l4 = key_line(p, SEC_EGRESS, "pool4");
 	l6 = key_line(p, SEC_EGRESS, "pool6");
-	p->lineno = l4 > l6 ? l4 : l6;
-	fail(p, "pool4 and pool6 are both none: egress needs at least one");
+	inifile_fail_at(&p->ini, l4 > l6 ? l4 : l6, "pool4 and pool6 are both "
+			"none: egress needs at least one");
 }
 
 int config_load_text(const char *text, size_t len, const char *filename,
@@ -560,23 +369,17 @@ int config_load_text(const char *text, size_t len, const char *filename,
 		err[0] = '\0';
 	if (!p)
 		return -ENOMEM;
-	p->text = text;
-	p->len = len;
-	p->file = filename ? filename : "-";
-	p->line = "";
-	p->err = err;
-	p->errlen = errlen;
+	p->ini = (struct inifile){
+		.text = text, .len = len, .file = filename ? filename : "-",
+		.sections = config_section_names, .key = on_key, .user = p,
+		.err = err, .errlen = errlen,
+	};
 	config_defaults(&p->cfg);
-	rc = ini_parse_stream(next_line, p, handler, p);
-	if (rc == -2) {
-		free(p);
-		return -ENOMEM;
-	}
-	if (rc > 0 && (!p->err_line || (unsigned int)rc < p->err_line))
-		syntax_error(p, (unsigned int)rc);
-	if (!p->err_line)
+	rc = inifile_parse(&p->ini);
+	if (!rc) {
 		finish(p);
-	rc = p->err_line ? -EINVAL : 0;
+		rc = p->ini.err_line ? -EINVAL : 0;
+	}
 	if (!rc)
 		memcpy(cfg, &p->cfg, sizeof(*cfg));	/* padding too */
 	free(p);

@@ -54,12 +54,10 @@ struct config_key {
 	const struct config_word *words;	/* VAL_WORD, ending with NULL text */
 };
 
-extern const char *const config_section_names[SEC_N];
+/* ending with NULL, as common/inifile.h wants */
+extern const char *const config_section_names[SEC_N + 1];
 extern const struct config_key config_keys[];
 extern const size_t config_nkeys;
-
-/* config_parse_digits() - digits of @base only: no sign, blank or prefix */
-bool config_parse_digits(const char *s, unsigned int base, uint64_t *out);
 
 /*
  * config_read_file() - all of regular file @path, NUL-terminated (*@out,

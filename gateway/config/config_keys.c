@@ -17,10 +17,10 @@
 #include "engine.h"
 #include "log.h"
 
-const char *const config_section_names[SEC_N] = {
+const char *const config_section_names[SEC_N + 1] = {
 	[SEC_DAEMON] = "daemon", [SEC_DNS] = "dns", [SEC_EGRESS] = "egress",
 	[SEC_TABLES] = "tables", [SEC_TIMEOUTS] = "timeouts",
-	[SEC_REJECT] = "reject", [SEC_HELPER] = "helper",
+	[SEC_REJECT] = "reject", [SEC_HELPER] = "helper", [SEC_N] = NULL,
 };
 
 static const struct config_word mode_words[] = {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/config_int.h"
+#include "num.h"
 
 int config_parse_upstream(const char *v, struct config_upstream *u)
 {
@@ -36,10 +37,12 @@ int config_parse_upstream(const char *v, struct config_upstream *u)
 	if (addr_parse(buf, &u->addr) ||
 	    (v[0] == '[' && u->addr.family != ADDR_FAMILY_V6))
 		return -EINVAL;
-	if (port && !config_parse_digits(port, 10, &n))
-		return -EINVAL;
-	if (n < 1 || n > 65535)
-		return -ERANGE;
+	if (port) {
+		int ret = num_parse(port, 10, 1, 65535, &n);
+
+		if (ret)
+			return ret;
+	}
 	u->port = (uint16_t)n;
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "cli/ctl_client.h"
 #include "helpers/standalone.h"
+#include "num.h"
 
 /*
  * One queue per online CPU: the client cannot know how many workers the
@@ -48,17 +49,15 @@ static int parse_ifaddr(const char *s, struct ipaddr *addr, uint8_t *plen)
 {
 	char buf[PREFIX_TEXT_MAX];
 	const char *slash = strchr(s, '/');
-	char *end;
-	unsigned long n;
+	uint64_t n;
 
 	if (!slash || (size_t)(slash - s) >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, s, (size_t)(slash - s));
 	buf[slash - s] = '\0';
-	if (addr_parse(buf, addr) || slash[1] < '0' || slash[1] > '9')
-		return -EINVAL;
-	n = strtoul(slash + 1, &end, 10);
-	if (*end || n < 1 || n > (addr->family == ADDR_FAMILY_V4 ? 32u : 128u))
+	if (addr_parse(buf, addr) ||
+	    num_parse(slash + 1, 10, 1, addr->family == ADDR_FAMILY_V4 ? 32 : 128,
+		      &n))
 		return -EINVAL;
 	*plen = (uint8_t)n;
 	return 0;

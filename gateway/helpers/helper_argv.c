@@ -29,6 +29,7 @@
 #include "ctl_proto.h"
 #include "helpers/helper.h"
 #include "kernel/netcfg.h"
+#include "num.h"
 #include "policy.h"
 
 #define POSITIONAL_MAX	4	/* more is an error: both helpers take two */
@@ -198,25 +199,13 @@ static int scan_next(struct scan *s, const struct optdef *tab)
 	}
 }
 
-/* decimal digits only, @lo..@hi */
-static int parse_uint(const char *v, unsigned long lo, unsigned long hi,
-		      unsigned long *out)
-{
-	char *end;
-
-	if (*v < '0' || *v > '9' || strlen(v) > 10)
-		return -EINVAL;
-	*out = strtoul(v, &end, 10);
-	return *end || *out < lo || *out > hi ? -EINVAL : 0;
-}
-
 /* "ADDR" or "ADDR/N", host bits kept; @plen 0 when no "/N" */
 static int parse_addr_plen(const char *v, struct ipaddr *a, uint8_t *plen)
 {
 	char buf[ADDR_TEXT_MAX];
 	const char *slash = strchr(v, '/');
 	size_t n = slash ? (size_t)(slash - v) : strlen(v);
-	unsigned long p;
+	uint64_t p;
 
 	if (n >= sizeof(buf))
 		return -EINVAL;
@@ -227,7 +216,7 @@ static int parse_addr_plen(const char *v, struct ipaddr *a, uint8_t *plen)
 	*plen = 0;
 	if (!slash)
 		return 0;
-	if (parse_uint(slash + 1, 1, a->family == ADDR_FAMILY_V4 ? 32 : 128, &p))
+	if (num_parse(slash + 1, 10, 1, a->family == ADDR_FAMILY_V4 ? 32 : 128, &p))
 		return -EINVAL;
 	*plen = (uint8_t)p;
 	return 0;
@@ -237,10 +226,10 @@ static int parse_addr_plen(const char *v, struct ipaddr *a, uint8_t *plen)
 static int parse_netmask(const char *v, uint8_t *plen)
 {
 	struct ipaddr m;
-	unsigned long p;
+	uint64_t p;
 	uint32_t x, inv;
 
-	if (!parse_uint(v, 1, 32, &p)) {
+	if (!num_parse(v, 10, 1, 32, &p)) {
 		*plen = (uint8_t)p;
 		return 0;
 	}
@@ -313,7 +302,7 @@ static int pasta_option(struct scan *s, struct pasta_args *p)
 {
 	const char *v = s->val;
 	struct ipaddr a;
-	unsigned long n;
+	uint64_t n;
 	uint8_t plen;
 
 	switch (s->o->id) {
@@ -380,7 +369,7 @@ static int pasta_option(struct scan *s, struct pasta_args *p)
 		p->ifname = v;
 		break;
 	case P_MTU:
-		if (parse_uint(v, TUN_MTU_MIN, HELPER_PASTA_MTU_MAX, &n))
+		if (num_parse(v, 10, TUN_MTU_MIN, HELPER_PASTA_MTU_MAX, &n))
 			return fail(s, "bad value in '%s': expected an MTU of %u to %u",
 				    s->shown, TUN_MTU_MIN, HELPER_PASTA_MTU_MAX);
 		p->mtu = (uint32_t)n;
@@ -417,7 +406,7 @@ int helper_argv_pasta(int argc, char *const *argv, struct pasta_args *out,
 		      char *err, size_t len)
 {
 	struct scan s;
-	unsigned long pid;
+	uint64_t pid;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -433,7 +422,7 @@ int helper_argv_pasta(int argc, char *const *argv, struct pasta_args *out,
 		return fail(&s, "unexpected argument '%.64s': running a command is not "
 			    "supported, give --netns PATH", s.pos[1]);
 	if (s.npos == 1) {
-		if (parse_uint(s.pos[0], 1, 0x7fffffff, &pid))
+		if (num_parse(s.pos[0], 10, 1, 0x7fffffff, &pid))
 			return fail(&s, "unexpected argument '%.64s': running a command is not "
 				    "supported, give --netns PATH", s.pos[0]);
 		if (out->netns)
@@ -482,7 +471,7 @@ static const struct optdef slirp_opts[] = {
 static int slirp_option(struct scan *s, struct slirp_args *p)
 {
 	const char *v = s->val;
-	unsigned long n;
+	uint64_t n;
 	uint8_t plen;
 
 	switch (s->o->id) {
@@ -491,13 +480,13 @@ static int slirp_option(struct scan *s, struct slirp_args *p)
 	case S_CONFIGURE: p->configure = true; break;
 	case S_EXIT_FD:
 	case S_READY_FD:
-		if (parse_uint(v, 0, 0x7fffffff, &n))
+		if (num_parse(v, 10, 0, 0x7fffffff, &n))
 			return fail(s, "bad value in '%s': expected a file descriptor number",
 				    s->shown);
 		*(s->o->id == S_EXIT_FD ? &p->exit_fd : &p->ready_fd) = (int)n;
 		break;
 	case S_MTU:
-		if (parse_uint(v, TUN_MTU_MIN, HELPER_SLIRP_MTU_MAX, &n))
+		if (num_parse(v, 10, TUN_MTU_MIN, HELPER_SLIRP_MTU_MAX, &n))
 			return fail(s, "bad value in '%s': expected an MTU of %u to %u",
 				    s->shown, TUN_MTU_MIN, HELPER_SLIRP_MTU_MAX);
 		p->mtu = (uint32_t)n;
@@ -536,7 +525,7 @@ int helper_argv_slirp(int argc, char *const *argv, struct slirp_args *out,
 		      char *err, size_t len)
 {
 	struct scan s;
-	unsigned long pid;
+	uint64_t pid;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -563,7 +552,7 @@ int helper_argv_slirp(int argc, char *const *argv, struct slirp_args *out,
 			return fail(&s, "empty namespace path");
 		out->netns = s.pos[0];
 	} else {
-		if (parse_uint(s.pos[0], 1, 0x7fffffff, &pid))
+		if (num_parse(s.pos[0], 10, 1, 0x7fffffff, &pid))
 			return fail(&s, "'%.64s' is not a process id (give --netns-type=path "
 				    "for a namespace file)", s.pos[0]);
 		out->pid = (uint32_t)pid;

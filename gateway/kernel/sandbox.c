@@ -24,6 +24,7 @@
 #include <linux/if_tun.h>
 
 #include "log.h"
+#include "num.h"
 #include "kernel/sandbox.h"
 
 /*
@@ -42,10 +43,10 @@
 int sandbox_lookup_user(const char *user, uid_t *uid, gid_t *gid)
 {
 	struct passwd *pw;
-	char *end;
-	unsigned long n = strtoul(user, &end, 10);
+	uint64_t n;
 
-	if (*user && !*end) {
+	/* a number as sentry.ini's user and control_group take it */
+	if (!num_parse(user, 10, 0, UINT32_MAX - 1, &n)) {
 		pw = getpwuid((uid_t)n);
 		*uid = (uid_t)n;
 		*gid = pw ? pw->pw_gid : (gid_t)n;

@@ -11,7 +11,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Igateway \
  *     test/fuzz/fuzz_helper_argv.c gateway/helpers/helper_argv.c common/addr.c \
- *     common/ctl_proto.c common/policy.c common/policy_index.c \
+ *     common/ctl_proto.c common/num.c common/policy.c common/policy_index.c \
  *     common/siphash.c gateway/kernel/tun.c gateway/kernel/netlink.c -lmnl
  *
  * Seeds: test/fuzz/corpus/helper_argv/ (Podman's own command lines).

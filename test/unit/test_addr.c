@@ -105,6 +105,9 @@ TEST(prefix_length_syntax)
 		"10.0.0.0/0x8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/999",
 		"10.0.0.0/0008", "10.0.0.0/8/8", "10.0.0.0//8", "/8", "::/129",
 		"::/1280", "10.0.0/8", "garbage/8", "10.0.0.0/8a",
+		/* num.h: no wider than 32 written out (three characters were
+		 * allowed before, whatever the family) */
+		"10.0.0.0/008",
 	};
 	struct ipaddr net;
 	uint8_t plen;
@@ -131,6 +134,12 @@ TEST(prefix_length_bounds)
 	CHECK_EQ(addr_parse_prefix("::1/129", false, &net, &plen), -EINVAL);
 	/* a v6 length on a v4 address */
 	CHECK_EQ(addr_parse_prefix("1.2.3.4/64", false, &net, &plen), -EINVAL);
+	/* leading zeros, up to the width of the family's length (num.h) */
+	CHECK_EQ(addr_parse_prefix("10.0.0.0/08", true, &net, &plen), 0);
+	CHECK_EQ(plen, 8);
+	CHECK_EQ(addr_parse_prefix("2001:db8::/032", true, &net, &plen), 0);
+	CHECK_EQ(plen, 32);
+	CHECK_EQ(addr_parse_prefix("2001:db8::/0032", true, &net, &plen), -EINVAL);
 }
 
 TEST(prefix_host_bits)

@@ -354,6 +354,10 @@ TEST(other_values)
 	CHECK_EQ(c.pool6.plen, 120);
 	CHECK_OK("[tables]\nflows = 0001\n", &c);	/* leading zeros: decimal */
 	CHECK_EQ(c.flows, 1);
+	CHECK_OK("[tables]\nflows = 00000001\n", &c);	/* as wide as 16777216 */
+	CHECK_EQ(c.flows, 1);
+	CHECK_OK("[daemon]\ncontrol_mode = 0000\n", &c);	/* as printed */
+	CHECK_EQ(c.control_mode, 0);
 	CHECK_OK("[dns]\nupstream = ::1\n", &c);
 	CHECK_EQ(c.upstream[0].addr.family, ADDR_FAMILY_V6);
 	CHECK_EQ(c.upstream[0].port, 53);
@@ -409,9 +413,11 @@ TEST(error_unknown_key_and_section)
 	CHECK_ERR("[Daemon]\n",
 		  "f.ini:1: unknown section [Daemon] (expected [daemon], [dns], "
 		  "[egress], [tables], [timeouts], [reject] or [helper])");
+	/* the list in full, as policies give theirs (common/inifile.c) */
 	CHECK_ERR("flows = 1\n",
 		  "f.ini:1: 'flows' before any section (expected [daemon], "
-		  "[dns], ... first)");
+		  "[dns], [egress], [tables], [timeouts], [reject] or [helper] "
+		  "first)");
 	/* an unprintable key is shown safely */
 	CHECK_ERR("[tables]\nfl\x1bws = 1\n",
 		  "f.ini:2: unknown key 'fl?ws' in [tables] (expected flows, "
@@ -464,6 +470,17 @@ TEST(error_numbers)
 	CHECK_ERR("[daemon]\ncontrol_mode = 00000000000000000000000000000\n",
 		  "f.ini:2: control_mode 00000000000000000000000000000 out of "
 		  "range (0..0777)");
+	/* wider than 16777216: twelve digits were allowed before (num.h) */
+	CHECK_ERR("[tables]\nflows = 000000001\n",
+		  "f.ini:2: flows 000000001 out of range (1..16777216)");
+	CHECK_ERR("[daemon]\ncontrol_mode = 00660\n",
+		  "f.ini:2: control_mode 00660 out of range (0..0777)");
+	CHECK_ERR("[tables]\nflows = 18446744073709551616\n",
+		  "f.ini:2: flows 18446744073709551616 out of range (1..16777216)");
+	CHECK_ERR("[tables]\nflows = +1\n",
+		  "f.ini:2: expected a decimal number for flows, got '+1'");
+	CHECK_ERR("[tables]\nflows = 0x10\n",
+		  "f.ini:2: expected a decimal number for flows, got '0x10'");
 	CHECK_ERR("[tables]\nbottles = 65537\n",
 		  "f.ini:2: bottles 65537 out of range (1..65536)");
 	CHECK_ERR("[tables]\nper_name = 16777217\n",

@@ -75,6 +75,14 @@ TEST(bad_values)
 	CHECK_REJECTS("attach name=b queues=1 addr4=fd00::1/64", "addr4");
 	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/33", "addr4");
 	CHECK_REJECTS("attach name=b queues=1 addr6=fd00::1/129", "addr6");
+	/* num.h's rule: no sign or blank; no wider than the max (ten
+	 * characters were allowed before, "queues=0000000001" too) */
+	CHECK_REJECTS("attach name=b queues=+1 addr4=10.0.2.100/24", "queues");
+	CHECK_REJECTS("attach name=b queues=001 addr4=10.0.2.100/24", "queues");
+	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/024", "addr4");
+	CHECK_EQ(parse("attach name=b queues=01 addr4=10.0.2.100/08"), 0);
+	CHECK_EQ(req.queues, 1);
+	CHECK_EQ(req.addr4.plen, 8);
 	CHECK_REJECTS("stats name=-b", "name");
 	CHECK_REJECTS("stats name=a/b", "name");
 	CHECK_REJECTS("bottles json=yes", "json");

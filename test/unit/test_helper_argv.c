@@ -309,6 +309,10 @@ TEST(pasta_mtu_bounds)
 		{ "67", -EINVAL, 0 }, { "68", 0, 68 }, { "65520", 0, 65520 },
 		{ "65521", -EINVAL, 0 }, { "", -EINVAL, 0 }, { "+1500", -EINVAL, 0 },
 		{ "1500x", -EINVAL, 0 }, { "99999999999", -EINVAL, 0 },
+		/* num.h: leading zeros are decimal, up to the width of 65520
+		 * (ten digits were allowed before, "0000001500" too) */
+		{ "01500", 0, 1500 }, { "001500", -EINVAL, 0 },
+		{ "0x5dc", -EINVAL, 0 }, { " 1500", -EINVAL, 0 },
 	};
 	struct pasta_args p;
 

@@ -163,6 +163,15 @@ TEST(settings_and_defaults)
 			 &p, err), 0);
 	CHECK_EQ(p->min_ttl, 86400);
 	policy_free(p);
+	/* leading zeros are decimal ("030" is thirty), as in sentry.ini */
+	CHECK_EQ(compile("[policy]\nmin_ttl = 030\nmax_ttl = 00040\n"
+			 "[allow]\ncidr = 10.0.0.0/08 tcp/00443\n", "a.ini",
+			 &p, err), 0);
+	CHECK_EQ(p->min_ttl, 30);
+	CHECK_EQ(p->max_ttl, 40);
+	CHECK_EQ(p->rules[0].plen, 8);
+	CHECK_EQ(p->rules[0].ports[0].lo, 443);
+	policy_free(p);
 	/* a bad file name is fine once the file names the policy */
 	CHECK_EQ(compile("[policy]\nname = ok\n", "my policy.ini", &p, err), 0);
 	CHECK_STR(p->name, "ok");
@@ -219,9 +228,15 @@ TEST(ttl_messages)
 		    "x.ini:2: min_ttl 86401 out of range (0..86400)"));
 	CHECK(fails("[policy]\nmax_ttl = 604801\n", "x.ini",
 		    "x.ini:2: max_ttl 604801 out of range (0..604800)"));
+	/* a number too wide is out of range, as sentry.ini says (num.h) */
 	CHECK(fails("[policy]\nmax_ttl = 99999999999\n", "x.ini",
-		    "x.ini:2: expected a number of seconds for max_ttl, got "
-		    "'99999999999'"));
+		    "x.ini:2: max_ttl 99999999999 out of range (0..604800)"));
+	/* leading zeros are decimal, up to the width of the max (nine
+	 * digits were allowed before): the rule of sentry.ini (num.h) */
+	CHECK(fails("[policy]\nmin_ttl = 000030\n", "x.ini",
+		    "x.ini:2: min_ttl 000030 out of range (0..86400)"));
+	CHECK(fails("[policy]\nmin_ttl = +30\n", "x.ini",
+		    "x.ini:2: expected a number of seconds for min_ttl, got '+30'"));
 	CHECK(fails("[policy]\nmin_ttl = 3O\n", "x.ini",
 		    "x.ini:2: expected a number of seconds for min_ttl, got '3O'"));
 	CHECK(fails("[policy]\nmin_ttl = -1\n", "x.ini",
@@ -260,6 +275,17 @@ TEST(section_messages)
 	CHECK(fails("[deny]\nname = a\n", "x.ini",
 		    "x.ini:2: unknown key 'name' in [deny] (expected domain or "
 		    "cidr)"));
+}
+
+/* The reader shared with sentry.ini (inifile.c) shows control bytes as
+ * '?': policy messages quoted them raw, escape sequences included */
+TEST(control_bytes_in_messages)
+{
+	CHECK(fails("[allow]\ndomain = a\x1b[2Jb\n", "x.ini",
+		    "x.ini:2: bad domain pattern 'a?[2Jb': character outside "
+		    "letters, digits, '-', '_' and '.'"));
+	CHECK(fails("[al\x01low]\n", "x.ini", "x.ini:1: unknown section "
+		    "[al?low] (expected [policy], [allow] or [deny])"));
 }
 
 TEST(syntax_messages)
@@ -602,6 +628,7 @@ int main(void)
 	RUN(policy_key_messages);
 	RUN(ttl_messages);
 	RUN(section_messages);
+	RUN(control_bytes_in_messages);
 	RUN(syntax_messages);
 	RUN(nul_byte);
 	RUN(cidr_messages);

@@ -88,6 +88,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "dns.h"
 #include "flow.h"
 #include "policy.h"
 
@@ -103,7 +104,7 @@ struct engine_config;
 #define CONFIG_UPSTREAMS_MAX	8
 #define CONFIG_TABLE_MAX	(16u << 20)
 #define CONFIG_QUEUES_MAX	16	/* TUN_QUEUES_MAX (netcfg.h) */
-#define CONFIG_DNS_PORT		53
+#define CONFIG_DNS_PORT		DNS_PORT
 
 enum config_mode {
 	CONFIG_MODE_ENFORCE = 0,

@@ -25,6 +25,7 @@
 #include "daemon/daemon.h"
 #include "daemon/control.h"
 #include "log.h"
+#include "num.h"
 #include "lib/sbuf.h"
 #include "daemon/fdlimit.h"
 #include "daemon/bottles.h"
@@ -100,13 +101,12 @@ static int make_parent(const char *path)
 static int set_group(struct control *c, const char *group, const char *path)
 {
 	struct group *g;
-	char *end;
-	unsigned long gid;
+	uint32_t gid;
 
 	if (!group[0])
 		return 0;
-	gid = strtoul(group, &end, 10);
-	if (*end) {
+	/* a number is a gid as it is; anything else is a group's name */
+	if (num_u32(group, 0, UINT32_MAX - 1, &gid)) {
 		g = getgrnam(group);
 		if (!g) {
 			err("control_group %s: no such group", group);

@@ -18,6 +18,7 @@
 
 #include "daemon/daemon.h"
 #include "log.h"
+#include "num.h"
 #include "pstore.h"
 #include "kernel/sandbox.h"
 #include "daemon/worker.h"
@@ -358,13 +359,15 @@ static void stop_pasta(const char *pidfile)
 {
 	char buf[16] = { 0 };
 	int fd = open(pidfile, O_RDONLY | O_CLOEXEC);
-	long pid;
+	ssize_t n;
+	uint32_t pid;
 
 	if (fd < 0)
 		return;
-	if (read(fd, buf, sizeof(buf) - 1) > 0) {
-		pid = strtol(buf, NULL, 10);
-		if (pid > 1)
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[strcspn(buf, "\n")] = '\0';	/* pasta writes the number, a newline */
+		if (!num_u32(buf, 2, INT32_MAX, &pid))
 			kill((pid_t)pid, SIGTERM);
 	}
 	close(fd);

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cursor.h"
 #include "daemon/daemon.h"
 #include "daemon/dnstcp.h"
 #include "log.h"
@@ -65,7 +66,7 @@ struct dconn {
 	uint16_t cport, sport;
 	uint64_t last;
 	size_t have;
-	uint8_t in[2 + FRAME_MAX];
+	uint8_t in[DNS_TCP_LEN_PREFIX + FRAME_MAX];
 	size_t out_len, out_off;
 	uint8_t *out;			/* OUT_MAX, allocated with the connection */
 };
@@ -274,12 +275,12 @@ void dnstcp_answer(struct daemon *d, int conn, const uint8_t *msg, size_t len)
 		c->out_len -= c->out_off;
 		c->out_off = 0;
 	}
-	if (len > 65535 || c->out_len + 2 + len > OUT_MAX) {
+	if (len > DNS_MSG_MAX || c->out_len + DNS_TCP_LEN_PREFIX + len > OUT_MAX) {
 		conn_close(d, c);	/* a client that does not read */
 		return;
 	}
-	c->out[c->out_len++] = (uint8_t)(len >> 8);
-	c->out[c->out_len++] = (uint8_t)len;
+	put_be16(c->out + c->out_len, (uint16_t)len);
+	c->out_len += DNS_TCP_LEN_PREFIX;
 	memcpy(c->out + c->out_len, msg, len);
 	c->out_len += len;
 	flush_out(d, c);
@@ -343,19 +344,20 @@ void dnstcp_ready(struct daemon *d, uint32_t index, uint32_t events)
 		}
 		c->have += (size_t)n;
 		c->last = now_ns();
-		while (c->used && c->have >= 2) {
-			need = (size_t)(c->in[0] << 8 | c->in[1]);
+		while (c->used && c->have >= DNS_TCP_LEN_PREFIX) {
+			need = get_be16(c->in);
 			if (need > FRAME_MAX || need < DNS_HDR_LEN) {
 				conn_close(d, c);
 				return;
 			}
-			if (c->have < 2 + need)
+			if (c->have < DNS_TCP_LEN_PREFIX + need)
 				break;
-			query(d, c, c->in + 2, need);
+			query(d, c, c->in + DNS_TCP_LEN_PREFIX, need);
 			if (!c->used)
 				return;
-			memmove(c->in, c->in + 2 + need, c->have - 2 - need);
-			c->have -= 2 + need;
+			memmove(c->in, c->in + DNS_TCP_LEN_PREFIX + need,
+				c->have - DNS_TCP_LEN_PREFIX - need);
+			c->have -= DNS_TCP_LEN_PREFIX + need;
 		}
 	}
 }

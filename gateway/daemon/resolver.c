@@ -68,6 +68,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/resolver.h"
+#include "cursor.h"
 #include "dnspend.h"
 #include "log.h"
 #include "reply.h"
@@ -78,7 +79,6 @@
 #include "daemon/loop.h"
 
 #define SOCK_USES	256	/* queries per source port before a new one */
-#define ANSWER_MAX	65535
 
 struct upstream {
 	struct sockaddr_storage sa;
@@ -121,7 +121,7 @@ struct uptcp {
 	struct dnspend_key key;
 	uint64_t deadline;
 	size_t have;
-	uint8_t buf[2 + ANSWER_MAX];
+	uint8_t buf[DNS_TCP_LEN_PREFIX + DNS_MSG_MAX];
 };
 
 struct resolver {
@@ -368,8 +368,7 @@ static struct dnspend *send_to(struct daemon *d, struct dnspend *p, uint32_t u,
 	*q = saved;
 	q->upstream = (uint8_t)u;
 	q->tries++;
-	q->msg[0] = (uint8_t)(k.id >> 8);
-	q->msg[1] = (uint8_t)k.id;
+	put_be16(q->msg + DNS_ID_OFF, k.id);
 	if (sendto(s->fd, q->msg, q->len, 0, (struct sockaddr *)&r->up[u].sa,
 		   r->up[u].salen) < 0)
 		debug("dns: sendto upstream: %s", strerror(errno));
@@ -465,8 +464,7 @@ static void finish(struct daemon *d, struct dnspend *p, uint8_t *msg,
 		engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, reason);
 		r->rejected_answers++;
 		if (n > 0) {
-			msg[0] = (uint8_t)(p->client_id >> 8);
-			msg[1] = (uint8_t)p->client_id;
+			put_be16(msg + DNS_ID_OFF, p->client_id);
 			deliver(d, b, p, q, msg, (size_t)n);
 		}
 		dnspend_remove(r->pending, p);
@@ -479,8 +477,7 @@ static void finish(struct daemon *d, struct dnspend *p, uint8_t *msg,
 		return;
 	}
 	r->answered++;
-	msg[0] = (uint8_t)(p->client_id >> 8);
-	msg[1] = (uint8_t)p->client_id;
+	put_be16(msg + DNS_ID_OFF, p->client_id);
 	deliver(d, b, p, q, msg, len);
 	dnspend_remove(r->pending, p);
 }
@@ -510,13 +507,13 @@ void resolver_udp_ready(struct daemon *d, uint32_t index)
 
 		if (fd < 0)
 			return;
-		n = recvfrom(fd, msg, ANSWER_MAX, 0, (struct sockaddr *)&from, &flen);
+		n = recvfrom(fd, msg, DNS_MSG_MAX, 0, (struct sockaddr *)&from, &flen);
 		if (n < 0)
 			return;
 		if (n < DNS_HDR_LEN)
 			continue;
 		sockaddr_split(&from, &fa, &fport);
-		k.id = (uint16_t)(msg[0] << 8 | msg[1]);
+		k.id = get_be16(msg + DNS_ID_OFF);
 		p = dnspend_find(r->pending, &k, now);
 		if (!p) {
 			r->unsolicited++;
@@ -530,7 +527,7 @@ void resolver_udp_ready(struct daemon *d, uint32_t index)
 				r->bad_source++;
 				continue;
 			}
-			if ((msg[2] & (DNS_FLAG_TC >> 8)) && q->job < 0) {
+			if ((get_be16(msg + DNS_FLAGS_OFF) & DNS_FLAG_TC) && q->job < 0) {
 				struct gw_bottle *b = bottle_by_zone(d, p->bottle);
 				struct dns_msg *a = engine_scratch_answer(d->e);
 
@@ -560,8 +557,7 @@ static void servfail(struct daemon *d, struct dnspend *p)
 		return;
 	engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, DROP_DNS_UPSTREAM);
 	memcpy(msg, q->msg, q->len);
-	msg[0] = (uint8_t)(p->client_id >> 8);
-	msg[1] = (uint8_t)p->client_id;
+	put_be16(msg + DNS_ID_OFF, p->client_id);
 	if (dns_parse_query(msg, q->len, &m) != DROP_NONE)
 		return;
 	n = dns_synth_refusal(msg, PKT_BUF_SIZE - PKT_HEADROOM, &m,
@@ -671,7 +667,8 @@ static void job_done(struct daemon *d, struct uptcp *j, bool ok)
 	r->rqs[j->pending].job = -1;
 	if (!ok)
 		return;		/* the UDP timeout will deal with it */
-	memcpy(d->aux + PKT_HEADROOM, j->buf + 2, j->have - 2);
+	memcpy(d->aux + PKT_HEADROOM, j->buf + DNS_TCP_LEN_PREFIX,
+	       j->have - DNS_TCP_LEN_PREFIX);
 	finish(d, p, d->aux + PKT_HEADROOM, j->have - 2, now);
 }
 
@@ -680,7 +677,7 @@ void resolver_tcp_ready(struct daemon *d, uint32_t index, uint32_t events)
 	struct resolver *r = d->res;
 	struct uptcp *j;
 	struct rq *q;
-	uint8_t hdr[2];
+	uint8_t hdr[DNS_TCP_LEN_PREFIX];
 	ssize_t n;
 
 	if (index >= UPTCP_MAX || r->jobs[index].state == JOB_FREE)
@@ -693,7 +690,7 @@ void resolver_tcp_ready(struct daemon *d, uint32_t index, uint32_t events)
 	}
 	if (j->state == JOB_CONNECTING) {
 		struct iovec iov[2] = {
-			{ .iov_base = hdr, .iov_len = 2 },
+			{ .iov_base = hdr, .iov_len = DNS_TCP_LEN_PREFIX },
 			{ .iov_base = q->msg, .iov_len = q->len },
 		};
 		int soerr = 0;
@@ -703,12 +700,9 @@ void resolver_tcp_ready(struct daemon *d, uint32_t index, uint32_t events)
 			job_done(d, j, false);
 			return;
 		}
-		hdr[0] = (uint8_t)(q->len >> 8);
-		/* read through iov[0] by writev(): cppcheck does not follow it */
-		// cppcheck-suppress unreadVariable
-		hdr[1] = (uint8_t)q->len;
+		put_be16(hdr, q->len);
 		/* a query is small: one write fits in any socket buffer */
-		if (writev(j->fd, iov, 2) != 2 + q->len) {
+		if (writev(j->fd, iov, 2) != DNS_TCP_LEN_PREFIX + q->len) {
 			job_done(d, j, false);
 			return;
 		}
@@ -724,8 +718,9 @@ void resolver_tcp_ready(struct daemon *d, uint32_t index, uint32_t events)
 		return;
 	}
 	j->have += (size_t)n;
-	if (j->have >= 2 && j->have >= 2 + (size_t)(j->buf[0] << 8 | j->buf[1]))
-		job_done(d, j, j->have == 2 + (size_t)(j->buf[0] << 8 | j->buf[1]));
+	if (j->have >= DNS_TCP_LEN_PREFIX &&
+	    j->have >= DNS_TCP_LEN_PREFIX + (size_t)get_be16(j->buf))
+		job_done(d, j, j->have == DNS_TCP_LEN_PREFIX + (size_t)get_be16(j->buf));
 }
 
 void resolver_forget_tcp(struct daemon *d, uint16_t conn)

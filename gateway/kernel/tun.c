@@ -42,6 +42,7 @@
 #include <sys/vfs.h>
 
 #include "kernel/netcfg.h"
+#include "num.h"
 #include "vnet.h"
 
 void tun_spec_init(struct tun_spec *s)
@@ -464,9 +465,16 @@ static uint64_t meminfo_kb(const char *text, const char *key)
 {
 	size_t n = strlen(key);
 
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, n) && p[n] == ':')
-			return strtoull(p + n + 1, NULL, 10);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *v = p + n + 1;
+		uint64_t kb;
+
+		if (strncmp(p, key, n) || p[n] != ':')
+			continue;
+		v += strspn(v, " ");
+		return num_parse_span(v, strspn(v, "0123456789"), 10, 0, UINT64_MAX >> 10,
+				      &kb) ? 0 : kb;
+	}
 	return 0;
 }
 

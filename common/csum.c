@@ -20,6 +20,7 @@
  * adjusted value would be a checksum that was never valid. A computed UDP
  * checksum of 0 is sent as 0xffff, its one's-complement twin (RFC 768).
  */
+#include <assert.h>
 #include <string.h>
 
 #include "csum.h"
@@ -202,6 +203,9 @@ void pkt_rewrite_addr(struct pkt *p, int dst, const uint8_t *to)
  * An ICMP echo identifier plays the port (packet.h), so rewriting either
  * "port" of an echo rewrites the identifier, and both sport and dport.
  */
+static_assert(TCP_SPORT_OFF == UDP_SPORT_OFF && TCP_DPORT_OFF == UDP_DPORT_OFF,
+	      "TCP and UDP keep their ports at the same offsets");
+
 void pkt_rewrite_port(struct pkt *p, int dst, uint16_t port)
 {
 	uint8_t *l4 = p->data + p->l4_off;
@@ -214,8 +218,8 @@ void pkt_rewrite_port(struct pkt *p, int dst, uint16_t port)
 	case PROTO_TCP:
 	case PROTO_UDP: {
 		bool udp = p->proto == PROTO_UDP;
-		uint8_t *field = l4 + (udp ? (dst ? UDP_DPORT_OFF : UDP_SPORT_OFF) :
-					     (dst ? TCP_DPORT_OFF : TCP_SPORT_OFF));
+		/* the ports sit at the same offsets in both (static_assert above) */
+		uint8_t *field = l4 + (dst ? TCP_DPORT_OFF : TCP_SPORT_OFF);
 
 		adjust(l4 + (udp ? UDP_CSUM_OFF : TCP_CSUM_OFF), field, to, 2, udp);
 		memcpy(field, to, 2);

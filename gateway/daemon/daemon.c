@@ -39,7 +39,8 @@ static_assert(CONFIG_IFNAME_MAX + 1 == IFNAMSIZ,
 	      "[egress] interface is a kernel interface name");
 static_assert(TUN_QUEUES_MAX <= CTL_QUEUES_MAX,
 	      "every queue an attach client opens can be handed to the daemon");
-static_assert(CONTROL_FDS_MAX >= TUN_QUEUES_MAX + 2,
+/* equal today: the assertion is that they stay so */
+static_assert(CONTROL_FDS_MAX >= TUN_QUEUES_MAX + 2,	// NOLINT(misc-redundant-expression)
 	      "an attach's queues, pidfd and netns watch fit one request");
 static_assert(WORKERS_MAX <= CTL_QUEUES_MAX && CONFIG_QUEUES_MAX <= CTL_QUEUES_MAX,
 	      "the egress TUN's queues (a worker's each, or [egress] queues) fit egress_fds");

@@ -23,6 +23,7 @@ static const struct {
 	{ "bottles", CTL_BOTTLES }, { "stats", CTL_STATS },
 	{ "flows", CTL_FLOWS }, { "names", CTL_NAMES },
 	{ "reload", CTL_RELOAD }, { "ping", CTL_PING },
+	{ "guard", CTL_GUARD }, { "unguard", CTL_UNGUARD },
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -185,6 +186,14 @@ static int apply(struct ctl_request *r, const char *key, const char *val)
 		return parse_addr(val, ADDR_FAMILY_V4, &r->dns4, &r->has_dns4);
 	if (!strcmp(key, "dns6"))
 		return parse_addr(val, ADDR_FAMILY_V6, &r->dns6, &r->has_dns6);
+	if (!strcmp(key, "iface"))
+		return val[0] && strlen(val) < sizeof(r->iface) &&
+		       !strpbrk(val, "/\"\\%:") ?
+		       copy(r->iface, sizeof(r->iface), val) : -1;
+	if (!strcmp(key, "queue")) {
+		r->has_queue = true;
+		return num_u32(val, 0, 65535, &r->queue) ? -1 : 0;
+	}
 	if (!strcmp(key, "netns"))
 		return val[0] == '/' ? copy(r->netns, sizeof(r->netns), val) : -1;
 	return -2;
@@ -275,8 +284,15 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 			return fail(err, errlen, "attach needs name");
 		break;
 	case CTL_DETACH:
+	case CTL_UNGUARD:
 		if (!req->name[0])
-			return fail(err, errlen, "detach needs name");
+			return fail(err, errlen, "%s needs name",
+				    req->verb == CTL_DETACH ? "detach" : "unguard");
+		break;
+	case CTL_GUARD:
+		if (!req->name[0] || !req->policy[0] || !req->iface[0] ||
+		    !req->addr4.set || !req->has_queue)
+			return fail(err, errlen, "guard needs name, policy, iface, addr4 and queue");
 		break;
 	default:
 		break;
@@ -358,6 +374,12 @@ int ctl_format_request(const struct ctl_request *req, char *buf, size_t cap)
 		rc |= put(buf, cap, &o, "keep", "1");
 	if (req->netns[0])
 		rc |= put(buf, cap, &o, "netns", req->netns);
+	if (req->iface[0])
+		rc |= put(buf, cap, &o, "iface", req->iface);
+	if (req->has_queue) {
+		snprintf(num, sizeof(num), "%u", req->queue);
+		rc |= put(buf, cap, &o, "queue", num);
+	}
 	if (req->json)
 		rc |= put(buf, cap, &o, "json", "1");
 	if (rc || o + 2 > cap)

@@ -24,6 +24,9 @@
  *   detach   name=
  *   bottles | stats [name=] | flows [name=] | names [name=]   (json=1: JSON)
  *   reload | ping
+ *   guard    name= policy= addr4=A/32 iface=IFNAME queue=N   (an NFQUEUE
+ *            bottle: its traffic on the daemon's forward path through IFNAME)
+ *   unguard  name=
  *
  * Malformed requests are answered with an error, never a crash: the parser
  * checks everything against fixed bounds and never allocates.
@@ -52,6 +55,8 @@ enum ctl_verb {
 	CTL_NAMES,
 	CTL_RELOAD,
 	CTL_PING,
+	CTL_GUARD,
+	CTL_UNGUARD,
 };
 
 struct ctl_prefix {
@@ -73,6 +78,9 @@ struct ctl_request {
 	bool inotify;				/* then an inotify fd watching netns's directory */
 	bool keep;				/* keep=1 */
 	char netns[CTL_PATH_MAX];		/* "" if absent */
+	char iface[16];				/* guard: "" if absent */
+	bool has_queue;
+	uint32_t queue;				/* guard: NFQUEUE number */
 };
 
 /*

@@ -15,6 +15,8 @@ int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
+int cmd_guard(int argc, char **argv);
+int cmd_unguard(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 
 /* usage_error() - print "sentry CMD: MSG" and a usage hint; returns 2 */

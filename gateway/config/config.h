@@ -60,6 +60,10 @@
  *   [helper]
  *   standalone = no                   ; yes | no
  *   egress_netns =                    ; absolute path; empty: none
+ *   [nfqueue]
+ *   queue_maxlen = 4096               ; 16..1000000: packets a guarded
+ *                                     ; bottle's queue holds (the kernel
+ *                                     ; drops beyond, counted)
  *
  * Rules of the format: unknown sections and keys are errors; a key other
  * than upstream may appear once; a section may be opened more than once.
@@ -170,6 +174,9 @@ struct sentry_config {
 	char nft_table[CONFIG_NFT_NAME_MAX + 1];
 	uint32_t queues;
 	bool offload;				/* IFF_VNET_HDR and TUNSETOFFLOAD */
+
+	/* [nfqueue] */
+	uint32_t nfq_queue_maxlen;		/* packets a guarded bottle's queue holds */
 
 	/* [tables] */
 	uint32_t flows;

@@ -20,7 +20,7 @@
 
 enum config_section {
 	SEC_DAEMON, SEC_DNS, SEC_EGRESS, SEC_TABLES, SEC_TIMEOUTS, SEC_REJECT,
-	SEC_HELPER, SEC_N
+	SEC_HELPER, SEC_NFQUEUE, SEC_N
 };
 
 enum config_type {

@@ -20,7 +20,8 @@
 const char *const config_section_names[SEC_N + 1] = {
 	[SEC_DAEMON] = "daemon", [SEC_DNS] = "dns", [SEC_EGRESS] = "egress",
 	[SEC_TABLES] = "tables", [SEC_TIMEOUTS] = "timeouts",
-	[SEC_REJECT] = "reject", [SEC_HELPER] = "helper", [SEC_N] = NULL,
+	[SEC_REJECT] = "reject", [SEC_HELPER] = "helper",
+	[SEC_NFQUEUE] = "nfqueue", [SEC_N] = NULL,
 };
 
 static const struct config_word mode_words[] = {
@@ -103,6 +104,8 @@ const struct config_key config_keys[] = {
 
 	{ SEC_HELPER, VAL_BOOL, "standalone", OFF(standalone), 0, 0, 0, NULL },
 	STR(SEC_HELPER, VAL_PATH, "egress_netns", egress_netns, 0),
+
+	NUM(SEC_NFQUEUE, "queue_maxlen", nfq_queue_maxlen, 16, 1000000),
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
@@ -138,6 +141,7 @@ void config_defaults(struct sentry_config *cfg)
 	cfg->pool6.plen = 64;
 	cfg->mtu = 65520;
 	cfg->txqueuelen = 10000;
+	cfg->nfq_queue_maxlen = 4096;
 	snprintf(cfg->nft_table, sizeof(cfg->nft_table), "%s", "sentry");
 	cfg->queues = 1;
 	cfg->offload = true;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon/ctl_views.h"
+#include "daemon/nfq.h"
 #include "daemon/daemon.h"
 #include "daemon/control.h"
 #include "log.h"
@@ -315,6 +316,15 @@ static void handle(struct daemon *d, struct cconn *c)
 		sbuf_printf(&c->out, "ok attached %s\n", req.name);
 		if (msg[0])
 			sbuf_printf(&c->out, "warning %s\n", msg);
+		goto out;
+	}
+	if (req.verb == CTL_GUARD || req.verb == CTL_UNGUARD) {
+		if (req.verb == CTL_GUARD ? nfq_guard(d, &req, msg, sizeof(msg))
+					  : nfq_unguard(d, req.name, msg, sizeof(msg)))
+			sbuf_printf(&c->out, "error %s\n", msg);
+		else
+			sbuf_printf(&c->out, "ok %s %s\n", req.verb == CTL_GUARD ?
+				    "guarding" : "unguarded", req.name);
 		goto out;
 	}
 	ctl_view(d, &req, &c->out);

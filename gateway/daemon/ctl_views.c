@@ -18,6 +18,7 @@
 #include "daemon/resolver.h"
 #include "daemon/bottles.h"
 #include "daemon/loop.h"
+#include "daemon/nfq.h"
 
 static const char *const state_names[] = {
 	[FLOW_NEW] = "new", [FLOW_ESTABLISHED] = "established",
@@ -60,7 +61,7 @@ static void view_bottles(struct daemon *d, bool json, struct sbuf *o)
 			sbuf_json_str(o, b->eb.name);
 			sbuf_printf(o, ",\"policy\":");
 			sbuf_json_str(o, b->eb.policy->name);
-			sbuf_printf(o, ",\"addresses\":\"%s\",\"egress4\":\"%s\",\"queues\":%u,"
+			sbuf_printf(o, ",\"source\":\"tun\",\"addresses\":\"%s\",\"egress4\":\"%s\",\"queues\":%u,"
 				    "\"netns\":", addrs,
 				    b->has_e4 ? addr_format(&b->egress4, e4) : "", b->nfds);
 			sbuf_json_str(o, b->netns);
@@ -74,6 +75,7 @@ static void view_bottles(struct daemon *d, bool json, struct sbuf *o)
 		}
 		first = false;
 	}
+	nfq_view_bottles(d, json, first, o);
 	if (json)
 		sbuf_printf(o, "]}\n");
 }
@@ -369,6 +371,8 @@ void ctl_view(struct daemon *d, const struct ctl_request *req, struct sbuf *out)
 		break;
 	case CTL_STATS:
 		view_stats(d, b, req->json, out);
+		if (!b)
+			nfq_view_stats(d, req->json, out);
 		break;
 	case CTL_FLOWS:
 		view_flows(d, b, req->json, out);

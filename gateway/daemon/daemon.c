@@ -31,6 +31,7 @@
 #include "daemon/bottles.h"
 #include "daemon/datapath.h"
 #include "daemon/loop.h"
+#include "daemon/nfq.h"
 
 /* Limits defined in different places that must agree */
 static_assert(CONFIG_NFT_NAME_MAX + 1 == EGRESS_TABLE_MAX,
@@ -94,6 +95,7 @@ static void tick(struct daemon *d)
 	policies_reload(d, false);
 	engine_expire(d->e, now);
 	workers_expire(d, now);
+	nfq_tick(d, now);
 	resolver_tick(d, now);
 	dnstcp_tick(d, now);
 	tablewatch_tick(d, now);
@@ -159,6 +161,9 @@ static void dispatch(struct daemon *d, const struct epoll_event *ev)
 		break;
 	case TAG_SIGNAL:
 		on_signal(d);
+		break;
+	case TAG_NFQUEUE:
+		nfq_ready(d, index);
 		break;
 	}
 }
@@ -241,6 +246,7 @@ static void teardown(struct daemon *d)
 
 	workers_stop(d);
 	control_fini(d);
+	nfq_fini(d);
 	dnstcp_fini(d);
 	resolver_fini(d);
 	bottles_fini(d);
@@ -305,7 +311,7 @@ static int setup(struct daemon *d)
 	if ((rc = open_declog(d)) || (rc = setup_loop_fds(d)) ||
 	    (rc = setup_egress(d)) || (rc = bottles_init(d)) ||
 	    (rc = resolver_init(d)) || (rc = dnstcp_init(d)) ||
-	    (rc = control_init(d)))
+	    (rc = control_init(d)) || (rc = nfq_init(d)))
 		return rc;
 	rc = workers_init(d);
 	if (rc) {

@@ -36,6 +36,7 @@
  *                 and once a second a warning for tables that were full
  *                 (tablewatch.c)
  *   TAG_SIGNAL    SIGTERM/SIGINT stop, SIGHUP reopens the log and reloads
+ *   TAG_NFQUEUE   a guarded bottle's netfilter queue (nfq.c)
  *
  * Queues. Worker i reads queue q of every bottle TUN and of the egress TUN
  * when q % N == i, and writes to queue i % (that TUN's queue count). The
@@ -154,6 +155,7 @@ struct resolver;
 struct dnstcp;
 struct control;
 struct worker;
+struct nfq;
 
 struct daemon_counters {
 	uint64_t egress_no_bottle;	/* replies to an egress address nobody holds */
@@ -197,6 +199,7 @@ struct daemon {
 	struct daemon_counters c;
 	struct tablewatch tw;
 	struct fdlimit fdl;
+	struct nfq *nfq;			/* the NFQUEUE source (nfq.h) */
 };
 
 /* daemon.c */

@@ -28,6 +28,7 @@ enum tag {
 	TAG_INOTIFY,
 	TAG_TIMER,
 	TAG_SIGNAL,
+	TAG_NFQUEUE,
 };
 
 /* Index for TAG_BOTTLE: slot and queue */

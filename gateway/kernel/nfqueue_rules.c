@@ -72,7 +72,7 @@ const char *nfqr_method_name(enum nfqr_method m)
 static int append_compat(const char *table, const char *chain, uint16_t num,
 			 char *err, size_t len)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[8192];		/* the batch, then its acknowledgement */
 	struct nfq_info_v3 info = { .queuenum = num, .queues_total = 1 };
 	struct mnl_nlmsg_batch *batch = NULL;
 	struct mnl_socket *nl = NULL;

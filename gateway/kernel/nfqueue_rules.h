@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NFQR_TABLE_MAX		32
+#define NFQR_TABLE_MAX		80	/* the prefix and a bottle name */
 #define NFQR_TABLE_PREFIX	"sentry_g_"
 /* packet and conntrack marks sentry sets: the top byte says "sentry's" */
 #define NFQR_MARK_BASE		0x5e000000u

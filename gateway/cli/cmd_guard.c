@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_guard.c - `sentry guard` and `sentry unguard`: put a namespace or
+ * interface whose traffic the kernel routes under a policy (the NFQUEUE
+ * source, gateway/daemon/nfq.c), and take it out again
+ *
+ * The daemon must run in the namespace that routes the bottle's traffic
+ * (the host, or a router namespace): it hooks the forward path there,
+ * where the bottle cannot remove the rules.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/ctl_client.h"
+#include "num.h"
+
+static int call(const char *cmd, const char *sock_opt, const char *config,
+		const struct ctl_request *req)
+{
+	char sockbuf[128], msg[512];
+	struct sbuf reply = { 0 };
+	const char *sock;
+	int rc;
+
+	sock = ctl_socket_path(sock_opt, config, sockbuf, sizeof(sockbuf), msg, sizeof(msg));
+	if (!sock) {
+		fprintf(stderr, "sentry %s: %s\n", cmd, msg);
+		return 2;
+	}
+	rc = ctl_call(sock, req, NULL, 0, &reply, msg, sizeof(msg));
+	if (rc) {
+		fprintf(stderr, "sentry %s: %s\n", cmd, msg);
+		sbuf_free(&reply);
+		return rc > 0 ? 1 : 2;
+	}
+	fputs(!strncmp(reply.p, "ok ", 3) ? reply.p + 3 : reply.p, stdout);
+	sbuf_free(&reply);
+	return 0;
+}
+
+int cmd_guard(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "addr4", required_argument, NULL, 'a' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "netns", required_argument, NULL, 'N' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "container", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock_opt = NULL, *config = NULL;
+	struct ctl_request req = { .verb = CTL_GUARD, .has_queue = true };
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (strlen(optarg) >= sizeof(req.iface))
+				return usage_error("guard", "interface name too long");
+			snprintf(req.iface, sizeof(req.iface), "%s", optarg);
+			break;
+		case 'a':
+			req.addr4.plen = 32;
+			if (addr_parse(optarg, &req.addr4.addr) ||
+			    req.addr4.addr.family != ADDR_FAMILY_V4)
+				return usage_error("guard", "--addr4: not an IPv4 address: %s", optarg);
+			req.addr4.set = true;
+			break;
+		case 'p':
+			snprintf(req.policy, sizeof(req.policy), "%s", optarg);
+			break;
+		case 'n':
+			if (!ctl_bottle_name_valid(optarg))
+				return usage_error("guard", "bad bottle name '%s'", optarg);
+			snprintf(req.name, sizeof(req.name), "%s", optarg);
+			break;
+		case 'q':
+			if (num_u32(optarg, 0, 65535, &req.queue))
+				return usage_error("guard", "--queue: 0..65535");
+			break;
+		case 's': sock_opt = optarg; break;
+		case 'c': config = optarg; break;
+		case 'N': case 'P': case 'C':
+			fprintf(stderr, "sentry guard: --netns, --pid and --container are not "
+				"implemented yet: give --interface (the bottle's interface in "
+				"this namespace) and --addr4\n");
+			return 2;
+		case 'h':
+			printf("usage: sentry guard --interface IFNAME --addr4 A --policy NAME "
+			       "--name BOTTLE [--queue N] [--socket PATH | -c sentry.ini]\n");
+			return 0;
+		default:
+			return usage_error("guard", "bad option");
+		}
+	}
+	if (!req.iface[0] || !req.addr4.set || !req.policy[0])
+		return usage_error("guard", "--interface, --addr4 and --policy are required");
+	if (!req.name[0])
+		snprintf(req.name, sizeof(req.name), "%s", req.iface);
+	return call("guard", sock_opt, config, &req);
+}
+
+int cmd_unguard(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock_opt = NULL, *config = NULL;
+	struct ctl_request req = { .verb = CTL_UNGUARD };
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sock_opt = optarg; break;
+		case 'c': config = optarg; break;
+		default:
+			return usage_error("unguard", "bad option");
+		}
+	}
+	if (optind != argc - 1 || !ctl_bottle_name_valid(argv[optind]))
+		return usage_error("unguard", "expected one bottle name");
+	snprintf(req.name, sizeof(req.name), "%s", argv[optind]);
+	return call("unguard", sock_opt, config, &req);
+}

@@ -215,7 +215,12 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 		first = false;
 	}
 	if (json)
-		sbuf_printf(o, "}}\n");
+		sbuf_printf(o, "}");
+	/* the NFQUEUE source: a member of the same object, or its own lines */
+	if (!only)
+		nfq_view_stats(d, json, o);
+	if (json)
+		sbuf_printf(o, "}\n");
 }
 
 struct flow_walk {
@@ -371,8 +376,6 @@ void ctl_view(struct daemon *d, const struct ctl_request *req, struct sbuf *out)
 		break;
 	case CTL_STATS:
 		view_stats(d, b, req->json, out);
-		if (!b)
-			nfq_view_stats(d, req->json, out);
 		break;
 	case CTL_FLOWS:
 		view_flows(d, b, req->json, out);

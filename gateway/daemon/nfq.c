@@ -580,7 +580,7 @@ void nfq_view_stats(struct daemon *d, bool json, struct sbuf *o)
 		return;
 	s = engine_stats(q->e);
 	if (json) {
-		sbuf_printf(o, "{\"nfqueue\":{\"method\":\"%s\",\"packets\":%" PRIu64
+		sbuf_printf(o, ",\"nfqueue\":{\"method\":\"%s\",\"packets\":%" PRIu64
 			    ",\"forwarded\":%" PRIu64 ",\"dropped\":%" PRIu64
 			    ",\"flows_allowed\":%" PRIu64 ",\"flows_denied\":%" PRIu64
 			    ",\"revoked\":%" PRIu64 ",\"rejects_sent\":%" PRIu64
@@ -614,7 +614,7 @@ void nfq_view_stats(struct daemon *d, bool json, struct sbuf *o)
 				    g->spec.queue, g->eb.name, qd, ud, g->verdict_errors);
 	}
 	if (json)
-		sbuf_printf(o, "]}}\n");
+		sbuf_printf(o, "]}");
 }
 
 const char *nfq_method(const struct daemon *d)

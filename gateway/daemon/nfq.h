@@ -39,7 +39,7 @@ void nfq_tick(struct daemon *d, uint64_t now);
 bool nfq_has(struct daemon *d, const char *name);
 /* nfq_view_bottles() - guarded bottles' lines for `ctl bottles` */
 void nfq_view_bottles(struct daemon *d, bool json, bool first, struct sbuf *o);
-/* nfq_view_stats() - the source's counters and the kernel's queue drops */
+/* nfq_view_stats() - the source's counters and the kernel's queue drops: text lines, or a ",\"nfqueue\":{...}" member of ctl stats' JSON object */
 void nfq_view_stats(struct daemon *d, bool json, struct sbuf *o);
 /* nfq_method() - words for the queue rule this kernel takes */
 const char *nfq_method(const struct daemon *d);

@@ -30,6 +30,8 @@ static const struct command commands[] = {
 	{ "detach", "NAME", "end a bottle", cmd_detach },
 	{ "ctl", "bottles|stats|flows|names|reload|detach|ping",
 	  "ask the running daemon", cmd_ctl },
+	{ "log", "[-c sentry.ini | FILE | -] [-f] [-o json] [--verdict V] ...",
+	  "read the decision log", cmd_log },
 	{ "policy", "load|list|show|remove|test --db DIR ...",
 	  "manage the policy store", cmd_policy },
 	{ "replay", "--db DIR --policy NAME [--decisions FILE] IN.pcap",

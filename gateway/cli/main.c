@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	  "ask the running daemon", cmd_ctl },
 	{ "log", "[-c sentry.ini | FILE | -] [-f] [-o json] [--verdict V] ...",
 	  "read the decision log", cmd_log },
-	{ "policy", "load|list|show|remove|test --db DIR ...",
+	{ "policy", "load|list|show|remove|test|sync --db DIR ...",
 	  "manage the policy store", cmd_policy },
 	{ "replay", "--db DIR --policy NAME [--decisions FILE] IN.pcap",
 	  "run a packet capture through the decision pipeline", cmd_replay },

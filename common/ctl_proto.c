@@ -23,6 +23,7 @@ static const struct {
 	{ "bottles", CTL_BOTTLES }, { "stats", CTL_STATS },
 	{ "flows", CTL_FLOWS }, { "names", CTL_NAMES },
 	{ "reload", CTL_RELOAD }, { "ping", CTL_PING },
+	{ "metrics", CTL_METRICS },
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

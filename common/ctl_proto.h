@@ -23,7 +23,7 @@
  *            namespace file goes)
  *   detach   name=
  *   bottles | stats [name=] | flows [name=] | names [name=]   (json=1: JSON)
- *   reload | ping
+ *   reload | ping | metrics   (metrics: Prometheus text)
  *
  * Malformed requests are answered with an error, never a crash: the parser
  * checks everything against fixed bounds and never allocates.
@@ -52,6 +52,7 @@ enum ctl_verb {
 	CTL_NAMES,
 	CTL_RELOAD,
 	CTL_PING,
+	CTL_METRICS,
 };
 
 struct ctl_prefix {

@@ -7,9 +7,9 @@
 
 #include "cli/commands.h"
 #include "helpers/helper.h"
+#include "lib/version.h"
 #include "log.h"
 
-#define SENTRY_VERSION "0.1.0"
 
 struct command {
 	const char *name;

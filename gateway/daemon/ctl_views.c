@@ -18,6 +18,7 @@
 #include "daemon/resolver.h"
 #include "daemon/bottles.h"
 #include "daemon/loop.h"
+#include "daemon/metrics.h"
 
 static const char *const state_names[] = {
 	[FLOW_NEW] = "new", [FLOW_ESTABLISHED] = "established",
@@ -375,6 +376,9 @@ void ctl_view(struct daemon *d, const struct ctl_request *req, struct sbuf *out)
 		break;
 	case CTL_NAMES:
 		view_names(d, b, req->json, out);
+		break;
+	case CTL_METRICS:
+		metrics_render(d, out);
 		break;
 	default:
 		break;

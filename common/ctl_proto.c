@@ -24,6 +24,7 @@ static const struct {
 	{ "flows", CTL_FLOWS }, { "names", CTL_NAMES },
 	{ "reload", CTL_RELOAD }, { "ping", CTL_PING },
 	{ "guard", CTL_GUARD }, { "unguard", CTL_UNGUARD },
+	{ "metrics", CTL_METRICS },
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

@@ -23,7 +23,7 @@
  *            namespace file goes)
  *   detach   name=
  *   bottles | stats [name=] | flows [name=] | names [name=]   (json=1: JSON)
- *   reload | ping
+ *   reload | ping | metrics   (metrics: Prometheus text)
  *   guard    name= policy= addr4=A/32 iface=IFNAME queue=N   (an NFQUEUE
  *            bottle: its traffic on the daemon's forward path through IFNAME)
  *   unguard  name=
@@ -57,6 +57,7 @@ enum ctl_verb {
 	CTL_PING,
 	CTL_GUARD,
 	CTL_UNGUARD,
+	CTL_METRICS,
 };
 
 struct ctl_prefix {

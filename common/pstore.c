@@ -538,6 +538,87 @@ int pstore_remove(struct pstore *s, const char *name)
 	return pstore_lmdb_err(mdb_txn_commit(txn));
 }
 
+/* in_set() - whether @name (@len bytes, no NUL) names one of @pols */
+static bool in_set(struct policy *const *pols, size_t n, const char *name,
+		   size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(pols[i]->name) == len && !memcmp(pols[i]->name, name, len))
+			return true;
+	return false;
+}
+
+int pstore_sync(struct pstore *s, struct policy *const *pols, const bool *write,
+		size_t n, void (*removed)(const char *name, void *arg), void *arg,
+		bool dry_run)
+{
+	char name[POLICY_NAME_MAX + 1];
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc, ret;
+
+	if (s->readonly)
+		return -EROFS;
+	for (size_t i = 0; i < n; i++) {
+		if (!policy_name_valid(pols[i]->name) ||
+		    !pstore_rec_settings_valid(pols[i]))
+			return -EINVAL;
+		for (uint32_t j = 0; j < pols[i]->nrules; j++)
+			if (!pstore_rec_rule_valid(&pols[i]->rules[j]))
+				return -EINVAL;
+	}
+	ret = pstore_txn_begin(s, 0, &txn);
+	if (ret)
+		return ret;
+	/*
+	 * Removals first, by walking the names: each delete_policy() reopens
+	 * its own cursors, so restart the walk after the name just removed.
+	 */
+	name[0] = '\0';
+	for (;;) {
+		size_t len = strlen(name);
+
+		rc = mdb_cursor_open(txn, s->pols, &cur);
+		if (rc) {
+			ret = pstore_lmdb_err(rc);
+			break;
+		}
+		k = (MDB_val){ len, name };
+		rc = len ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
+			   mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+		while (!rc && ((k.mv_size == len && !memcmp(k.mv_data, name, len)) ||
+			       in_set(pols, n, k.mv_data, k.mv_size)))
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		mdb_cursor_close(cur);
+		if (rc == MDB_NOTFOUND)
+			break;
+		if (rc || k.mv_size > POLICY_NAME_MAX) {
+			ret = rc ? pstore_lmdb_err(rc) : -EPROTO;
+			break;
+		}
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		ret = delete_policy(s, txn, name, NULL);
+		if (ret)
+			break;
+		if (removed)
+			removed(name, arg);
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		if (write && !write[i])
+			continue;
+		ret = delete_policy(s, txn, pols[i]->name, NULL);
+		if (!ret)
+			ret = write_policy(s, txn, pols[i]);
+	}
+	if (ret || dry_run) {
+		mdb_txn_abort(txn);
+		return ret;
+	}
+	return pstore_lmdb_err(mdb_txn_commit(txn));
+}
+
 /* pstore_get_header() - the header of @name in @txn */
 int pstore_get_header(struct pstore *s, MDB_txn *txn, const char *name,
 		      struct policy *p, uint32_t *nrules, struct plens *pl)

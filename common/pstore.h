@@ -96,6 +96,24 @@ const char *pstore_open_strerror(const char *dir, int err, char *buf, size_t len
  */
 int pstore_put(struct pstore *s, struct policy *const *pols, size_t n);
 
+/**
+ * pstore_sync() - make the store hold exactly @pols, in one write transaction
+ * @s:		the store, opened for writing
+ * @pols:	every policy the store is to hold (names distinct)
+ * @write:	per policy: false when the stored copy is already the same
+ *		(it is kept, not rewritten)
+ * @n:		how many; 0 empties the store
+ * @removed:	called with the name of each stored policy not in @pols,
+ *		deleted in the same transaction (may be NULL)
+ * @arg:	for @removed
+ * @dry_run:	decide and report, then abort instead of committing
+ *
+ * Return: 0 or -errno; on error (or a dry run) the store is unchanged.
+ */
+int pstore_sync(struct pstore *s, struct policy *const *pols, const bool *write,
+		size_t n, void (*removed)(const char *name, void *arg), void *arg,
+		bool dry_run);
+
 /* pstore_remove() - delete policy @name; -ENOENT if absent */
 int pstore_remove(struct pstore *s, const char *name);
 

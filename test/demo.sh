@@ -138,18 +138,12 @@ run_in_bottle curl -sS -m 5 http://www.example.test:8080/
 
 say "The decision log ($tmp/decisions.jsonl), one JSON object per decision"
 sleep 0.2	# the daemon flushes its log once per event-loop round
-/usr/bin/python3 - "$tmp/decisions.jsonl" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    d = json.loads(line)
-    what = d.get("qname") and f'{d["qname"]} ({d.get("qtype","")})' or \
-        f'{d["dst"]}:{d.get("dport","")}'
-    why = d.get("rule") or d.get("reason")
-    print(f'{d["verdict"].upper():6} {d["event"]:4} {d["proto"]:4} {what:34} {why}'
-          + (f'  [{d["name"]}]' if d.get("name") else ""))
-print("\nfirst line, raw:")
-print(open(sys.argv[1]).readline().rstrip())
-PY
+printf '\033[2m$ sentry log -c %s\033[0m\n' "$tmp/sentry.ini"
+"$SENTRY" log -c "$tmp/sentry.ini"
+printf '\n\033[2m$ sentry log -c %s --verdict deny --event flow\033[0m\n' "$tmp/sentry.ini"
+"$SENTRY" log -c "$tmp/sentry.ini" --verdict deny --event flow
+echo; echo "first line, raw (sentry log -o json passes lines through):"
+"$SENTRY" log -c "$tmp/sentry.ini" -o json | head -n 1
 
 say "sentry ctl stats"
 "$SENTRY" ctl --socket "$tmp/control.sock" stats

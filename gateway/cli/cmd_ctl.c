@@ -26,6 +26,7 @@ static const struct {
 	{ "reload", CTL_RELOAD, 0, "re-read every policy in use from the store" },
 	{ "detach", CTL_DETACH, 2, "end a bottle" },
 	{ "ping", CTL_PING, 0, "is the daemon there?" },
+	{ "metrics", CTL_METRICS, 0, "every counter in Prometheus's text format" },
 };
 
 #define NCTL (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cmd_policy.c - `sentry policy load|list|show|remove|test`
+ * cmd_policy.c - `sentry policy load|list|show|remove|test|sync`
  *
  * Exit status: 0 success (test: allow), 1 failure (test: deny), 2 usage or
  * store error.
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cmd_policy.h"
 #include "cli/commands.h"
 #include "decision.h"
 #include "dns.h"
@@ -40,6 +41,7 @@ static const struct policy_cmd policy_cmds[] = {
 	{ "show", "NAME", do_show, false, false },
 	{ "remove", "NAME", do_remove, false, true },
 	{ "test", "NAME TARGET [--learnt NAME]...", do_test, false, false },
+	{ "sync", "DIRECTORY [--dry-run] [--allow-empty]", policy_sync, true, true },
 };
 
 #define NPOLICY_CMDS (sizeof(policy_cmds) / sizeof(policy_cmds[0]))
@@ -53,7 +55,9 @@ static void policy_usage(FILE *f)
 	fprintf(f, "\nTARGET for test: a name (a DNS query for it), or PROTO:ADDR:PORT\n"
 		"(tcp:198.18.0.10:443, udp:[2001:db8::1]:53, icmp:198.18.0.1).\n"
 		"--learnt NAME: decide as if the address had been learnt from NAME.\n"
-		"Exit status of test: 0 allow, 1 deny, 2 error.\n");
+		"Exit status of test: 0 allow, 1 deny, 2 error.\n"
+		"sync: make the store hold exactly DIRECTORY's *.ini policies (add, replace,\n"
+		"remove) in one transaction, printing each change; --dry-run writes nothing.\n");
 }
 
 static int do_load(struct pstore *s, int argc, char **argv)

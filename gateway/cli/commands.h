@@ -18,6 +18,7 @@ int cmd_detach(int argc, char **argv);
 int cmd_guard(int argc, char **argv);
 int cmd_unguard(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 /* usage_error() - print "sentry CMD: MSG" and a usage hint; returns 2 */
 int usage_error(const char *cmd, const char *fmt, ...)

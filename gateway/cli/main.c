@@ -7,9 +7,9 @@
 
 #include "cli/commands.h"
 #include "helpers/helper.h"
+#include "lib/version.h"
 #include "log.h"
 
-#define SENTRY_VERSION "0.1.0"
 
 struct command {
 	const char *name;
@@ -33,7 +33,9 @@ static const struct command commands[] = {
 	{ "unguard", "NAME", "lift a guard and its nftables table", cmd_unguard },
 	{ "ctl", "bottles|stats|flows|names|reload|detach|ping",
 	  "ask the running daemon", cmd_ctl },
-	{ "policy", "load|list|show|remove|test --db DIR ...",
+	{ "log", "[-c sentry.ini | FILE | -] [-f] [-o json] [--verdict V] ...",
+	  "read the decision log", cmd_log },
+	{ "policy", "load|list|show|remove|test|sync --db DIR ...",
 	  "manage the policy store", cmd_policy },
 	{ "replay", "--db DIR --policy NAME [--decisions FILE] IN.pcap",
 	  "run a packet capture through the decision pipeline", cmd_replay },

@@ -19,6 +19,7 @@
 #include "daemon/bottles.h"
 #include "daemon/loop.h"
 #include "daemon/nfq.h"
+#include "daemon/metrics.h"
 
 static const char *const state_names[] = {
 	[FLOW_NEW] = "new", [FLOW_ESTABLISHED] = "established",
@@ -382,6 +383,9 @@ void ctl_view(struct daemon *d, const struct ctl_request *req, struct sbuf *out)
 		break;
 	case CTL_NAMES:
 		view_names(d, b, req->json, out);
+		break;
+	case CTL_METRICS:
+		metrics_render(d, out);
 		break;
 	default:
 		break;

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "helpers/publish_spec.h"
 
 #define HELPER_VERSION		"0.1.0"	/* keep equal to SENTRY_VERSION (main.c) */
 #define HELPER_ERR_MAX		512	/* room for any parser message */
@@ -61,6 +62,8 @@
  *		gateway to the host: the gateway is sentry, under policy)
  * @pid_file:	--pid FILE (not written: see helper_pasta.c)
  * @map_guest:	--map-guest-addr ADDR or "none" (no host access to map)
+ * @pub:	-t/--tcp-ports and -u/--udp-ports, every one given
+ *		(publish_spec.h); -T/-U take "none" only
  *
  * Pointers point into the argv given to the parser.
  */
@@ -85,6 +88,7 @@ struct pasta_args {
 	bool config_net, foreground, map_gw, no_map_gw;
 	const char *pid_file;
 	const char *map_guest;
+	struct publish_set pub;
 };
 
 /**
@@ -144,8 +148,8 @@ struct slirp_args {
  * @argv:	the arguments; argv[0] is skipped
  * @out:	result, zeroed first
  * @err:	on failure, a message naming the option as written
- *		("unsupported option '-t 8080:80': published ports are not
- *		supported by sentry yet")
+ *		("bad value in '-t 0': '0' is not a port or range of ports
+ *		(1-65535, first <= last)")
  * @len:	size of @err (HELPER_ERR_MAX suffices)
  *
  * Long options take "--opt=value" and "--opt value"; short options "-o

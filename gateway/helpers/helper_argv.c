@@ -15,9 +15,9 @@
  * sees which of the options Podman passed sentry could not take.
  *
  * Options that ask for something sentry cannot do are errors, never
- * ignored: published ports (-t/-u other than "none", --api-socket) most of
- * all, since a container that silently lost its ports is worse than one
- * that does not start. Options that change nothing here (sandboxing, host
+ * ignored: -T/-U and --api-socket most of all, since a container that
+ * silently lost its ports is worse than one that does not start. pasta's
+ * -t/-u values are read by publish_spec.c. Options that change nothing here (sandboxing, host
  * loopback, gateway mapping) are accepted; the reason is at each one.
  */
 #include <errno.h>
@@ -31,6 +31,7 @@
 #include "kernel/netcfg.h"
 #include "num.h"
 #include "policy.h"
+#include "wire.h"
 
 #define POSITIONAL_MAX	4	/* more is an error: both helpers take two */
 #define SHOWN_MAX	160	/* an option as written, in messages */
@@ -315,16 +316,21 @@ static int pasta_option(struct scan *s, struct pasta_args *p)
 		set_family(&a, &p->has_dns4, &p->dns4, &p->has_dns6, &p->dns6);
 		break;
 	case P_TCP:
-	case P_UDP:
-		if (strcmp(v, "none"))
-			return fail(s, "unsupported option '%s': published ports are not "
-				    "supported by sentry yet", s->shown);
+	case P_UDP: {
+		char why[HELPER_ERR_MAX / 2];
+
+		if (publish_spec_parse(&p->pub, s->o->id == P_TCP ? PROTO_TCP : PROTO_UDP,
+				       v, why, sizeof(why)))
+			return fail(s, "bad value in '%s': %s", s->shown, why);
 		break;
+	}
 	case P_TCP_NS:
 	case P_UDP_NS:
+		/* the bottle reaching the host's ports: a path no policy governs */
 		if (strcmp(v, "none"))
 			return fail(s, "unsupported option '%s': sentry forwards no ports "
-				    "from the container to the host", s->shown);
+				    "from the container to the host (no policy would "
+				    "govern that path)", s->shown);
 		break;
 	case P_NO_MAP_GW: p->no_map_gw = true; break;
 	case P_MAP_GW: p->map_gw = true; break;

@@ -42,6 +42,7 @@
 
 #include "helpers/attach.h"
 #include "helpers/helper.h"
+#include "wire.h"
 
 #define NETNS_DIR	"/run/netns"	/* where pasta looks up a --netns NAME */
 #define PLEN4_DEFAULT	24
@@ -66,7 +67,10 @@ static void usage(FILE *f)
 		"  --dns-forward ADDR     the resolver address the container is given\n"
 		"  --no-netns-quit        keep the bottle when the namespace file is deleted\n"
 		"  -q, --quiet            -d, --debug\n"
-		"  -t, -u, -T, -U none    only 'none': ports are not forwarded yet\n"
+		"  -t, -u SPEC            published ports, as pasta writes them\n"
+		"                         ([[ADDR][%%IF]/]HOST[-HI][:GUEST[-HI]][,~EXCL]...);\n"
+		"                         parsed and checked, not served yet: only 'none'\n"
+		"  -T, -U none            only 'none': the container reaches no host port\n"
 		"Accepted without effect: --config-net (always done), -f, --foreground\n"
 		"(never stays), --map-gw, --no-map-gw, --map-guest-addr (no host access),\n"
 		"--pid FILE (not written: no process stays; the daemon holds the bottle).\n"
@@ -151,6 +155,15 @@ int pasta_main(int argc, char **argv)
 	if (p.version) {
 		printf("pasta (sentry %s)\n", HELPER_VERSION);
 		return 0;
+	}
+
+	if (p.pub.n) {		/* parsed, but nothing serves them yet (issue 13) */
+		const struct publish_map *m = &p.pub.map[0];
+
+		snprintf(err, sizeof(err), "unsupported option '-%c %s': published ports "
+			 "are not served by sentry yet", m->proto == PROTO_TCP ? 't' : 'u',
+			 m->spec);
+		return fail(err);
 	}
 
 	attach_init(&a);

@@ -10,11 +10,13 @@
  * --help or --version, pointers into argv). Any broken promise aborts.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Igateway \
- *     test/fuzz/fuzz_helper_argv.c gateway/helpers/helper_argv.c common/addr.c \
+ *     test/fuzz/fuzz_helper_argv.c gateway/helpers/helper_argv.c \
+ *     gateway/helpers/publish_spec.c common/addr.c \
  *     common/ctl_proto.c common/num.c common/policy.c common/policy_index.c \
  *     common/siphash.c gateway/kernel/tun.c gateway/kernel/netlink.c -lmnl
  *
- * Seeds: test/fuzz/corpus/helper_argv/ (Podman's own command lines).
+ * Seeds: test/fuzz/corpus/helper_argv/ (Podman's own command lines, and
+ * pasta's -t/-u forms: make-helper-argv-seeds.py).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 
 #include "helpers/helper.h"
 #include "kernel/netcfg.h"
+#include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,6 +51,41 @@ static void check_err(int rc)
 	if (rc != 0 && rc != -EINVAL)
 		abort();
 	if (rc && (!err[0] || !memchr(err, '\0', sizeof(err))))
+		abort();
+}
+
+/* The promises of publish_spec.h: ranges, bounds, no shared host port */
+static void check_publish(const struct publish_set *set, int argc)
+{
+	uint32_t ports = 0;
+
+	if (set->n > PUBLISH_MAPS_MAX || set->ports > PUBLISH_PORTS_MAX)
+		abort();
+	for (uint32_t i = 0; i < set->n; i++) {
+		const struct publish_map *m = &set->map[i];
+
+		if (m->proto != PROTO_TCP && m->proto != PROTO_UDP)
+			abort();
+		if ((m->proto == PROTO_TCP ? set->tcp_none : set->udp_none))
+			abort();
+		if (!m->host_lo || m->host_hi < m->host_lo || !m->guest_lo ||
+		    (uint32_t)m->guest_lo + (m->host_hi - m->host_lo) > 65535)
+			abort();
+		if (m->ifname[0] && !tun_ifname_valid(m->ifname))
+			abort();
+		if (!m->spec || !in_argv(m->spec, argc))
+			abort();
+		for (uint32_t j = 0; j < i; j++) {
+			const struct publish_map *o = &set->map[j];
+
+			if (o->proto == m->proto && o->host_lo <= m->host_hi &&
+			    m->host_lo <= o->host_hi &&
+			    (!o->has_bind || !m->has_bind || addr_equal(&o->bind, &m->bind)))
+				abort();
+		}
+		ports += m->host_hi - m->host_lo + 1u;
+	}
+	if (ports != set->ports)
 		abort();
 }
 
@@ -80,6 +118,7 @@ static void check_pasta(int argc)
 		abort();
 	if (p.ifname && !tun_ifname_valid(p.ifname))
 		abort();
+	check_publish(&p.pub, argc);
 	if (!in_argv(p.netns, argc) || !in_argv(p.ifname, argc) ||
 	    !in_argv(p.policy, argc) || !in_argv(p.name, argc) ||
 	    !in_argv(p.pid_file, argc) || !in_argv(p.map_guest, argc))

@@ -11,6 +11,7 @@
 
 #include "helpers/helper.h"
 #include "t.h"
+#include "wire.h"
 
 #define ARGC(v)	((int)(sizeof(v) / sizeof((v)[0])))
 #define NETNS5	"/run/user/1500/netns/netns-0b7ed4f2-5e8e-4bde-0e9a-6a0e5c0d1c2b"
@@ -223,24 +224,57 @@ TEST(pasta_last_value_wins)
 	CHECK_STR(p.netns, "/b");
 }
 
-TEST(pasta_published_ports_refused)
+/* Podman 5's -p forms, verbatim: one -t/-u per mapping and protocol */
+TEST(pasta_podman5_published_ports)
 {
-	char *const t[] = { "pasta", "--config-net", "-t", "8088-8088:80-80", "--netns", "/n" };
-	char *const t_eq[] = { "pasta", "--tcp-ports=8080", "--netns", "/n" };
-	char *const u[] = { "pasta", "-u", "53", "--netns", "/n" };
+	char *const argv[] = {
+		"pasta", "--config-net", "--dns-forward", "169.254.1.1",
+		"-t", "8080-8080:80-80", "-t", "127.0.0.1/8081-8081:80-80",
+		"-t", "::1/8443-8444:443-444", "-u", "5353-5353:53-53",
+		"-T", "none", "-U", "none", "--no-map-gw", "--quiet", "--netns", NETNS5,
+		"--map-guest-addr", "169.254.1.2",
+	};
+	struct pasta_args p;
+	const struct publish_map *m = p.pub.map;
+
+	CHECK_EQ(pasta(ARGC(argv), argv, &p), 0);
+	CHECK_EQ(p.pub.n, 4);
+	CHECK_EQ(p.pub.ports, 5);
+	CHECK(!p.pub.tcp_none && !p.pub.udp_none);
+	CHECK(m[0].proto == PROTO_TCP && !m[0].has_bind);
+	CHECK(m[0].host_lo == 8080 && m[0].host_hi == 8080 && m[0].guest_lo == 80);
+	CHECK_STR(m[0].spec, "8080-8080:80-80");
+	CHECK(m[1].has_bind && addr_is(&m[1].bind, "127.0.0.1"));
+	CHECK(m[1].host_lo == 8081 && m[1].guest_lo == 80);
+	CHECK(m[2].has_bind && addr_is(&m[2].bind, "::1"));
+	CHECK(m[2].host_lo == 8443 && m[2].host_hi == 8444 && m[2].guest_lo == 443);
+	CHECK(m[3].proto == PROTO_UDP && m[3].host_lo == 5353 && m[3].guest_lo == 53);
+}
+
+TEST(pasta_published_ports_errors_named)
+{
+	char *const t_eq[] = { "pasta", "--tcp-ports=0", "--netns", "/n" };
+	char *const u[] = { "pasta", "-u", "53:54-55", "--netns", "/n" };
+	char *const none_and[] = { "pasta", "-t", "none", "-t", "80", "--netns", "/n" };
+	char *const twice[] = { "pasta", "-t", "80", "-t", "127.0.0.1/79-81", "--netns", "/n" };
 	char *const tt[] = { "pasta", "-T", "auto", "--netns", "/n" };
 	char *const uu[] = { "pasta", "-U5353", "--netns", "/n" };
 	struct pasta_args p;
 
-	CHECK_EQ(pasta(ARGC(t), t, &p), -EINVAL);
-	CHECK_STR(err, "unsupported option '-t 8088-8088:80-80': published ports are not "
-		  "supported by sentry yet");
 	CHECK_EQ(pasta(ARGC(t_eq), t_eq, &p), -EINVAL);
-	CHECK(starts("unsupported option '--tcp-ports=8080'"));
+	CHECK_STR(err, "bad value in '--tcp-ports=0': '0' is not a port or range of "
+		  "ports (1-65535, first <= last)");
 	CHECK_EQ(pasta(ARGC(u), u, &p), -EINVAL);
-	CHECK(starts("unsupported option '-u 53': published ports"));
+	CHECK_STR(err, "bad value in '-u 53:54-55': '53:54-55': the host and guest "
+		  "ranges differ in length");
+	CHECK_EQ(pasta(ARGC(none_and), none_and, &p), -EINVAL);
+	CHECK_STR(err, "bad value in '-t 80': 'none' and published ports exclude "
+		  "each other");
+	CHECK_EQ(pasta(ARGC(twice), twice, &p), -EINVAL);
+	CHECK_STR(err, "bad value in '-t 127.0.0.1/79-81': port 80 is published twice");
 	CHECK_EQ(pasta(ARGC(tt), tt, &p), -EINVAL);
-	CHECK(starts("unsupported option '-T auto': "));
+	CHECK_STR(err, "unsupported option '-T auto': sentry forwards no ports from the "
+		  "container to the host (no policy would govern that path)");
 	CHECK_EQ(pasta(ARGC(uu), uu, &p), -EINVAL);
 	CHECK(starts("unsupported option '-U5353': "));
 }
@@ -422,7 +456,7 @@ TEST(pasta_long_value_truncated_in_message)
 	memset(big, '8', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	CHECK_EQ(pasta(ARGC(argv), argv, &p), -EINVAL);
-	CHECK(strstr(err, "...': published ports"));
+	CHECK(strstr(err, "...': '8888"));
 	CHECK(strlen(err) < sizeof(err) - 1);
 }
 
@@ -693,7 +727,8 @@ int main(void)
 	RUN(pasta_short_forms);
 	RUN(pasta_ipv6);
 	RUN(pasta_last_value_wins);
-	RUN(pasta_published_ports_refused);
+	RUN(pasta_podman5_published_ports);
+	RUN(pasta_published_ports_errors_named);
 	RUN(pasta_unknown_options_named);
 	RUN(pasta_value_syntax_errors);
 	RUN(pasta_mtu_bounds);

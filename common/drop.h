@@ -55,6 +55,8 @@
 	X(FRAG_NO_FIRST,	"frag_no_first",	"later fragment with no known first fragment") \
 	X(FRAG_TABLE_FULL,	"frag_table_full",	"no room to remember a fragmented datagram") \
 	X(DOT_DENIED,		"dot_denied",		"DNS over TLS (port 853) without a CIDR rule") \
+	X(DNS_TCP_NO_SYN,	"dns_tcp_no_syn",	"TCP to port 53 that does not open with a bare SYN") \
+	X(DNS_TCP_POOL,		"dns_tcp_pool",		"TCP to port 53 addressed to sentry's own pools") \
 	/* DNS: common/dns*.c and the DNS path */			\
 	X(DNS_TRUNCATED,	"dns_truncated",	"DNS message ends inside a header, name or record") \
 	X(DNS_NOT_QUERY,	"dns_not_query",	"query has QR set, or an opcode other than QUERY") \

@@ -76,6 +76,12 @@ struct engine_config {
 	bool audit;			/* forward denied traffic, logged as would_deny */
 	uint32_t log_refusals_per_s;	/* log lines/s for refusals before policy
 					 * (spoofed, ipv6_disabled, dns_rate); 0: all */
+	/* sentry's own address pools (the daemon's [egress] pool4, pool6):
+	 * no DNS flow opens to them; unused entries have plen 0 */
+	struct engine_pool {
+		struct ipaddr net;
+		uint8_t plen;
+	} pools[2];
 };
 
 /* engine_config_default() - the defaults listed above */

@@ -205,19 +205,56 @@ static void recheck(struct engine *e, struct bottle *b, struct flow *f,
 	engine_read_unlock(e);
 }
 
+static bool in_pools(const struct engine *e, const struct ipaddr *a)
+{
+	for (size_t i = 0; i < sizeof(e->cfg.pools) / sizeof(e->cfg.pools[0]); i++) {
+		const struct engine_pool *pl = &e->cfg.pools[i];
+
+		if (pl->plen && addr_in_prefix(a, &pl->net, pl->plen))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Why a TCP packet to port 53 may not open a DNS flow, or DROP_NONE.
+ * A DNS flow is forwarded without a policy decision because the kernel
+ * redirects it to sentry's listener; only a bare SYN is sure to be: any
+ * other first packet is invalid to conntrack, escapes the redirect and
+ * would go where it is addressed. An address in the pools is a bottle's
+ * (or the egress TUN's): a "DNS flow" there is a channel to a co-tenant.
+ */
+static enum drop_reason dns_flow_refusal(const struct engine *e,
+					 const struct pkt *p)
+{
+	struct ipaddr dst;
+
+	if ((p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
+		return DROP_DNS_TCP_NO_SYN;
+	pkt_dst_addr(p, &dst);
+	if (in_pools(e, &dst))
+		return DROP_DNS_TCP_POOL;
+	return DROP_NONE;
+}
+
 static enum engine_action new_flow(struct engine *e, struct bottle *b,
 				   struct pkt *p, const struct flow_key *k,
 				   uint64_t hash, int src_end, uint64_t now,
 				   struct engine_result *r)
 {
-	struct flow *f = flow_insert(e->flows, k, hash, src_end, now);
+	bool dns = p->proto == PROTO_TCP && p->dport == DNS_PORT;
+	enum drop_reason no = dns ? dns_flow_refusal(e, p) : DROP_NONE;
 	struct decision d;
 	struct verdict v;
 	struct ipaddr dst;
+	struct flow *f;
 
+	if (no != DROP_NONE)
+		return refuse(e, b, p, now, r, no);
+	f = flow_insert(e->flows, k, hash, src_end, now);
 	r->flow = f;
 	r->new_flow = true;
-	if (p->proto == PROTO_TCP && p->dport == DNS_PORT) {
+	if (dns) {
 		/* DNS over TCP goes to sentry's resolver, which decides each query */
 		f->verdict = FV_DNS;
 		f->gen = engine_gen(e);

@@ -245,5 +245,9 @@ void config_engine(const struct sentry_config *cfg, struct engine_config *ec)
 	ec->dns_burst = cfg->dns_burst;
 	ec->audit = cfg->mode == CONFIG_MODE_AUDIT;
 	ec->log_refusals_per_s = cfg->log_refusals;
+	if (cfg->pool4.enabled)
+		ec->pools[0] = (struct engine_pool){ cfg->pool4.net, cfg->pool4.plen };
+	if (cfg->pool6.enabled)
+		ec->pools[1] = (struct engine_pool){ cfg->pool6.net, cfg->pool6.plen };
 }
 

@@ -34,6 +34,7 @@ struct gw_bottle {
 	struct ctl_request req;		/* what attach asked for (addresses, gateway, dns) */
 	uint64_t attached_wall_ns;	/* CLOCK_REALTIME */
 	uint64_t attached_ns;		/* CLOCK_MONOTONIC */
+	uid_t owner;			/* the attaching peer's uid (SO_PEERCRED) */
 };
 
 int bottles_init(struct daemon *d);

@@ -9,6 +9,12 @@
  * are bounded (CONTROL_CONNS), and a malformed request gets "error ...",
  * never a crash. Descriptors that arrive with a request that does not use
  * them are closed at once.
+ *
+ * Slots are shared between users: a connection that has not finished
+ * within CONTROL_IDLE_NS (its request read, or some of its answer taken)
+ * is closed, and a uid other than root's and the daemon's holds at most
+ * CONTROL_UID_SHARE slots at once, so that idle or half-sent requests from
+ * one user cannot lock everyone else out (issue 11).
  */
 #include <errno.h>
 #include <grp.h>
@@ -33,8 +39,14 @@
 #include "daemon/loop.h"
 
 
+/* A request is one short line sent at once: a few seconds is generous */
+#define CONTROL_IDLE_NS		(3 * 1000000000ULL)
+#define CONTROL_UID_SHARE	(CONTROL_CONNS / 4)
+
 struct cconn {
 	bool used;
+	uid_t uid;		/* the peer's (SO_PEERCRED) */
+	uint64_t deadline;	/* closed if not done by then (CLOCK_MONOTONIC ns) */
 	bool replying;
 	bool truncated;		/* descriptors were lost on the way in (MSG_CTRUNC) */
 	int fd;
@@ -51,6 +63,8 @@ struct control {
 	bool group_set;		/* control_group given: check peers against it */
 	gid_t gid;
 	uid_t self_uid;		/* the daemon's own uid once locked down (control_lock_down) */
+	uint64_t idle_closed;	/* connections closed at their deadline */
+	uint64_t share_refused;	/* connections refused: their uid held its share */
 	struct cconn conns[CONTROL_CONNS];
 };
 
@@ -129,7 +143,8 @@ static int set_group(struct control *c, const char *group, const char *path)
  * member of that group (primary or supplementary: SO_PEERGROUPS). Without
  * it, the socket file's mode alone decides who may connect.
  */
-static bool peer_allowed(const struct control *c, int fd, char *why, size_t len)
+static bool peer_allowed(const struct control *c, int fd, uid_t *uid,
+			 char *why, size_t len)
 {
 	struct ucred uc;
 	socklen_t l = sizeof(uc);
@@ -140,6 +155,7 @@ static bool peer_allowed(const struct control *c, int fd, char *why, size_t len)
 		snprintf(why, len, "cannot read the peer's credentials");
 		return false;
 	}
+	*uid = uc.uid;
 	if (!c->group_set || uc.uid == 0 || uc.uid == c->self_uid || uc.gid == c->gid)
 		return true;
 	if (!getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &gl))
@@ -217,6 +233,49 @@ void control_fini(struct daemon *d)
 	d->ctl = NULL;
 }
 
+/* May @uid take another slot? Root and the daemon's user are not limited. */
+static bool share_left(struct control *ctl, uid_t uid, char *why, size_t len)
+{
+	int held = 0;
+
+	if (uid == 0 || uid == ctl->self_uid)
+		return true;
+	for (int i = 0; i < CONTROL_CONNS; i++)
+		held += ctl->conns[i].used && ctl->conns[i].uid == uid;
+	if (held < CONTROL_UID_SHARE)
+		return true;
+	ctl->share_refused++;
+	snprintf(why, len, "the daemon is busy: uid %u already holds %d control connections",
+		 (unsigned)uid, held);
+	return false;
+}
+
+void control_tick(struct daemon *d, uint64_t now)
+{
+	struct control *ctl = d->ctl;
+
+	if (!ctl)
+		return;
+	for (int i = 0; i < CONTROL_CONNS; i++) {
+		struct cconn *c = &ctl->conns[i];
+
+		if (!c->used || now < c->deadline)
+			continue;
+		ctl->idle_closed++;
+		warn("control: closed a connection from uid %u idle for %llu s (%s)",
+		     (unsigned)c->uid, CONTROL_IDLE_NS / 1000000000ULL,
+		     c->replying ? "its answer not taken" : "no complete request");
+		conn_close(d, c);
+	}
+}
+
+void control_counters(const struct daemon *d, uint64_t *idle_closed,
+		      uint64_t *share_refused)
+{
+	*idle_closed = d->ctl ? d->ctl->idle_closed : 0;
+	*share_refused = d->ctl ? d->ctl->share_refused : 0;
+}
+
 void control_accept(struct daemon *d)
 {
 	struct control *ctl = d->ctl;
@@ -226,12 +285,14 @@ void control_accept(struct daemon *d)
 					NULL, NULL, true);
 		struct cconn *c = NULL;
 		char why[256];
+		uid_t uid = 0;
 
 		if (fd == -EMFILE)
 			continue;	/* refused for want of a descriptor: the next one */
 		if (fd < 0)
 			return;
-		if (!peer_allowed(ctl, fd, why, sizeof(why) - 8)) {
+		if (!peer_allowed(ctl, fd, &uid, why, sizeof(why) - 8) ||
+		    !share_left(ctl, uid, why, sizeof(why) - 8)) {
 			char line[320];
 			int n = snprintf(line, sizeof(line), "error %s\n", why);
 
@@ -255,6 +316,8 @@ void control_accept(struct daemon *d)
 		memset(c, 0, sizeof(*c));
 		c->used = true;
 		c->fd = fd;
+		c->uid = uid;
+		c->deadline = now_ns() + CONTROL_IDLE_NS;
 		if (loop_watch(d->epfd, fd, EPOLLIN, TAG_CONTROL, (uint32_t)(c - ctl->conns)))
 			conn_close(d, c);
 	}
@@ -274,6 +337,7 @@ static void flush(struct daemon *d, struct cconn *c)
 			break;
 		}
 		c->out_off += (size_t)n;
+		c->deadline = now_ns() + CONTROL_IDLE_NS;	/* the peer is reading */
 	}
 	conn_close(d, c);
 }
@@ -281,6 +345,7 @@ static void flush(struct daemon *d, struct cconn *c)
 static void handle(struct daemon *d, struct cconn *c)
 {
 	struct ctl_request req;
+	struct ctl_peer peer;
 	char msg[512];
 	int want;
 
@@ -308,26 +373,37 @@ static void handle(struct daemon *d, struct cconn *c)
 		goto out;
 	}
 	if (req.verb == CTL_ATTACH) {
+		struct gw_bottle *b;
+
 		if (bottle_attach(d, &req, c->fds, msg, sizeof(msg))) {
 			sbuf_printf(&c->out, "error %s\n", msg);
 			goto out;
 		}
 		c->nfds = 0;	/* the bottle owns them now */
+		b = bottle_by_name(d, req.name);
+		if (b)
+			b->owner = c->uid;
 		sbuf_printf(&c->out, "ok attached %s\n", req.name);
 		if (msg[0])
 			sbuf_printf(&c->out, "warning %s\n", msg);
 		goto out;
 	}
+	peer.uid = c->uid;
+	peer.admin = c->uid == 0 || c->uid == d->ctl->self_uid;
 	if (req.verb == CTL_GUARD || req.verb == CTL_UNGUARD) {
-		if (req.verb == CTL_GUARD ? nfq_guard(d, &req, msg, sizeof(msg))
-					  : nfq_unguard(d, req.name, msg, sizeof(msg)))
+		/* rules on the daemon's forward path: the administrator's alone */
+		if (!peer.admin)
+			sbuf_printf(&c->out, "error guard and unguard are for root and the "
+				    "daemon's user\n");
+		else if (req.verb == CTL_GUARD ? nfq_guard(d, &req, msg, sizeof(msg))
+					       : nfq_unguard(d, req.name, msg, sizeof(msg)))
 			sbuf_printf(&c->out, "error %s\n", msg);
 		else
 			sbuf_printf(&c->out, "ok %s %s\n", req.verb == CTL_GUARD ?
 				    "guarding" : "unguarded", req.name);
 		goto out;
 	}
-	ctl_view(d, &req, &c->out);
+	ctl_view(d, &req, &peer, &c->out);
 out:
 	close_fds(c);
 	if (c->out.oom) {

@@ -16,4 +16,11 @@ void control_lock_down(struct daemon *d, uid_t uid);
 void control_accept(struct daemon *d);
 void control_ready(struct daemon *d, uint32_t index, uint32_t events);
 
+/* control_tick() - close connections past their deadline (main loop's timer) */
+void control_tick(struct daemon *d, uint64_t now);
+
+/* control_counters() - connections closed idle, and refused for a uid's share */
+void control_counters(const struct daemon *d, uint64_t *idle_closed,
+		      uint64_t *share_refused);
+
 #endif /* SENTRY_DAEMON_CONTROL_H */

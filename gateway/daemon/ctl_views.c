@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/ctl_views.h"
+#include "daemon/control.h"
 #include "daemon/daemon.h"
 #include "frag.h"
 #include "lib/sbuf.h"
@@ -40,7 +41,8 @@ static void addrs_text(const struct gw_bottle *b, char *buf, size_t len)
 		 b->eb.has6 ? addr_format(&b->eb.addr6, a6) : "");
 }
 
-static void view_bottles(struct daemon *d, bool json, struct sbuf *o)
+static void view_bottles(struct daemon *d, const struct ctl_peer *peer, bool json,
+			 struct sbuf *o)
 {
 	uint64_t now = now_ns();
 	bool first = true;
@@ -54,7 +56,7 @@ static void view_bottles(struct daemon *d, bool json, struct sbuf *o)
 		const struct gw_bottle *b = &d->bottles[i];
 		char addrs[2 * ADDR_TEXT_MAX + 2], e4[ADDR_TEXT_MAX];
 
-		if (!b->used)
+		if (!b->used || (!peer->admin && b->owner != peer->uid))
 			continue;
 		addrs_text(b, addrs, sizeof(addrs));
 		if (json) {
@@ -127,9 +129,10 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 	struct flow_stats fs;
 	struct learn_stats ls;
 	struct frag_stats gs;
-	uint64_t now = now_ns(), stolen;
+	uint64_t now = now_ns(), stolen, idle_closed, share_refused;
 	bool first = true;
 
+	control_counters(d, &idle_closed, &share_refused);
 	workers_sum(d, now, &sum, &fs, &gs, &c, &stolen);
 	engine_learn_stats(d->e, &ls);
 	if (json) {
@@ -169,6 +172,8 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			    ",\"exhausted\":%" PRIu64 ",\"refused\":%" PRIu64 ",\"short\":%s},",
 			    d->fdl.limit, d->fdl.need, d->fdl.episodes, d->fdl.refused,
 			    d->fdl.short_now ? "true" : "false");
+		sbuf_printf(o, "\"control\":{\"idle_closed\":%" PRIu64 ",\"share_refused\":%"
+			    PRIu64 "},", idle_closed, share_refused);
 		sbuf_printf(o, "\"bottle_stats\":{");
 	} else {
 		sbuf_printf(o, "sentry: up %.0fs, %u bottle(s), policy generation %u\n"
@@ -195,6 +200,8 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			    " connection(s) or attach(es) for want of one\n",
 			    d->fdl.limit, d->fdl.need, d->fdl.episodes,
 			    d->fdl.short_now ? " (out now)" : "", d->fdl.refused);
+		sbuf_printf(o, "control: %" PRIu64 " connection(s) closed idle, %" PRIu64
+			    " refused over a uid's share\n", idle_closed, share_refused);
 	}
 	for (uint32_t i = 0; i < d->cfg.bottles; i++) {
 		const struct gw_bottle *b = &d->bottles[i];
@@ -343,17 +350,47 @@ static void view_names(struct daemon *d, const struct gw_bottle *only, bool json
 		sbuf_printf(o, "]}\n");
 }
 
-void ctl_view(struct daemon *d, const struct ctl_request *req, struct sbuf *out)
+/*
+ * Tenants (issue 11): a peer that is not an admin names one of its own
+ * bottles for stats, flows, names and detach, and never reloads. Another
+ * user's bottle answers as if it did not exist, so that names do not leak.
+ */
+static bool permitted(const struct ctl_request *req, const struct ctl_peer *peer,
+		      const struct gw_bottle *b, struct sbuf *out)
+{
+	if (peer->admin || req->verb == CTL_PING || req->verb == CTL_BOTTLES)
+		return true;
+	if (req->verb == CTL_RELOAD || req->verb == CTL_METRICS) {
+		sbuf_printf(out, "error permission denied: uid %u: %s is for root and "
+			    "the daemon's user\n", (unsigned)peer->uid,
+			    req->verb == CTL_RELOAD ? "reload" : "metrics");
+		return false;
+	}
+	if (!b) {
+		sbuf_printf(out, "error permission denied: uid %u sees its own bottles only: "
+			    "name one (daemon-wide views are for root)\n", (unsigned)peer->uid);
+		return false;
+	}
+	return true;
+}
+
+void ctl_view(struct daemon *d, const struct ctl_request *req,
+	      const struct ctl_peer *peer, struct sbuf *out)
 {
 	struct gw_bottle *b = NULL;
 
 	if (req->name[0]) {
 		b = bottle_by_name(d, req->name);
+		if (b && !peer->admin && b->owner != peer->uid)
+			b = NULL;
 		if (!b) {
-			sbuf_printf(out, "error no bottle named '%s'\n", req->name);
+			sbuf_printf(out, "error no bottle named '%s'%s\n", req->name,
+				    peer->admin ? "" : " among yours");
 			return;
 		}
 	}
+	if (!permitted(req, peer, b, out))
+		return;
 	switch (req->verb) {
 	case CTL_PING:
 		sbuf_printf(out, "ok pong\n");
@@ -373,7 +410,7 @@ void ctl_view(struct daemon *d, const struct ctl_request *req, struct sbuf *out)
 	sbuf_printf(out, "ok\n");
 	switch (req->verb) {
 	case CTL_BOTTLES:
-		view_bottles(d, req->json, out);
+		view_bottles(d, peer, req->json, out);
 		break;
 	case CTL_STATS:
 		view_stats(d, b, req->json, out);

@@ -98,6 +98,7 @@ static void tick(struct daemon *d)
 	nfq_tick(d, now);
 	resolver_tick(d, now);
 	dnstcp_tick(d, now);
+	control_tick(d, now);
 	tablewatch_tick(d, now);
 	fdlimit_tick(d);
 }

@@ -199,6 +199,15 @@ int egress_ruleset(const struct egress_spec *s, char *buf, size_t len)
 	put(&o, "\tchain forward {\n"
 		"\t\ttype filter hook forward priority filter; policy accept;\n");
 	put_guards(&o, s, p4, p6);
+	/* Under sentry's own checks: a packet conntrack finds invalid (a TCP
+	 * RST or FIN opening nothing) escapes the DNS redirect and the
+	 * masquerade, and the pools are bottles, never a destination the
+	 * egress may route back into itself. */
+	put(&o, "\t\tiifname \"%s\" ct state invalid counter drop\n", ifn);
+	if (s->has_pool4)
+		put(&o, "\t\tiifname \"%s\" ip daddr %s counter drop\n", ifn, p4);
+	if (s->has_pool6)
+		put(&o, "\t\tiifname \"%s\" ip6 daddr %s counter drop\n", ifn, p6);
 	put(&o, "\t}\n\n");
 
 	/* The daemon's own sockets (upstream DNS, control) are no business

@@ -267,6 +267,10 @@ req_answer() {
 		refused "$peer"
 		return
 	fi
+	if [ "$peer" = member ]; then
+		member_answer "$@"
+		return
+	fi
 	expect "exit status 0" $rc = 0 || return 1
 	case "$*" in
 	ping|"--json ping") expect "pong" "$out" = pong ;;
@@ -287,6 +291,27 @@ req_answer() {
 	"--json names"|"--json names $R") json_ok names ;;
 	reload) [[ $out == "reloaded 1 policies (generation "*")" ]] || { note "expected 'reloaded 1 policies'"; return 1; } ;;
 	*) note "no expectation for '$*'"; return 1 ;;
+	esac
+}
+
+# member_answer VERB... - the member is a tenant (issue 11): it sees and acts
+# on its own bottles only; root's $R does not exist for it, and daemon-wide
+# views and reload are refused
+member_answer() {
+	local uid
+	uid=$(uid_of member)
+	case "$*" in
+	ping|"--json ping") expect "pong" $rc = 0 -a "$out" = pong ;;
+	bottles) expect "exit 0" $rc = 0 && [[ $out == NAME*POLICY* && $out != *"$R "* ]] ||
+		{ note "expected the header without root's $R"; return 1; } ;;
+	"--json bottles") expect "exit 0" $rc = 0 && json_ok bottles && [[ $out != *"\"$R\""* ]] ||
+		{ note "expected no $R in the JSON"; return 1; } ;;
+	*" $R") expect "exit 1" $rc = 1 && [[ $out == *"no bottle named '$R' among yours"* ]] ||
+		{ note "expected: no bottle named '$R' among yours"; return 1; } ;;
+	reload) expect "exit 1" $rc = 1 && [[ $out == *"permission denied: uid $uid: reload is for root"* ]] ||
+		{ note "expected: reload is for root"; return 1; } ;;
+	*) expect "exit 1" $rc = 1 && [[ $out == *"permission denied: uid $uid sees its own bottles only"* ]] ||
+		{ note "expected: sees its own bottles only"; return 1; } ;;
 	esac
 }
 
@@ -341,10 +366,17 @@ t_detach() {	# t_detach PEER - `sentry detach` of its own bottle (root's if refu
 	alive
 }
 
-t_ctl_detach() {	# `sentry ctl detach` as the member, on root's userns bottle
+t_ctl_detach() {	# `sentry ctl detach` as the member, on root's userns bottle: not its own
 	run as member "$SENTRY" ctl --socket "$SOCK" detach "$P-root"
-	expect "ctl detach exits 0" $rc = 0 -a "$out" = "detached $P-root" || return 1
-	wait_for 5 eval '! listed "$P-root"' || { note "$P-root still listed"; return 1; }
+	expect "ctl detach refused (exit 1)" $rc = 1 || return 1
+	[[ $out == *"no bottle named '$P-root' among yours"* ]] ||
+		{ note "expected: no bottle named '$P-root' among yours"; return 1; }
+	listed "$P-root" || { note "$P-root went after a refused detach"; return 1; }
+	# the member sees and acts on its own
+	run as member "$SENTRY" ctl --socket "$SOCK" stats "$P-member"
+	expect "stats of its own bottle (exit $rc)" $rc = 0 -a -n "$out" || return 1
+	run as member "$SENTRY" ctl --socket "$SOCK" bottles
+	[[ $out == *"$P-member "* ]] || { note "its own bottle is not listed"; return 1; }
 	alive
 }
 
@@ -364,6 +396,58 @@ t_malformed() {	# member: garbage, an over-long line, an unknown verb, a bad val
 		alive || return 1
 	done
 	run as member $NK ctlraw "$SOCK" </dev/null	# connect, say nothing, go
+	alive
+}
+
+# control_stat KEY - the daemon's control.KEY counter (ctl --json stats)
+control_stat() {
+	ctl --json stats | $PY -c 'import json, sys; print(json.load(sys.stdin)["control"][sys.argv[1]])' "$1"
+}
+
+# issue 11: 16 connections that send "pi" and no newline, from the member.
+# It holds its share (4) of the 16 slots, the 12 others are refused at
+# once; root's ping answers meanwhile; the 4 are closed at the idle
+# deadline (EOF, no answer), and both are counted.
+t_idle_share() {
+	local i0 s0 pid
+	i0=$(control_stat idle_closed)
+	s0=$(control_stat share_refused)
+	: >"$tmp/idle.out"
+	spawn pid setpriv --reuid="$UM" --regid="$UM" --init-groups -- $PY -c 'import socket, sys
+conns = []
+for i in range(16):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); conns.append(s)
+    try:
+        s.sendall(b"pi")
+    except OSError:
+        pass		# refused and closed already
+print("open", flush=True)
+said = []
+for s in conns:
+    s.settimeout(30)
+    data = b""
+    try:
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            data += d
+    except (ConnectionResetError, BrokenPipeError):
+        data += b"(reset: refused before it read our bytes) busy"
+    said.append(data)
+print("busy %d silent %d other %d" % (sum(b"busy" in d for d in said), sum(d == b"" for d in said),
+      sum(d != b"" and b"busy" not in d for d in said)), flush=True)' "$SOCK" >"$tmp/idle.out" 2>&1
+	wait_for 10 grep -q open "$tmp/idle.out" || { note "$(cat "$tmp/idle.out")"; return 1; }
+	run ctl ping
+	expect "root's ping answers while the member's 4 are held ($out)" $rc = 0 || return 1
+	wait "$pid"
+	run cat "$tmp/idle.out"
+	expect "12 refused busy, 4 closed with no answer" "${out##*$'\n'}" = "busy 12 silent 4 other 0" ||
+		return 1
+	expect "4 counted closed idle" "$(control_stat idle_closed)" = $((i0 + 4)) &&
+	expect "12 counted refused over the share" "$(control_stat share_refused)" = $((s0 + 12)) &&
+	grep -q "control: closed a connection from uid $(id -u "$UM") idle" "$DAEMON_LOG" ||
+		{ note "no log line for the idle connections"; return 1; }
 	alive
 }
 
@@ -417,7 +501,7 @@ for MODE in 0660 0666; do
 		t_this() { t_attach "$peer"; }
 		check "$ph: $peer: attach from its own user namespace: $v" t_this
 	done
-	check "$ph: member: ctl detach of root's bottle: answered" t_ctl_detach
+	check "$ph: tenant-detach: member: ctl detach of root's bottle refused, its own visible" t_ctl_detach
 	for peer in nonmember nobody member root; do
 		v=answered
 		refused_peer "$peer" && v=refused
@@ -425,6 +509,7 @@ for MODE in 0660 0666; do
 		check "$ph: $peer: detach: $v" t_this
 	done
 	check "$ph: member: malformed requests get an error line" t_malformed
+	check "$ph: control-slots-idle: member's 16 half-sent requests: 4 held then closed idle, 12 refused (share); root's ping answers" t_idle_share
 	check "$ph: no seccomp kill in the daemon's log" t_no_seccomp_kill
 	check "$ph: SIGTERM: the daemon exits 0" t_sigterm
 	for p in "${holder[@]}"; do

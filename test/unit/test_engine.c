@@ -76,6 +76,8 @@ static int setup_with(const char *policy, bool audit, uint32_t dns_rate)
 	cfg.dns_rate = dns_rate;
 	cfg.dns_burst = dns_rate;
 	cfg.log_refusals_per_s = 0;
+	addr_parse("100.127.0.0", &cfg.pools[0].net);
+	cfg.pools[0].plen = 16;
 	engine_free(e);
 	e = engine_new(&cfg);
 	if (!e)
@@ -239,6 +241,36 @@ TEST(learnt_name_and_ports)
 	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 6003, "198.18.7.1", 853, TCP_SYN), NS, &r),
 		 ENGINE_REJECT);
 	CHECK_EQ(r.reason, DROP_DOT_DENIED);
+}
+
+/* TCP to port 53 is a DNS flow (no policy decision) only from a bare SYN,
+ * and never to sentry's pools (issue 11: RST/FIN data leak, co-tenant channel) */
+TEST(dns_flow_needs_syn_and_not_the_pools)
+{
+	static const uint8_t flags[] = { TCP_RST, TCP_RST | TCP_ACK,
+					 TCP_FIN | TCP_ACK, TCP_SYN | TCP_ACK,
+					 TCP_ACK, TCP_ACK | TCP_PSH };
+	struct engine_result r;
+
+	CHECK(!setup());
+	for (size_t i = 0; i < sizeof(flags); i++) {
+		CHECK_EQ(out(tcp4(buf, "10.0.2.100", (uint16_t)(7000 + i),
+				  "198.18.0.13", 53, flags[i]), NS, &r),
+			 ENGINE_DROP);
+		CHECK_EQ(r.reason, DROP_DNS_TCP_NO_SYN);
+		CHECK(!r.dns_flow);
+	}
+	CHECK(last_has("\"reason\":\"dns_tcp_no_syn\""));
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 7100, "100.127.0.2", 53, TCP_SYN), NS, &r),
+		 ENGINE_DROP);
+	CHECK_EQ(r.reason, DROP_DNS_TCP_POOL);
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 7101, "198.18.0.13", 53, TCP_SYN), NS, &r),
+		 ENGINE_FORWARD);
+	CHECK(r.dns_flow);
+	/* the flow exists now: its later segments pass as DNS */
+	CHECK_EQ(out(tcp4(buf, "10.0.2.100", 7101, "198.18.0.13", 53, TCP_ACK), NS, &r),
+		 ENGINE_FORWARD);
+	CHECK(r.dns_flow);
 }
 
 /* A refused connection is decided again once its address is learnt */
@@ -484,6 +516,7 @@ int main(void)
 	RUN(dns_query_allowed_and_denied);
 	RUN(cidr_flow_cached);
 	RUN(learnt_name_and_ports);
+	RUN(dns_flow_needs_syn_and_not_the_pools);
 	RUN(denied_flow_reconsidered_after_learning);
 	RUN(shared_address_deny_wins);
 	RUN(ttl_expiry_keeps_established);

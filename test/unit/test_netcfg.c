@@ -58,6 +58,9 @@ static const char default_ruleset[] =
 	"\t\ttype filter hook forward priority filter; policy accept;\n"
 	"\t\tiifname \"sentry0\" ip saddr != 100.127.0.0/16 counter drop\n"
 	"\t\tiifname \"sentry0\" ip6 saddr != fd5e:5e:5e::/64 counter drop\n"
+	"\t\tiifname \"sentry0\" ct state invalid counter drop\n"
+	"\t\tiifname \"sentry0\" ip daddr 100.127.0.0/16 counter drop\n"
+	"\t\tiifname \"sentry0\" ip6 daddr fd5e:5e:5e::/64 counter drop\n"
 	"\t}\n"
 	"\n"
 	"\tchain input {\n"
@@ -140,7 +143,9 @@ TEST(ruleset_custom_names)
 	CHECK(egress_ruleset(&s, buf, sizeof(buf)) > 0);
 	CHECK(!strncmp(buf, "table inet _sentry-t2\ndelete table inet _sentry-t2\n", 51));
 	CHECK_EQ(count(buf, "\"sentry0\""), 0);
-	CHECK_EQ(count(buf, "iifname \"eg-1.x\""), 8);
+	CHECK_EQ(count(buf, "iifname \"eg-1.x\""), 11);
+	CHECK_EQ(count(buf, "ip daddr 198.18.64.0/18 counter drop"), 1);
+	CHECK_EQ(count(buf, "ip6 daddr 2001:db8:5e::/48 counter drop"), 1);
 	CHECK_EQ(count(buf, "redirect to :65535\n"), 1);
 	CHECK_EQ(count(buf, "tcp dport 65535 ct status dnat accept"), 1);
 	CHECK_EQ(count(buf, "ip saddr != 198.18.64.0/18 counter drop"), 2);

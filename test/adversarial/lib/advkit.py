@@ -607,6 +607,10 @@ def inject_packets(kind, a):
         return [("udp", l3(a[0], a[1], 17, udp(a[0], a[1], 40000, int(a[2]), b"s" * n)))]
     if kind == "tcp":			# SRC DST DPORT FLAGS
         return [("tcp", l3(a[0], a[1], 6, tcp(a[0], a[1], 40001, int(a[2]), int(a[3]))))]
+    if kind == "tcpdata":		# SRC DST SPORT DPORT FLAGS DATA: one segment with a payload
+        return [("tcp flags 0x%02x with data" % int(a[4], 0),
+                 l3(a[0], a[1], 6, tcp(a[0], a[1], int(a[2]), int(a[3]), int(a[4], 0),
+                                       seq=0x5E5E5353, data=a[5].encode())))]
     if kind == "tcpsoup":		# SRC DST DPORT: all 256 flag bytes
         return [("tcp flags 0x%02x %s" % (f, "valid" if tcp_flags_valid(f) else "invalid"),
                  l3(a[0], a[1], 6, tcp(a[0], a[1], 20000 + f, int(a[2]), f, seq=0x5E5E0000 + f)))

@@ -120,6 +120,7 @@ adv_write_nft() {
 		counter icmpc { }
 		counter soup { }
 		counter big { }
+		counter tcp53 { }
 		chain pre {
 			type filter hook prerouting priority -300; policy accept;
 			iifname "net0" counter name fromgw
@@ -132,6 +133,7 @@ adv_write_nft() {
 			iifname "net0" meta l4proto { icmp, ipv6-icmp } counter name icmpc
 			iifname "net0" tcp dport 9100 counter name soup
 			iifname "net0" ip daddr 198.18.0.97 udp dport 9913 counter name big
+			iifname "net0" tcp dport 53 counter name tcp53
 		}
 	}
 	EOF

@@ -138,6 +138,9 @@ t_start=$SECONDS
 declare -A BOTTLE=([kernel]=$P-ka [sentry]=$P-sb [pasta]=$P-pb [slirp]=$P-lb [pasta25]=$P-qb)
 declare -A FWD=([kernel]=$P-kr [sentry]=$P-gw [pasta]=$P-ph [slirp]=$P-lh [pasta25]=$P-qh)
 declare -A PORT=([kernel]=5201 [sentry]=5202 [pasta]=5203 [slirp]=5204 [pasta25]=5205)
+# The bottle's interface and the test internet's end of the forwarder's veth
+declare -A BIF=([kernel]=$P-ka0 [sentry]=tun0 [pasta]=tap0 [slirp]=tap0 [pasta25]=tap0)
+declare -A NIF=([kernel]=$P-nk [sentry]=$P-ns [pasta]=$P-np [slirp]=$P-nl [pasta25]=$P-nq)
 declare -A FPID=()	# the forwarder process of the current phase
 declare -A HWM=()	# its peak RSS, kB, the highest over the phases
 
@@ -452,6 +455,32 @@ cpu_per() {
 		'BEGIN {printf "%.4f", (u >= 1 ? t / hz / (n / u) : t / hz / n / u)}')"
 }
 
+# settle SETUP - wait (up to 5 s) until the path of SETUP is quiet: the
+# packet counters of the bottle's interface and of the test internet's
+# end of the veth unchanged for 200 ms. A UDP probe ends when iperf3's
+# client stops sending, not when its last datagram arrives: sentry's TUN
+# rings (txqueuelen 10000 a queue, one worker a queue) may still hold
+# tens of milliseconds of the unlimited probe while the next test's TCP
+# control connection, on the other queue, overtakes them. iperf3's UDP
+# server takes the first datagram on its port as its client and connects
+# to its source, so a late datagram of the previous test made the server
+# talk to a closed port: the bottle answered port-unreachable and the
+# probe failed ("unable to read from stream socket: Connection refused";
+# bench/udp-zero.md).
+settle() {
+	local s=$1 deadline=$((SECONDS + 5)) a b=
+	while [ $SECONDS -lt $deadline ]; do
+		a=$(ip netns exec "${BOTTLE[$s]}" cat /sys/class/net/"${BIF[$s]}"/statistics/{rx,tx}_packets \
+			2>/dev/null | tr '\n' ' ')
+		a+=$(ip netns exec $NET cat /sys/class/net/"${NIF[$s]}"/statistics/{rx,tx}_packets \
+			2>/dev/null | tr '\n' ' ')
+		[ "$a" = "$b" ] && return 0
+		b=$a
+		sleep 0.2
+	done
+	note "$s: the path did not go quiet within 5 s of a UDP probe"
+}
+
 # udp_probe SETUP DIR PPS (0: unlimited) - "SENT_PPS RECV_PPS LOSS%", or
 # "failed REASON" when iperf3 reports an error
 udp_probe() {
@@ -459,9 +488,8 @@ udp_probe() {
 	# shellcheck disable=SC2046 # rflag is one word or none
 	in_ns "${BOTTLE[$1]}" timeout $((UDP_TIME + 20)) iperf3 -c $SERVER -p "${PORT[$1]}" \
 		-u -l $UDP_LEN -b $(($3 * UDP_LEN * 8)) -t "$UDP_TIME" $(rflag "$2") -J >"$json" 2>&1
+	settle "$1"
 	$TAB udp "$json"
-	[ -n "${UDP_KEEP:-}" ] && cp "$json" "$LOGDIR/udp-$1-$2-$(date +%s%N).json"
-	return 0
 }
 
 # udp_run SETUP DIR REP - the highest received rate of a probe with < 1%

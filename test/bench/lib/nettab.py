@@ -144,6 +144,14 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def fmt_ratio(r):
+    """a ratio: two decimals, or whole above 10 (a setup that moved
+    almost nothing makes the ratio meaningless past that)"""
+    if r is None:
+        return "-"
+    return "%.2f" % r if r < 10 else "{:,.0f}".format(r)
+
+
 def verdict(mid, meds, fails):
     """The target of measure @mid for one direction: (text, result) or None.
     @meds: setup -> median; @fails: setup -> failed runs"""
@@ -238,9 +246,9 @@ def table(raw, info):
             c = [cell(m, f, s, digits) for m, f in ways]
             cells.append("-" if all(x is None for x in c) else
                          " / ".join(x or "-" for x in c))
-        rk = " / ".join(fmt(ratio(m.get("sentry"), m.get("kernel")), 2)
+        rk = " / ".join(fmt_ratio(ratio(m.get("sentry"), m.get("kernel")))
                         for m, _ in ways)
-        rp = " / ".join(fmt(ratio(m.get("sentry"), m.get("pasta25")), 2)
+        rp = " / ".join(fmt_ratio(ratio(m.get("sentry"), m.get("pasta25")))
                         for m, _ in ways)
         vs = [verdict(mid, m, f) for m, f in ways]
         if vs[0]:

@@ -203,12 +203,12 @@ def main():
         rm = statistics.median(r for _, r in mem[q])
         print("| %d | %.0f | %.0f |" % (q, km[q], rm))
     qs = sorted(km)
-    if len(qs) >= 2 and qs[-1] != qs[0]:
-        slope = (km[qs[-1]] - km[qs[0]]) / (qs[-1] - qs[0])
+    steps = ["%d to %d queues: %+.0f kB per added queue" % (
+        a, b, (km[b] - km[a]) / (b - a)) for a, b in zip(qs, qs[1:])]
+    if steps:
         print()
-        print("Each queue beyond the first: about %.0f kB; a bottle with one "
-              "queue: %.0f kB." % (slope, km[qs[0]]))
-
+        print("A bottle with %d queue: %.0f kB; %s." % (
+            qs[0], km[qs[0]], "; ".join(steps)))
 
 if __name__ == "__main__":
     main()

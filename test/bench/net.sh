@@ -20,6 +20,10 @@
 #  | (d) $P-lb        | tap  | $P-lh: slirp4netns,     |  veth   |                           |
 #  | tap0             |======| sockets here            |---------|                           |
 #  | 198.18.41.100/24 |      | 198.18.40.2/24          |         |                           |
+#  +------------------+      +-------------------------+         |                           |
+#  | (e) $P-qb        | tap  | $P-qh: pasta 2025 (the  |  veth   |                           |
+#  | tap0 (copies the |======| Debian 13 tree's), as   |---------|                           |
+#  | host: .50.2/24)  |      | (c); 198.18.50.2/24     |         |                           |
 #  +------------------+      +-------------------------+         +---------------------------+
 #
 # Every address is in 198.18.0.0/15 and every link is between namespaces
@@ -29,6 +33,11 @@
 #
 # pasta runs as root (--runas 0: dropping to nobody, this version cannot
 # join the namespace) with no port forwarding (-t/-u/-T/-U none);
+# pasta 2025 (e) is Debian 13's passt, what Podman 5 users run: the
+# binary of the Debian 13 tree test/lib/trixie.sh builds ($T_CACHE/trixie),
+# run with the tree's own dynamic loader and libc (--library-path), the
+# same options as (c). It is skipped, with the reason in the results,
+# when the tree is absent or the binary does not start.
 # slirp4netns with --disable-host-loopback. Both keep their taps as they
 # make them (TAP_QLEN changes that); sentry sets txqueuelen on its TUNs.
 #
@@ -39,11 +48,14 @@
 # veths, sentry's egress), so "MTU 1500" means a 1500-byte path all the
 # way. UDP, connections and DNS run at MTU 65520, the bottles' default.
 #
-# Measured, each REPS times with the four setups interleaved, medians shown:
-#   TCP, 1 and 4 streams (iperf3 -P), at MTU 1500 and 65520, TCP_TIME s;
-#   UDP, 64-byte datagrams: the highest rate with < 1% loss, by a binary
-#     search of iperf3 -u -b (UDP_STEPS probes of UDP_TIME s after one
-#     unlimited probe);
+# Measured, each REPS times with the setups interleaved, medians shown:
+#   TCP, 1 and 4 streams (iperf3 -P), at MTU 1500 and 65520, TCP_TIME s,
+#     both ways: up (the bottle sends) and down (iperf3 -R: the server
+#     in the test internet sends, the bottle receives);
+#   UDP, 64-byte datagrams, both ways: the highest rate with < 1% loss,
+#     by a binary search of iperf3 -u -b (UDP_STEPS probes of UDP_TIME s
+#     after one unlimited probe); a probe that fails (iperf3 reports an
+#     error) is recorded as failed with its reason, never as a zero;
 #   new TCP connections per second (lib/connrate.c, CONN_PARALLEL in
 #     flight), CPS_TIME s;
 #   DNS queries per second with dnsperf for allowed names (dnsmasq
@@ -66,7 +78,10 @@
 #                     attach's own, one per CPU)
 #   OFFLOAD           [egress] offload (default yes); ATTACH_ARGS more
 #                     attach options, e.g. --no-offload
-#   SETUPS            which to run (default "kernel sentry pasta slirp")
+#   SETUPS            which to run (default "kernel sentry pasta pasta25
+#                     slirp")
+#   DIRS              which ways TCP and UDP run (default "up dn")
+#   T_CACHE           where the Debian 13 tree is (default test/cache)
 #   REPS TCP_TIME UDP_TIME UDP_STEPS CPS_TIME DNS_TIME CONN_PARALLEL
 #   TAP_QLEN          txqueuelen for pasta's and slirp4netns's tap
 #                     (default: as they leave it; sentry sets its own)
@@ -95,7 +110,13 @@ fi
 CONN_PARALLEL=${CONN_PARALLEL:-32}
 WORKERS=${WORKERS:-0}
 OFFLOAD=${OFFLOAD:-yes}
-SETUPS=${SETUPS:-kernel sentry pasta slirp}
+SETUPS=${SETUPS:-kernel sentry pasta pasta25 slirp}
+DIRS=${DIRS:-up dn}
+T_CACHE=${T_CACHE:-$top/test/cache}
+TREE25=$T_CACHE/trixie
+PASTA25=()	# the command that runs pasta 2025, once found
+PASTA25_VERSION=
+pasta25_why=	# why it is not measured
 LOGDIR=$top/build/bench-net
 RESULTS=${BENCH_RESULTS:-$top/bench/results.md}
 [ -n "${BENCH_QUICK:-}" ] && RESULTS=${BENCH_RESULTS:-$LOGDIR/results.md}
@@ -114,9 +135,12 @@ HZ=$(getconf CLK_TCK)
 t_start=$SECONDS
 
 # Per setup: its bottle, its forwarder's namespace and its iperf3 port
-declare -A BOTTLE=([kernel]=$P-ka [sentry]=$P-sb [pasta]=$P-pb [slirp]=$P-lb)
-declare -A FWD=([kernel]=$P-kr [sentry]=$P-gw [pasta]=$P-ph [slirp]=$P-lh)
-declare -A PORT=([kernel]=5201 [sentry]=5202 [pasta]=5203 [slirp]=5204)
+declare -A BOTTLE=([kernel]=$P-ka [sentry]=$P-sb [pasta]=$P-pb [slirp]=$P-lb [pasta25]=$P-qb)
+declare -A FWD=([kernel]=$P-kr [sentry]=$P-gw [pasta]=$P-ph [slirp]=$P-lh [pasta25]=$P-qh)
+declare -A PORT=([kernel]=5201 [sentry]=5202 [pasta]=5203 [slirp]=5204 [pasta25]=5205)
+# The bottle's interface and the test internet's end of the forwarder's veth
+declare -A BIF=([kernel]=$P-ka0 [sentry]=tun0 [pasta]=tap0 [slirp]=tap0 [pasta25]=tap0)
+declare -A NIF=([kernel]=$P-nk [sentry]=$P-ns [pasta]=$P-np [slirp]=$P-nl [pasta25]=$P-nq)
 declare -A FPID=()	# the forwarder process of the current phase
 declare -A HWM=()	# its peak RSS, kB, the highest over the phases
 
@@ -127,11 +151,11 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	# Anything still inside our namespaces was started by this script
-	for ns in $NET $P-ka $P-kr $P-sb $P-gw $P-pb $P-ph $P-lb $P-lh; do
+	for ns in $NET $P-ka $P-kr $P-sb $P-gw $P-pb $P-ph $P-lb $P-lh $P-qb $P-qh; do
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
 	done
 	sleep 0.2
-	for ns in $NET $P-ka $P-kr $P-sb $P-gw $P-pb $P-ph $P-lb $P-lh; do
+	for ns in $NET $P-ka $P-kr $P-sb $P-gw $P-pb $P-ph $P-lb $P-lh $P-qb $P-qh; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$tmp"
@@ -148,7 +172,7 @@ wait_for() {	# wait_for SECONDS CMD... - poll until CMD succeeds
 		sleep 0.1
 	done
 }
-record() { echo "$1 $2 $3" >>"$RAW"; }	# record MEASURE SETUP VALUE
+record() { echo "$1 $2 $3" >>"$RAW"; }	# record MEASURE SETUP VALUE|"failed REASON"
 has() { case " $SETUPS " in *" $1 "*) return 0 ;; esac; return 1; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }	# not for &: $! must be the command
 
@@ -235,12 +259,16 @@ build_topology() {
 		veth $P-lh $P-lh0 198.18.40.2/24 $P-nl 198.18.40.1/24
 		ip -n $P-lh route add default via 198.18.40.1
 	fi
+	if has pasta25; then
+		veth $P-qh $P-qh0 198.18.50.2/24 $P-nq 198.18.50.1/24
+		ip -n $P-qh route add default via 198.18.50.1
+	fi
 }
 
 set_mtu() {	# set_mtu MTU - every veth of every path
 	local l
 	for l in $P-ka:$P-ka0 $P-kr:$P-kr1 $P-kr:$P-kr0 $NET:$P-nk $P-gw:$P-gw0 $NET:$P-ns \
-		 $P-ph:$P-ph0 $NET:$P-np $P-lh:$P-lh0 $NET:$P-nl; do
+		 $P-ph:$P-ph0 $NET:$P-np $P-lh:$P-lh0 $NET:$P-nl $P-qh:$P-qh0 $NET:$P-nq; do
 		ip -n "${l%%:*}" link set "${l#*:}" mtu "$1" 2>/dev/null
 	done
 }
@@ -316,6 +344,38 @@ start_pasta() {	# start_pasta MTU
 	pids+=($!)
 }
 
+# find_pasta25 - set PASTA25 to a command that runs the tree's pasta, or
+# pasta25_why to why not. The tree's binary needs its own glibc (2.38+,
+# Debian 12 has 2.36), so it runs under the tree's dynamic loader with
+# the tree's library directory. The AVX2 build is run directly where the
+# CPU has AVX2: pasta's own switch to it re-executes /proc/self/exe +
+# ".avx2", which under a loader names the loader; it says so once on
+# stderr and goes on as the build it is.
+find_pasta25() {
+	local ld=$TREE25/usr/lib64/ld-linux-x86-64.so.2 bin=$TREE25/usr/bin/pasta
+	if [ ! -x "$bin" ]; then
+		pasta25_why="no Debian 13 tree at $TREE25 (test/lib/trixie.sh builds it; set T_CACHE)"
+		return 1
+	fi
+	[ -x "$ld" ] || { pasta25_why="the tree has no dynamic loader at $ld"; return 1; }
+	grep -qw avx2 /proc/cpuinfo && [ -x "$bin.avx2" ] && bin=$bin.avx2
+	PASTA25=("$ld" --library-path "$TREE25/usr/lib/x86_64-linux-gnu" "$bin")
+	if ! "${PASTA25[@]}" --version >/dev/null 2>&1; then
+		pasta25_why="$bin does not start under the tree's loader: $("${PASTA25[@]}" --version 2>&1 | tail -n 1)"
+		PASTA25=()
+		return 1
+	fi
+	PASTA25_VERSION=$(chroot "$TREE25" dpkg-query -W -f='${Version}' passt 2>/dev/null || echo '?')
+}
+
+start_pasta25() {	# start_pasta25 MTU
+	ip netns exec $P-qh "${PASTA25[@]}" --config-net --netns /run/netns/$P-qb -I tap0 -m "$1" \
+		-t none -u none -T none -U none -f -q --runas 0 \
+		-l "$tmp/pasta25.log" >/dev/null 2>&1 &
+	FPID[pasta25]=$!
+	pids+=($!)
+}
+
 start_slirp() {	# start_slirp MTU
 	ip netns exec $P-lh slirp4netns --configure --mtu="$1" --cidr=198.18.41.0/24 \
 		--disable-host-loopback --netns-type=path /run/netns/$P-lb tap0 \
@@ -326,7 +386,7 @@ start_slirp() {	# start_slirp MTU
 
 stop_forwarders() {
 	local s pid
-	for s in sentry pasta slirp; do
+	for s in sentry pasta pasta25 slirp; do
 		pid=${FPID[$s]:-}
 		[ -n "$pid" ] || continue
 		note_hwm "$s"
@@ -342,9 +402,10 @@ start_phase() {	# start_phase MTU - the forwarders, checked end to end
 	has sentry && start_sentry "$1"
 	has pasta && start_pasta "$1"
 	has slirp && start_slirp "$1"
+	has pasta25 && start_pasta25 "$1"
 	for s in $SETUPS; do
 		wait_for 10 reachable "$s" || die "$s: the server is not reachable from the bottle"
-		if [ -n "${TAP_QLEN:-}" ] && { [ "$s" = pasta ] || [ "$s" = slirp ]; }; then
+		if [ -n "${TAP_QLEN:-}" ] && [ "$s" != kernel ] && [ "$s" != sentry ]; then
 			ip -n "${BOTTLE[$s]}" link set tap0 txqueuelen "$TAP_QLEN"
 		fi
 	done
@@ -360,17 +421,26 @@ end_phase() {	# end_phase MTU
 
 # ---- the measurements ------------------------------------------------------
 
-tcp_run() {	# tcp_run SETUP STREAMS MTU REP
-	local s=$1 id=tcp$2_$3 pid=${FPID[$1]:-} c0=0 m0 out bytes gbps
-	local json=$LOGDIR/iperf3-$id-$s-$4.json
+# rflag DIR - iperf3's option for a direction: down is -R (the server sends)
+rflag() { [ "$1" = dn ] && echo -R; }
+
+tcp_run() {	# tcp_run SETUP STREAMS MTU DIR REP
+	local s=$1 id=tcp$2_$3_$4 pid=${FPID[$1]:-} c0=0 m0 out bytes gbps
+	local json=$LOGDIR/iperf3-$id-$s-$5.json
 
 	[ -n "$pid" ] && c0=$(cpu_ticks "$pid")
 	m0=$(machine_ticks)
-	[ "$s" = sentry ] && [ "$4" = 0 ] && perf_start "$id" "$TCP_TIME"
+	[ "$s" = sentry ] && [ "$5" = 0 ] && perf_start "$id" "$TCP_TIME"
+	# shellcheck disable=SC2046 # rflag is one word or none
 	in_ns "${BOTTLE[$s]}" timeout $((TCP_TIME + 20)) iperf3 -c $SERVER -p "${PORT[$s]}" \
-		-t "$TCP_TIME" -P "$2" -J >"$json" 2>&1
+		-t "$TCP_TIME" -P "$2" $(rflag "$4") -J >"$json" 2>&1
 	perf_wait
 	out=$($TAB tcp "$json")
+	if [ "${out%% *}" = failed ]; then
+		record "$id" "$s" "$out"
+		note "$s: TCP $2 stream(s), MTU $3, $4: $out (see $json)"
+		return 0
+	fi
 	gbps=${out% *} bytes=${out#* }
 	record "$id" "$s" "$gbps"
 	cpu_per "mcpu_$id" "$s" $(($(machine_ticks) - m0)) "$bytes" 1e9
@@ -385,35 +455,76 @@ cpu_per() {
 		'BEGIN {printf "%.4f", (u >= 1 ? t / hz / (n / u) : t / hz / n / u)}')"
 }
 
-udp_probe() {	# udp_probe SETUP PPS (0: unlimited) - "SENT_PPS RECV_PPS LOSS%"
-	local json=$tmp/udp.json
+# settle SETUP - wait (up to 5 s) until the path of SETUP is quiet: the
+# packet counters of the bottle's interface and of the test internet's
+# end of the veth unchanged for 200 ms. A UDP probe ends when iperf3's
+# client stops sending, not when its last datagram arrives: sentry's TUN
+# rings (txqueuelen 10000 a queue, one worker a queue) may still hold
+# tens of milliseconds of the unlimited probe while the next test's TCP
+# control connection, on the other queue, overtakes them. iperf3's UDP
+# server takes the first datagram on its port as its client and connects
+# to its source, so a late datagram of the previous test made the server
+# talk to a closed port: the bottle answered port-unreachable and the
+# probe failed ("unable to read from stream socket: Connection refused";
+# bench/udp-zero.md).
+settle() {
+	local s=$1 deadline=$((SECONDS + 5)) a b=
+	while [ $SECONDS -lt $deadline ]; do
+		a=$(ip netns exec "${BOTTLE[$s]}" cat /sys/class/net/"${BIF[$s]}"/statistics/{rx,tx}_packets \
+			2>/dev/null | tr '\n' ' ')
+		a+=$(ip netns exec $NET cat /sys/class/net/"${NIF[$s]}"/statistics/{rx,tx}_packets \
+			2>/dev/null | tr '\n' ' ')
+		[ "$a" = "$b" ] && return 0
+		b=$a
+		sleep 0.2
+	done
+	note "$s: the path did not go quiet within 5 s of a UDP probe"
+}
+
+# udp_probe SETUP DIR PPS (0: unlimited) - "SENT_PPS RECV_PPS LOSS%", or
+# "failed REASON" when iperf3 reports an error
+udp_probe() {
+	local json=$LOGDIR/udp-$1-$2.json
+	# shellcheck disable=SC2046 # rflag is one word or none
 	in_ns "${BOTTLE[$1]}" timeout $((UDP_TIME + 20)) iperf3 -c $SERVER -p "${PORT[$1]}" \
-		-u -l $UDP_LEN -b $(($2 * UDP_LEN * 8)) -t "$UDP_TIME" -J >"$json" 2>&1
+		-u -l $UDP_LEN -b $(($3 * UDP_LEN * 8)) -t "$UDP_TIME" $(rflag "$2") -J >"$json" 2>&1
+	settle "$1"
 	$TAB udp "$json"
 }
 
-# udp_run SETUP REP - the highest received rate of a probe with < 1% loss.
-# One unlimited probe gives the sender's ceiling and what got through;
-# then UDP_STEPS probes bisect between 0 and that ceiling, the first
-# at the rate that got through.
+# udp_run SETUP DIR REP - the highest received rate of a probe with < 1%
+# loss. One unlimited probe gives the sender's ceiling and what got
+# through; then UDP_STEPS probes bisect between 0 and that ceiling, the
+# first at the rate that got through. A failed probe fails the run: its
+# reason is recorded, not a zero.
 udp_run() {
-	local s=$1 r sent got loss lo=0 hi best=0 try i
+	local s=$1 id=udp64_$2 r sent got loss lo=0 hi best=0 try i
 
-	[ "$s" = sentry ] && [ "$2" = 0 ] && perf_start udp64 "$UDP_TIME"
-	r=$(udp_probe "$s" 0)
+	[ "$s" = sentry ] && [ "$3" = 0 ] && perf_start "$id" "$UDP_TIME"
+	r=$(udp_probe "$s" "$2" 0)
 	perf_wait
+	echo "udp $s $2 unlimited: $r" >>"$LOGDIR/udp.log"
+	if [ "${r%% *}" = failed ]; then
+		record "$id" "$s" "failed unlimited probe: ${r#failed }"
+		note "$s: UDP $2, unlimited probe: $r"
+		return 0
+	fi
 	read -r sent got loss <<<"$r"
-	echo "udp $s unlimited: $r" >>"$LOGDIR/udp.log"
 	if awk -v l="$loss" 'BEGIN {exit !(l < 1)}'; then
-		record udp64 "$s" "$got"
+		record "$id" "$s" "$got"
 		return
 	fi
 	hi=$sent try=$got
 	for ((i = 0; i < UDP_STEPS; i++)); do
 		[ "$try" -gt 0 ] || break
-		r=$(udp_probe "$s" "$try")
+		r=$(udp_probe "$s" "$2" "$try")
+		echo "udp $s $2 $try pps: $r" >>"$LOGDIR/udp.log"
+		if [ "${r%% *}" = failed ]; then
+			record "$id" "$s" "failed probe at $try pps: ${r#failed }"
+			note "$s: UDP $2, probe at $try pps: $r"
+			return 0
+		fi
 		read -r sent got loss <<<"$r"
-		echo "udp $s $try pps: $r" >>"$LOGDIR/udp.log"
 		if awk -v l="$loss" 'BEGIN {exit !(l < 1)}'; then
 			[ "$got" -gt "$best" ] && best=$got
 			lo=$try
@@ -422,7 +533,11 @@ udp_run() {
 		fi
 		try=$(((lo + hi) / 2))
 	done
-	record udp64 "$s" "$best"
+	if [ "$best" -gt 0 ]; then
+		record "$id" "$s" "$best"
+	else
+		record "$id" "$s" "failed no probe kept loss under 1% (last: $r)"
+	fi
 }
 
 cps_run() {	# cps_run SETUP REP
@@ -462,7 +577,8 @@ each() {	# each FUNCTION ARGS... - REPS times, the setups interleaved
 		done
 	done
 }
-tcp_each() { tcp_run "$3" "$1" "$2" "$4"; }	# tcp_each STREAMS MTU SETUP REP
+tcp_each() { tcp_run "$4" "$1" "$2" "$3" "$5"; }	# tcp_each STREAMS MTU DIR SETUP REP
+udp_each() { udp_run "$2" "$1" "$3"; }	# udp_each DIR SETUP REP
 dns_each() { [ "$1" = allow ] || [ "$2" = sentry ] && dns_run "$2" "$1" "$3"; }
 trunc_log() { [ -f "$tmp/decisions.log" ] && : >"$tmp/decisions.log"; return 0; }
 
@@ -474,6 +590,10 @@ for c in iperf3 dnsmasq gcc ip; do command -v $c >/dev/null || die "no $c"; done
 [ -x "$SENTRY" ] || die "no sentry at $SENTRY (make sentry)"
 command -v pasta >/dev/null || { note "no pasta: (c) skipped"; SETUPS=${SETUPS/pasta/}; }
 command -v slirp4netns >/dev/null || { note "no slirp4netns: (d) skipped"; SETUPS=${SETUPS/slirp/}; }
+if has pasta25 && ! find_pasta25; then
+	note "pasta 2025: (e) skipped: $pasta25_why"
+	SETUPS=${SETUPS/pasta25/}
+fi
 DNSPERF=1
 command -v dnsperf >/dev/null || { note "no dnsperf: DNS not measured"; DNSPERF=; }
 [ -n "${BENCH_PERF:-}" ] && ! command -v perf >/dev/null && die "BENCH_PERF needs perf"
@@ -514,13 +634,17 @@ for mtu in 1500 65520; do
 		sleep 100000 & pids+=($!); wait $!
 	fi
 	for n in 1 4; do
-		echo "   TCP, $n stream(s), MTU $mtu"
-		each tcp_each $n $mtu
-		trunc_log
+		for dir in $DIRS; do
+			echo "   TCP, $n stream(s), MTU $mtu, $dir"
+			each tcp_each $n $mtu $dir
+			trunc_log
+		done
 	done
 	if [ $mtu = 65520 ]; then
-		echo "   UDP, $UDP_LEN-byte datagrams"
-		each udp_run
+		for dir in $DIRS; do
+			echo "   UDP, $UDP_LEN-byte datagrams, $dir"
+			each udp_each $dir
+		done
 		echo "   new TCP connections"
 		each cps_run
 		trunc_log
@@ -533,11 +657,18 @@ for mtu in 1500 65520; do
 	fi
 	end_phase $mtu
 done
-for s in sentry pasta slirp; do
+for s in sentry pasta pasta25 slirp; do
 	[ -n "${HWM[$s]:-}" ] && record rss "$s" "${HWM[$s]}"
 done
 
 rev=$(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+if [ -n "$pasta25_why" ]; then
+	p25="not measured: $pasta25_why"
+elif ! has pasta25; then
+	p25="not in SETUPS"
+else
+	p25="passt $PASTA25_VERSION from the Debian 13 tree, run with the tree's loader and libc"
+fi
 workers=$WORKERS queues=${QUEUES:-$WORKERS}
 [ "$workers" = 0 ] && workers="0 (one per CPU)"
 [ "$queues" = 0 ] && queues="one per CPU"
@@ -553,6 +684,7 @@ workers=$WORKERS queues=${QUEUES:-$WORKERS}
 	echo "- peers: iperf3 $(iperf3 --version | awk 'NR == 1 {print $2}')," \
 		"dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ {print $2}')," \
 		"passt $(dpkg-query -W -f='${Version}' passt 2>/dev/null || echo '?')," \
+		"pasta 2025: $p25," \
 		"slirp4netns $(slirp4netns --version 2>/dev/null | awk 'NR == 1 {print $3}')," \
 		"dnsmasq $(dnsmasq --version | awk 'NR == 1 {print $3}')${TAP_QLEN:+, tap txqueuelen $TAP_QLEN}"
 	echo "- load: CPU ${busy}% busy in the second before the run; load average" \

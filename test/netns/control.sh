@@ -290,6 +290,8 @@ req_answer() {
 	names|"names $R") [[ $out == POLICY*NAME*ADDRESS*TTL* ]] || { note "expected the header"; return 1; } ;;
 	"--json names"|"--json names $R") json_ok names ;;
 	reload) [[ $out == "reloaded 1 policies (generation "*")" ]] || { note "expected 'reloaded 1 policies'"; return 1; } ;;
+	metrics) [[ $out == *"# TYPE sentry_"* && $out == *"bottle=\"$R\""* ]] ||
+		{ note "expected Prometheus text with $R's series"; return 1; } ;;
 	*) note "no expectation for '$*'"; return 1 ;;
 	esac
 }
@@ -308,8 +310,9 @@ member_answer() {
 		{ note "expected no $R in the JSON"; return 1; } ;;
 	*" $R") expect "exit 1" $rc = 1 && [[ $out == *"no bottle named '$R' among yours"* ]] ||
 		{ note "expected: no bottle named '$R' among yours"; return 1; } ;;
-	reload) expect "exit 1" $rc = 1 && [[ $out == *"permission denied: uid $uid: reload is for root"* ]] ||
-		{ note "expected: reload is for root"; return 1; } ;;
+	reload|metrics) expect "exit 1" $rc = 1 &&
+		[[ $out == *"permission denied: uid $uid: $1 is for root"* ]] ||
+		{ note "expected: $1 is for root"; return 1; } ;;
 	*) expect "exit 1" $rc = 1 && [[ $out == *"permission denied: uid $uid sees its own bottles only"* ]] ||
 		{ note "expected: sees its own bottles only"; return 1; } ;;
 	esac
@@ -317,7 +320,7 @@ member_answer() {
 
 REQS=(ping "--json ping" bottles "--json bottles" stats "--json stats" "stats $R"
 	"--json stats $R" flows "--json flows" "flows $R" "--json flows $R" names
-	"--json names" "names $R" "--json names $R" reload)
+	"--json names" "names $R" "--json names $R" reload metrics)
 
 t_req() {	# t_req PEER REQUEST
 	local r=$2

@@ -128,7 +128,7 @@ if ! gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -I"$top/common" -I"$top/gateway" \
 	-Wcast-qual -Wformat=2 -Wvla -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	"$here/netcfg_driver.c" "$top"/gateway/kernel/{tun,netlink,egress,nft}.c \
-	"$top/common/addr.c" "$top/common/log.c" \
+	"$top/common/addr.c" "$top/common/log.c" "$top/common/num.c" \
 	$(pkg-config --cflags --libs libmnl libnftables) -lpthread \
 	-o "$drv" 2>"$tmp/build.log"; then
 	not_ok "build netcfg_driver" "$(cat "$tmp/build.log")"

@@ -178,6 +178,45 @@ void dns_learn(const struct dns_msg *m, struct dns_learn_result *out);
 int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 		      unsigned int rcode, int ede);
 
+/* What dns_clean_query() left out of a query, for counters and the log */
+struct dns_clean_stats {
+	uint32_t options;	/* EDNS options dropped (all of them) */
+	uint32_t option_bytes;	/* their bytes, headers included */
+	uint16_t first_code;	/* the first one's code, for the log */
+	uint16_t flags;		/* header flag bits cleared (Z, AA, TC, RA...) */
+	uint16_t opt_bits;	/* OPT flag bits cleared (all but DO) */
+	bool size;		/* the payload size differed from sentry's */
+	bool version;		/* the EDNS version was not 0 */
+};
+
+/*
+ * dns_clean_query() - the query sentry forwards upstream, rebuilt from
+ * what it parsed rather than copied
+ * @out:	where the query is written; may be the buffer @m was parsed from
+ *		(the clean query is never longer, and is built front to back
+ *		over bytes already read)
+ * @cap:	bytes writable at @out
+ * @m:		a query accepted by dns_parse_query(), m->buf its bytes
+ * @st:		what was left out (zeroed first)
+ *
+ * The query: a header with ID 0 (the resolver gives it a fresh one), only
+ * the RD, AD and CD flags, one question as the client wrote it (its
+ * letter case included: a validating stub's 0x20 check needs it), and,
+ * when the query had EDNS, an OPT record of sentry's own: version 0,
+ * payload size DNS_EDNS_UDP_SIZE (the one sentry takes, whatever the
+ * client said: the resolver truncates for the client), the DO bit as the
+ * client set it (a validating stub needs signatures), and no options.
+ * Options go because each is bytes the client chose and the name policy
+ * does not see: cookies (a client cookie is 8 free bytes, and sentry, not
+ * the bottle, is the upstream's client), padding (only for encrypted
+ * transports), client subnet (leaks the bottle's address), keepalive,
+ * and anything unknown.
+ *
+ * Return: the clean query's length, or -ENOSPC if @cap is too small.
+ */
+int dns_clean_query(uint8_t *out, size_t cap, const struct dns_msg *m,
+		    struct dns_clean_stats *st);
+
 /*
  * dns_synth_truncate() - cut an upstream answer to what a UDP client can take
  * @buf:	an answer from upstream, rewritten in place

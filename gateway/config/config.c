@@ -307,6 +307,8 @@ static int on_key(struct inifile *f, int s, const char *name,
 	const struct config_key *k = NULL;
 	size_t i;
 
+	if (s == SEC_TENANTS)	/* keys name users and groups: no table */
+		return config_tenant_key(f, &p->cfg, name, value);
 	for (i = 0; i < config_nkeys; i++) {
 		if (config_keys[i].section == s && !strcmp(config_keys[i].name, name)) {
 			k = &config_keys[i];

@@ -60,6 +60,10 @@
  *   [helper]
  *   standalone = no                   ; yes | no
  *   egress_netns =                    ; absolute path; empty: none
+ *   [tenants]                         ; which policies a user may attach
+ *   uid.N = POLICY[, POLICY...]       ; under (non-root peers): at most
+ *   gid.N = POLICY[, POLICY...]       ; 16 rules of 8 policies, the
+ *                                     ; first the default (config_tenants.c)
  *   [nfqueue]
  *   queue_maxlen = 4096               ; 16..1000000: packets a guarded
  *                                     ; bottle's queue holds (the kernel
@@ -125,6 +129,19 @@ enum config_reject {
 struct config_upstream {
 	struct ipaddr addr;	/* never unspecified or multicast */
 	uint16_t port;		/* 1..65535, CONFIG_DNS_PORT unless given */
+};
+
+#define CONFIG_TENANTS_MAX	16	/* [tenants] rules */
+#define CONFIG_GRANTS_MAX	8	/* policies in one rule */
+
+enum config_tenant_kind { CONFIG_TENANT_UID = 1, CONFIG_TENANT_GID };
+
+/* One [tenants] rule: "uid.1500 = web, npm" (policy[0] the default) */
+struct config_tenant {
+	uint32_t kind;		/* enum config_tenant_kind */
+	uint32_t id;
+	uint32_t npolicies;	/* 1..CONFIG_GRANTS_MAX */
+	char policy[CONFIG_GRANTS_MAX][POLICY_NAME_MAX + 1];
 };
 
 struct config_pool {
@@ -196,6 +213,10 @@ struct sentry_config {
 	uint8_t reject_tcp;			/* enum config_reject */
 	uint8_t reject_udp;			/* CONFIG_REJECT_ICMP or _DROP */
 	uint8_t reject_other;			/* CONFIG_REJECT_ICMP or _DROP */
+
+	/* [tenants] */
+	struct config_tenant tenants[CONFIG_TENANTS_MAX];
+	uint32_t ntenants;			/* 0: any policy for anyone */
 
 	/* [helper] */
 	bool standalone;
@@ -269,5 +290,26 @@ int config_resolv_upstreams(struct sentry_config *cfg, char *err,
  */
 char *config_upstream_format(const struct config_upstream *u, char *buf,
 			     size_t len);
+
+/*
+ * config_tenant_policy() - the policy a non-administrator peer attaches
+ * under, by the [tenants] rules of @cfg
+ * @uid:	the peer's uid
+ * @gids:	its primary and supplementary groups (@ngids of them)
+ * @asked:	the policy it asked for, "" for none
+ * @chosen:	on success, @asked, or the peer's default when @asked is
+ *		"" ("" still when no [tenants] rule exists: default_policy
+ *		applies then, as for root)
+ * @err:	on refusal, why, naming the uid and what it is granted
+ *
+ * With no [tenants] rules every peer may use every policy (the behaviour
+ * before tenants). Otherwise the rules naming @uid or one of @gids grant
+ * the union of their policies; the default is the uid rule's first, else
+ * that of the first matching gid rule in file order.
+ * Return: 0, or -EPERM with @err.
+ */
+int config_tenant_policy(const struct sentry_config *cfg, uint32_t uid,
+			 const uint32_t *gids, size_t ngids, const char *asked,
+			 const char **chosen, char *err, size_t errlen);
 
 #endif /* SENTRY_CONFIG_H */

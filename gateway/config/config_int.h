@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config/config.h"
 
@@ -20,7 +21,7 @@
 
 enum config_section {
 	SEC_DAEMON, SEC_DNS, SEC_EGRESS, SEC_TABLES, SEC_TIMEOUTS, SEC_REJECT,
-	SEC_HELPER, SEC_NFQUEUE, SEC_N
+	SEC_HELPER, SEC_NFQUEUE, SEC_TENANTS, SEC_N
 };
 
 enum config_type {
@@ -77,5 +78,18 @@ bool config_upstream_usable(const struct config_upstream *u);
 
 bool config_upstream_equal(const struct config_upstream *a,
 			   const struct config_upstream *b);
+
+struct inifile;
+
+/*
+ * config_tenant_key() - one "uid.N = a, b" or "gid.N = a" line of
+ * [tenants] into @cfg (config_tenants.c)
+ * Return: 1, or 0 after inifile_fail().
+ */
+int config_tenant_key(struct inifile *f, struct sentry_config *cfg,
+		      const char *key, const char *value);
+
+/* config_tenants_print() - the [tenants] rules, as config_load() reads them */
+void config_tenants_print(const struct sentry_config *cfg, FILE *f);
 
 #endif /* SENTRY_CONFIG_INT_H */

@@ -21,7 +21,7 @@ const char *const config_section_names[SEC_N + 1] = {
 	[SEC_DAEMON] = "daemon", [SEC_DNS] = "dns", [SEC_EGRESS] = "egress",
 	[SEC_TABLES] = "tables", [SEC_TIMEOUTS] = "timeouts",
 	[SEC_REJECT] = "reject", [SEC_HELPER] = "helper",
-	[SEC_NFQUEUE] = "nfqueue", [SEC_N] = NULL,
+	[SEC_NFQUEUE] = "nfqueue", [SEC_TENANTS] = "tenants", [SEC_N] = NULL,
 };
 
 static const struct config_word mode_words[] = {
@@ -226,6 +226,8 @@ int config_print(const struct sentry_config *cfg, FILE *f)
 		for (size_t i = 0; i < config_nkeys; i++)
 			if (config_keys[i].section == s)
 				print_key(cfg, &config_keys[i], f);
+		if (s == SEC_TENANTS)
+			config_tenants_print(cfg, f);
 	}
 	return ferror(f) ? -EIO : 0;
 }

@@ -342,6 +342,39 @@ static void flush(struct daemon *d, struct cconn *c)
 	conn_close(d, c);
 }
 
+/*
+ * A peer other than root and the daemon's user attaches under a policy the
+ * [tenants] rules grant it, or its default there. Its groups are read
+ * again here: the ones it held when it connected are the ones that count.
+ */
+static int tenant_choose(struct daemon *d, const struct cconn *c,
+			 struct ctl_request *req, char *msg, size_t len)
+{
+	uint32_t gids[257];
+	gid_t groups[256];
+	struct ucred uc;
+	socklen_t l = sizeof(uc), gl = sizeof(groups);
+	const char *chosen;
+	size_t n = 0;
+
+	if (c->uid == 0 || c->uid == d->ctl->self_uid || !d->cfg.ntenants)
+		return 0;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &uc, &l)) {
+		snprintf(msg, len, "cannot read the peer's credentials");
+		return -EPERM;
+	}
+	gids[n++] = uc.gid;
+	if (!getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &gl))
+		for (size_t i = 0; i < gl / sizeof(gid_t); i++)
+			gids[n++] = groups[i];
+	if (config_tenant_policy(&d->cfg, c->uid, gids, n, req->policy, &chosen,
+				 msg, len))
+		return -EPERM;
+	if (chosen != req->policy)
+		snprintf(req->policy, sizeof(req->policy), "%s", chosen);
+	return 0;
+}
+
 static void handle(struct daemon *d, struct cconn *c)
 {
 	struct ctl_request req;
@@ -375,7 +408,8 @@ static void handle(struct daemon *d, struct cconn *c)
 	if (req.verb == CTL_ATTACH) {
 		struct gw_bottle *b;
 
-		if (bottle_attach(d, &req, c->fds, msg, sizeof(msg))) {
+		if (tenant_choose(d, c, &req, msg, sizeof(msg)) ||
+		    bottle_attach(d, &req, c->fds, msg, sizeof(msg))) {
 			sbuf_printf(&c->out, "error %s\n", msg);
 			goto out;
 		}

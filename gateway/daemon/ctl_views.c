@@ -130,9 +130,11 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 	struct learn_stats ls;
 	struct frag_stats gs;
 	uint64_t now = now_ns(), stolen, idle_closed, share_refused;
+	struct resolver_clean cl;
 	bool first = true;
 
 	control_counters(d, &idle_closed, &share_refused);
+	resolver_clean_stats(d, &cl);
 	workers_sum(d, now, &sum, &fs, &gs, &c, &stolen);
 	engine_learn_stats(d->e, &ls);
 	if (json) {
@@ -174,6 +176,9 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			    d->fdl.short_now ? "true" : "false");
 		sbuf_printf(o, "\"control\":{\"idle_closed\":%" PRIu64 ",\"share_refused\":%"
 			    PRIu64 "},", idle_closed, share_refused);
+		sbuf_printf(o, "\"dns_clean\":{\"queries\":%" PRIu64 ",\"options\":%" PRIu64
+			    ",\"option_bytes\":%" PRIu64 ",\"bits\":%" PRIu64 "},", cl.queries,
+			    cl.options, cl.option_bytes, cl.bits);
 		sbuf_printf(o, "\"bottle_stats\":{");
 	} else {
 		sbuf_printf(o, "sentry: up %.0fs, %u bottle(s), policy generation %u\n"
@@ -202,6 +207,9 @@ static void view_stats(struct daemon *d, const struct gw_bottle *only, bool json
 			    d->fdl.short_now ? " (out now)" : "", d->fdl.refused);
 		sbuf_printf(o, "control: %" PRIu64 " connection(s) closed idle, %" PRIu64
 			    " refused over a uid's share\n", idle_closed, share_refused);
+		sbuf_printf(o, "dns clean: %" PRIu64 " quer(ies) forwarded without %" PRIu64
+			    " EDNS option(s) (%" PRIu64 " bytes) and %" PRIu64 " flag bit(s)\n",
+			    cl.queries, cl.options, cl.option_bytes, cl.bits);
 	}
 	for (uint32_t i = 0; i < d->cfg.bottles; i++) {
 		const struct gw_bottle *b = &d->bottles[i];

@@ -137,6 +137,8 @@ struct resolver {
 	uint32_t rnd_left;
 	uint64_t sent, answered, timeouts, servfails, tcp_retries, bad_source,
 		 unsolicited, rejected_answers, full;
+	struct resolver_clean clean;	/* what dns_clean_query() left out */
+	struct ratelimit clean_log;	/* its log lines: 10 a second */
 };
 
 uint32_t resolver_pending(const struct daemon *d)
@@ -269,6 +271,7 @@ int resolver_init(struct daemon *d)
 	if (!r->socks || !r->pending || !r->rqs || !r->jobs)
 		return -ENOMEM;
 	r->timeout_ns = (uint64_t)c->dns_timeout_ms * 1000000ULL;
+	r->clean_log = (struct ratelimit){ .interval_ns = 1000000000ULL, .burst = 10 };
 	for (uint32_t i = 0; i < r->nsocks; i++) {
 		int rc;
 
@@ -378,6 +381,30 @@ static struct dnspend *send_to(struct daemon *d, struct dnspend *p, uint32_t u,
 	return np;
 }
 
+/* Count what dns_clean_query() left out of bottle @b's query, and say so */
+static void note_clean(struct resolver *r, const struct gw_bottle *b,
+		       const struct dns_clean_stats *st, uint64_t now)
+{
+	if (!st->options && !st->flags && !st->opt_bits && !st->version)
+		return;	/* a payload size of its own is not worth a line */
+	r->clean.queries++;
+	r->clean.options += st->options;
+	r->clean.option_bytes += st->option_bytes;
+	r->clean.bits += (uint64_t)__builtin_popcount(st->flags) +
+			 (uint64_t)__builtin_popcount(st->opt_bits);
+	log_ratelimited(&r->clean_log, now, LOG_LVL_INFO,
+			"dns: bottle %s: query forwarded without %u EDNS option(s) "
+			"(%u bytes, first code %u), header flags 0x%04x, OPT flags "
+			"0x%04x%s", b->eb.name, st->options, st->option_bytes,
+			st->first_code, st->flags, st->opt_bits,
+			st->version ? ", EDNS version set to 0" : "");
+}
+
+void resolver_clean_stats(const struct daemon *d, struct resolver_clean *out)
+{
+	*out = d->res ? d->res->clean : (struct resolver_clean){ 0 };
+}
+
 void resolver_query(struct daemon *d, struct gw_bottle *b,
 		    const uint8_t *msg, size_t len, const struct dns_msg *m,
 		    const struct ipaddr *client, uint16_t cport,
@@ -387,10 +414,13 @@ void resolver_query(struct daemon *d, struct gw_bottle *b,
 	struct resolver *r = d->res;
 	struct dnspend_key tmp = { .zone = UINT32_MAX, .id = random16(r) };
 	uint64_t now = now_ns();
+	struct dns_clean_stats st;
 	struct dnspend *p;
 	struct rq *q;
+	int n;
 
-	if (len > DNS_QUERY_MAX || len < DNS_HDR_LEN) {
+	/* @m must be @msg parsed: the clean query is built from both */
+	if (len > DNS_QUERY_MAX || len < DNS_HDR_LEN || m->buf != msg || m->len != len) {
 		engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, DROP_DNS_TRUNCATED);
 		return;
 	}
@@ -406,8 +436,15 @@ void resolver_query(struct daemon *d, struct gw_bottle *b,
 		.client = client, .server = server, .client_port = cport,
 		.server_port = sport, .query = m });
 	q = &r->rqs[dnspend_index(r->pending, p)];
-	q->len = (uint16_t)len;
-	memcpy(q->msg, msg, len);
+	/* rebuilt, never copied: what the bottle added beyond the question stays */
+	n = dns_clean_query(q->msg, sizeof(q->msg), m, &st);
+	if (n < 0) {	/* never: a clean query is no longer than the query */
+		dnspend_remove(r->pending, p);
+		engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, DROP_DNS_TRUNCATED);
+		return;
+	}
+	note_clean(r, b, &st, now);
+	q->len = (uint16_t)n;
 	q->via = (uint8_t)via;
 	q->conn = conn;
 	q->job = -1;

@@ -25,7 +25,8 @@ int resolver_init(struct daemon *d);
 void resolver_fini(struct daemon *d);
 /*
  * resolver_query() - send an allowed query on behalf of bottle @b
- * @msg, @len:	the query as the bottle sent it (its ID is replaced)
+ * @msg, @len:	the query as the bottle sent it, @m parsed from it; what goes
+ *		upstream is rebuilt from them (dns_clean_query())
  * @m:		the parsed query (question, EDNS)
  * @via, @conn:	how the query came, so how its answer goes back: DNS_VIA_UDP
  *		(through the bottle's TUN), or DNS_VIA_TCP on dnstcp.c's
@@ -36,6 +37,16 @@ void resolver_query(struct daemon *d, struct gw_bottle *b,
 		    const struct ipaddr *client, uint16_t cport,
 		    const struct ipaddr *server, uint16_t sport, enum dns_via via,
 		    uint16_t conn);
+/* struct resolver_clean - what dns_clean_query() left out, since start */
+struct resolver_clean {
+	uint64_t queries;	/* queries forwarded with something left out */
+	uint64_t options;	/* EDNS options dropped */
+	uint64_t option_bytes;	/* their bytes */
+	uint64_t bits;		/* header and OPT flag bits cleared */
+};
+
+/* resolver_clean_stats() - the counters above (zero before resolver_init) */
+void resolver_clean_stats(const struct daemon *d, struct resolver_clean *out);
 void resolver_udp_ready(struct daemon *d, uint32_t index);
 void resolver_tcp_ready(struct daemon *d, uint32_t index, uint32_t events);
 void resolver_tick(struct daemon *d, uint64_t now);

@@ -394,6 +394,26 @@ t_too_long() {
 	counted $A dns_too_long "$d0" 2
 }
 
+# An allowed query carrying a 600-byte unknown EDNS option (65001) is
+# answered; the upstream gets the question and sentry's own OPT (payload
+# 1232, DO as asked, no option); ctl stats counts the option dropped
+t_edns_option() {
+	local name=r230.race.test o0 b0
+	o0=$(stat_of dns_clean.options)
+	b0=$(stat_of dns_clean.option_bytes)
+	run inns $A $AK optq 10.0.2.3 $name 65001 600
+	expect "the query is answered" "$out" = noerror || return 1
+	resolver_saw "^$name A " || { note "the query never reached the upstream"; return 1; }
+	run grep "^$name A " "$RLOG"
+	expect "the upstream saw sentry's OPT only" "$out" = "$name A edns size=1232 flags=0x00008000 opts=-" ||
+		return 1
+	expect "ctl stats: dns_clean.options +1" "$(stat_of dns_clean.options)" = $((o0 + 1)) || return 1
+	expect "ctl stats: dns_clean.option_bytes +604" "$(stat_of dns_clean.option_bytes)" = $((b0 + 604)) ||
+		return 1
+	grep -q "dns: bottle $A: query forwarded without 1 EDNS option(s) (604 bytes, first code 65001)" \
+		"$DAEMON_LOG" || { note "the daemon did not log what it stripped"; return 1; }
+}
+
 t_shared_ip() {
 	run dig_status $A x.shared.test A
 	expect "x.shared.test resolves" "$out" = NOERROR || return 1
@@ -509,6 +529,7 @@ check "dns-rebinding: loopback, private, link-local, metadata, CGNAT, sentry's o
 check "dns-rebinding-own-address: learnt 100.127.0.1 still cannot reach sentry" t_rebind_own_private_allowed
 check "answer-connect-race: 200 connects the instant the answer arrives, none refused" t_race
 check "dns-too-long: a 2000-byte query for an allowed name is refused over UDP and TCP, not logged allowed" t_too_long
+check "dns-edns-option-channel: a 600-byte unknown EDNS option is answered and never reaches the upstream" t_edns_option
 check "shared-ip-cotenants: the log names the name that allowed each flow" t_shared_ip
 check "ttl-zero-answer: clamped to min_ttl, a connect right after works" t_ttl_zero
 check "malicious-upstream-answers: pointer loops, bad labels, counts, trailing bytes" t_malformed_answers

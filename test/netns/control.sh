@@ -164,7 +164,9 @@ own_netns() {	# own_netns PID - PID is in a network namespace other than ours
 # The attach runs in a private mount namespace with a 0666 /dev/net/tun.
 # Its output and status: $out, $rc.
 userns_bottle() {
-	local peer=$1 name=$2 pid
+	local peer=$1 name=$2 pol=${3:-p} pid
+	local polarg=(--policy "$pol")
+	[ "$pol" = - ] && polarg=()	# none: the daemon picks
 	spawn pid "$tmp/as_exec" "$peer" unshare --user --map-root-user --net -- sleep infinity
 	holder[$peer]=$pid
 	wait_for 5 own_netns "$pid" ||
@@ -174,7 +176,7 @@ userns_bottle() {
 		shift
 		exec "$@"' sh "$tmp/tun" \
 		"$tmp/as_exec" "$peer" nsenter -t "$pid" -U --preserve-credentials -- \
-		"$SENTRY" attach --pid "$pid" --name "$name" --policy p --socket "$SOCK" \
+		"$SENTRY" attach --pid "$pid" --name "$name" "${polarg[@]}" --socket "$SOCK" \
 		--address 10.0.2.100/24 --gateway 10.0.2.2
 }
 
@@ -199,7 +201,16 @@ setup() {
 	make_users || return 1
 	as_exec_prog
 	mkns "$GW" && mkns "$R" || return 1
-	"$SENTRY" policy load --db "$STORE" "$tmp/p.ini"
+	"$SENTRY" policy load --db "$STORE" "$tmp/p.ini" || return 1
+	local q
+	for q in q r; do	# two more policies for the [tenants] phase
+		sed "s/^name = p/name = $q/" "$tmp/p.ini" >"$tmp/$q.ini"
+		"$SENTRY" policy load --db "$STORE" "$tmp/$q.ini" || return 1
+	done
+	# the tenants phase: the member's group is granted q (its default) and p
+	{ cat "$tmp/0666.ini"
+	  printf '[tenants]\ngid.%s = q, p\n' "$(getent group "$GRP" | cut -d: -f3)"
+	} >"$tmp/tenants.ini"
 }
 
 # start_phase MODE - the daemon with MODE's sentry.ini, bottle R attached
@@ -482,6 +493,28 @@ t_sigterm() {
 	expect "exit status 0 (not 159: no forbidden system call)" $st = 0
 }
 
+# policy_of NAME - the policy `ctl bottles` lists for bottle NAME
+policy_of() { ctl bottles | awk -v n="$1" '$1 == n { print $2 }'; }
+
+# t_tenant PEER NAME POLICY|- WANT - PEER attaches NAME under POLICY (-:
+# none given); WANT is the policy it must get, or "refused"
+t_tenant() {
+	local peer=$1 name=$2 pol=$3 want=$4 uid
+	uid=$(uid_of "$peer")
+	userns_bottle "$peer" "$name" "$pol" || return 1
+	if [ "$want" = refused ]; then
+		expect "exit status 1 (the daemon answered with an error)" "$rc" = 1 || return 1
+		[[ $out == *"policy '$pol' is not granted to uid $uid (granted: q, p;"* ]] ||
+			{ note "expected: policy '$pol' is not granted to uid $uid (granted: q, p; ..."; return 1; }
+		listed "$name" && { note "the refused bottle is listed"; return 1; }
+	else
+		expect "attach exits 0" "$rc" = 0 || return 1
+		run policy_of "$name"
+		expect "ctl bottles lists $name under policy $want" "$out" = "$want" || return 1
+	fi
+	alive
+}
+
 # ----------------------------------------------------------------- main
 
 gw_setup "control: set-up (users, group, policy store)"
@@ -521,5 +554,23 @@ for MODE in 0660 0666; do
 	done
 	holder=()
 done
+
+# [tenants]: the member's group is granted q (default) and p; root is not
+# bound by the rules
+MODE=tenants
+t_start() { start_phase tenants >"$tmp/phase.log" 2>&1 || { note "$(cat "$tmp/phase.log")"; return 1; }; }
+if check "tenants: daemon starts with [tenants] gid.GRP = q, p" t_start; then
+	t_this() { t_tenant member "$P-tp" p p; }
+	check "tenants: member attaches under granted policy p" t_this
+	t_this() { t_tenant member "$P-tr" r refused; }
+	check "tenants: member's attach under ungranted policy r refused with the grant named" t_this
+	t_this() { t_tenant member "$P-td" - q; }
+	check "tenants: member's attach with no policy gets its default q" t_this
+	t_this() { t_tenant root "$P-rr" r r; }
+	check "tenants: root attaches under r (not bound by [tenants])" t_this
+	t_this() { ! grep 'seccomp: forbidden system call' "$DAEMON_LOG"; }
+	check "tenants: no seccomp kill in the daemon's log" t_this
+	check "tenants: SIGTERM: the daemon exits 0" t_sigterm
+fi
 
 [ "$gw_failed" = 0 ]

@@ -408,15 +408,17 @@ TEST(error_unknown_key_and_section)
 		  "log_refusals, workers)");
 	CHECK_ERR("[tables]\nflows = 1\n[table]\n",
 		  "f.ini:3: unknown section [table] (expected [daemon], [dns], "
-		  "[egress], [tables], [timeouts], [reject], [helper] or [nfqueue])");
+		  "[egress], [tables], [timeouts], [reject], [helper], [nfqueue] or "
+		  "[tenants])");
 	/* an empty unknown section is refused too, not ignored */
 	CHECK_ERR("[Daemon]\n",
 		  "f.ini:1: unknown section [Daemon] (expected [daemon], [dns], "
-		  "[egress], [tables], [timeouts], [reject], [helper] or [nfqueue])");
+		  "[egress], [tables], [timeouts], [reject], [helper], [nfqueue] or "
+		  "[tenants])");
 	/* the list in full, as policies give theirs (common/inifile.c) */
 	CHECK_ERR("flows = 1\n",
 		  "f.ini:1: 'flows' before any section (expected [daemon], "
-		  "[dns], [egress], [tables], [timeouts], [reject], [helper] or [nfqueue] "
+		  "[dns], [egress], [tables], [timeouts], [reject], [helper], [nfqueue] or [tenants] "
 		  "first)");
 	/* an unprintable key is shown safely */
 	CHECK_ERR("[tables]\nfl\x1bws = 1\n",
@@ -1276,6 +1278,107 @@ TEST(cmd_check_exit_status)
 	CHECK(ready);
 }
 
+TEST(tenants_parsed)
+{
+	struct sentry_config c;
+
+	CHECK_OK("[tenants]\nuid.1500 = web, npm\n gid.1600=strict\n"
+		 "uid.0 = a.b-c_d\n", &c);
+	CHECK_EQ(c.ntenants, 3u);
+	CHECK_EQ(c.tenants[0].kind, (uint32_t)CONFIG_TENANT_UID);
+	CHECK_EQ(c.tenants[0].id, 1500u);
+	CHECK_EQ(c.tenants[0].npolicies, 2u);
+	CHECK_STR(c.tenants[0].policy[0], "web");
+	CHECK_STR(c.tenants[0].policy[1], "npm");
+	CHECK_EQ(c.tenants[1].kind, (uint32_t)CONFIG_TENANT_GID);
+	CHECK_EQ(c.tenants[1].id, 1600u);
+	CHECK_STR(c.tenants[1].policy[0], "strict");
+	/* eight policies and sixteen rules are the most */
+	CHECK_OK("[tenants]\nuid.1 = a,b,c,d,e,f,g,h\n", &c);
+	CHECK_EQ(c.tenants[0].npolicies, 8u);
+	CHECK_OK("[tenants]\nuid.1=a\nuid.2=a\nuid.3=a\nuid.4=a\nuid.5=a\n"
+		 "uid.6=a\nuid.7=a\nuid.8=a\ngid.1=a\ngid.2=a\ngid.3=a\n"
+		 "gid.4=a\ngid.5=a\ngid.6=a\ngid.7=a\ngid.4294967294=a\n", &c);
+	CHECK_EQ(c.ntenants, 16u);
+	round_trip(&c);
+}
+
+TEST(tenants_errors)
+{
+	CHECK_ERR("[tenants]\nuser.1 = a\n", "f.ini:2: expected uid.N or gid.N "
+		  "(a number) as a key of [tenants], got 'user.1'");
+	CHECK_ERR("[tenants]\nuid.x = a\n", "f.ini:2: expected uid.N or gid.N "
+		  "(a number) as a key of [tenants], got 'uid.x'");
+	CHECK_ERR("[tenants]\nuid. = a\n", "f.ini:2: expected uid.N or gid.N "
+		  "(a number) as a key of [tenants], got 'uid.'");
+	CHECK_ERR("[tenants]\ngid.4294967295 = a\n", "f.ini:2: expected uid.N "
+		  "or gid.N (a number) as a key of [tenants], got 'gid.4294967295'");
+	CHECK_ERR("[tenants]\nuid.1 =\n", "f.ini:2: expected policy names "
+		  "separated by ',' (an empty one found)");
+	CHECK_ERR("[tenants]\nuid.1 = a,,b\n", "f.ini:2: expected policy names "
+		  "separated by ',' (an empty one found)");
+	CHECK_ERR("[tenants]\nuid.1 = a,\n", "f.ini:2: expected policy names "
+		  "separated by ',' (an empty one found)");
+	CHECK_ERR("[tenants]\nuid.1 = a b\n", "f.ini:2: bad policy name 'a b' "
+		  "in [tenants] (1 to 63 letters, digits, '_', '.' or '-', "
+		  "starting with a letter or digit)");
+	CHECK_ERR("[tenants]\nuid.1 = a, a\n", "f.ini:2: policy 'a' listed twice");
+	CHECK_ERR("[tenants]\nuid.1 = a,b,c,d,e,f,g,h,i\n", "f.ini:2: more than "
+		  "8 policies in one [tenants] rule");
+	CHECK_ERR("[tenants]\nuid.1 = a\nuid.1 = b\n", "f.ini:3: duplicate rule "
+		  "for uid.1 in [tenants]");
+	CHECK_ERR("[tenants]\nuid.1=a\nuid.2=a\nuid.3=a\nuid.4=a\nuid.5=a\n"
+		  "uid.6=a\nuid.7=a\nuid.8=a\ngid.1=a\ngid.2=a\ngid.3=a\n"
+		  "gid.4=a\ngid.5=a\ngid.6=a\ngid.7=a\ngid.8=a\ngid.9=a\n",
+		  "f.ini:18: more than 16 rules in [tenants]");
+	/* a name one past the longest */
+	CHECK_ERR("[tenants]\nuid.1 = a23456789012345678901234567890123456789"
+		  "0123456789012345678901234\n", "f.ini:2: bad policy name "
+		  "'a2345678901234567890123456789012345678901234...' in "
+		  "[tenants] (1 to 63 letters, digits, '_', '.' or '-', starting "
+		  "with a letter or digit)");
+}
+
+TEST(tenants_grant)
+{
+	struct sentry_config c;
+	const char *got;
+	char e[256];
+	uint32_t g_none[] = { 7 }, g_1600[] = { 7, 1600 }, g_both[] = { 1700, 1600 };
+
+	/* no rules: anyone asks for anything, "" left to default_policy */
+	CHECK_OK("", &c);
+	CHECK_EQ(config_tenant_policy(&c, 1500, g_none, 1, "x", &got, e, sizeof(e)), 0);
+	CHECK_STR(got, "x");
+	CHECK_EQ(config_tenant_policy(&c, 1500, g_none, 1, "", &got, e, sizeof(e)), 0);
+	CHECK_STR(got, "");
+
+	CHECK_OK("[tenants]\ngid.1600 = strict, npm\nuid.1500 = web, npm\n"
+		 "gid.1700 = build\n", &c);
+	/* the uid rule's first is the default, before an earlier gid rule */
+	CHECK_EQ(config_tenant_policy(&c, 1500, g_1600, 2, "", &got, e, sizeof(e)), 0);
+	CHECK_STR(got, "web");
+	/* granted by the group rule */
+	CHECK_EQ(config_tenant_policy(&c, 1500, g_1600, 2, "strict", &got, e, sizeof(e)), 0);
+	CHECK_STR(got, "strict");
+	/* no uid rule: the first matching gid rule in file order */
+	CHECK_EQ(config_tenant_policy(&c, 1501, g_both, 2, "", &got, e, sizeof(e)), 0);
+	CHECK_STR(got, "strict");
+	CHECK_EQ(config_tenant_policy(&c, 1501, g_both, 2, "build", &got, e, sizeof(e)), 0);
+	/* refused, naming what is granted */
+	CHECK_EQ(config_tenant_policy(&c, 1500, g_none, 1, "strict", &got, e, sizeof(e)), -EPERM);
+	CHECK_STR(e, "policy 'strict' is not granted to uid 1500 (granted: web, "
+		  "npm; [tenants] in sentry.ini)");
+	CHECK_EQ(config_tenant_policy(&c, 1500, g_1600, 2, "build", &got, e, sizeof(e)), -EPERM);
+	CHECK_STR(e, "policy 'build' is not granted to uid 1500 (granted: strict, "
+		  "npm, web, npm; [tenants] in sentry.ini)");
+	/* no rule names the peer */
+	CHECK_EQ(config_tenant_policy(&c, 1502, g_none, 1, "", &got, e, sizeof(e)), -EPERM);
+	CHECK_STR(e, "uid 1502 is granted no policy: no [tenants] rule in "
+		  "sentry.ini names it or its groups");
+	CHECK_EQ(config_tenant_policy(&c, 1502, NULL, 0, "web", &got, e, sizeof(e)), -EPERM);
+}
+
 int main(void)
 {
 	RUN(defaults);
@@ -1305,5 +1408,8 @@ int main(void)
 	RUN(load_file_too_large);
 	RUN(contrib_example);
 	RUN(cmd_check_exit_status);
+	RUN(tenants_parsed);
+	RUN(tenants_errors);
+	RUN(tenants_grant);
 	return t_done();
 }

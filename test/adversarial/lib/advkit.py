@@ -37,6 +37,9 @@ Standard library only. Subcommands:
         failure, a "# ..." line.
   dnsq SERVER NAME [TYPE]
         one query over UDP; prints the rcode name and the addresses.
+  optq SERVER NAME CODE LEN
+        one query over UDP with an EDNS option CODE of LEN bytes (0xAA),
+        payload size 4096, DO set; prints the rcode name.
   ping DST SIZE [TYPE]
         an ICMP (or ICMPv6) echo request with SIZE random payload bytes from
         a raw socket; prints "reply" if the same payload came back within
@@ -295,6 +298,25 @@ def answer_for(zone, msg):
     return header(ident, resp_flags(qflags, rcode), an=len(recs)) + question + b"".join(recs), q
 
 
+def edns_of(msg, off):
+    """The query's OPT record (after the question, at off) as the
+    resolver's log shows it: "noedns", or "edns size=S flags=0xF
+    opts=CODE:LEN,..." (opts=- for none), with "trailing=N" for bytes
+    past it."""
+    if struct.unpack("!H", msg[10:12])[0] == 0 or off + 11 > len(msg):
+        return "noedns" + (" trailing=%d" % (len(msg) - off) if len(msg) > off else "")
+    _, size, ttl, rdlen = struct.unpack("!HHIH", msg[off + 1:off + 11])
+    rd, opts = msg[off + 11:off + 11 + rdlen], []
+    while len(rd) >= 4:
+        code, n = struct.unpack("!HH", rd[:4])
+        opts.append("%d:%d" % (code, n))
+        rd = rd[4 + n:]
+    end = off + 11 + rdlen
+    return "edns size=%d flags=0x%08x opts=%s%s" % (
+        size, ttl, ",".join(opts) or "-",
+        " trailing=%d" % (len(msg) - end) if len(msg) > end else "")
+
+
 def cmd_resolver(zone_path, log_path, *addrs):
     zone = Zone(zone_path)
     log = open(log_path, "a", buffering=1)
@@ -310,7 +332,8 @@ def cmd_resolver(zone_path, log_path, *addrs):
             with lock:
                 out, q = answer_for(zone, msg)
                 if q:
-                    log.write("%s %s\n" % (q[2], TYPE_NAMES.get(q[3], q[3])))
+                    log.write("%s %s %s\n" % (q[2], TYPE_NAMES.get(q[3], q[3]),
+                                             edns_of(msg, 12 + len(q[4]))))
             if out:
                 s.sendto(out, peer)
     for a in addrs:
@@ -394,6 +417,26 @@ def padded_query(name, length):
     q += b"\x00" + struct.pack("!HHIH", 41, 1232, 0, len(opt)) + opt
     assert len(q) == length
     return q
+
+
+def cmd_optq(server, name, code, length):
+    q = header(random.getrandbits(16), 0x0100, ar=1) + wname(name) + struct.pack("!HH", 1, 1)
+    opt = struct.pack("!HH", int(code), int(length)) + b"\xaa" * int(length)
+    q += b"\x00" + struct.pack("!HHIH", 41, 4096, 0x8000, len(opt)) + opt
+    s = socket.socket(socket.AF_INET6 if ":" in server else socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.sendto(q, (server, 53))
+    try:
+        while True:
+            msg = s.recv(65535)
+            if msg[:2] == q[:2]:
+                break
+    except socket.timeout:
+        print("timeout")
+        return 0
+    rc, _ = parse_answer(msg)
+    print(RCODES.get(rc, "rcode%d" % rc))
+    return 0
 
 
 def cmd_bigq(server, name, length, proto="udp"):
@@ -784,6 +827,7 @@ COMMANDS = {
     "race": cmd_race,
     "dnsq": cmd_dnsq,
     "bigq": cmd_bigq,
+    "optq": cmd_optq,
     "ping": cmd_ping,
     "inject": cmd_inject,
     "sniff": cmd_sniff,

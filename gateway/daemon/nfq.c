@@ -60,11 +60,12 @@
 #include "daemon/policies.h"
 #include "kernel/nfqueue_rules.h"
 #include "log.h"
+#include "num.h"
 #include "reply.h"
 
 #define RECV_BATCH	64	/* recv() calls per wake-up and socket */
 #define RECV_BUF	(PKT_IP_MAX + 4096)	/* one packet and its attributes */
-#define VERDICT_BUF	(RECV_BATCH * 64)	/* a verdict is 40 bytes with its mark */
+#define VERDICT_BUF	((size_t)RECV_BATCH * 64)	/* a verdict is 40 bytes with its mark */
 #define VERDICT_ROOM	64
 #define CONFIG_MSG_BUF	8192	/* a config message, or its acknowledgement */
 
@@ -523,13 +524,17 @@ static bool kernel_drops(uint16_t num, uint64_t *qdrop, uint64_t *udrop)
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned int n, portid, total, mode, range;
-		unsigned long long qd, ud;
+		/* queue portid waiting mode range queue_dropped user_dropped ... */
+		uint64_t field[7];
+		char *save = NULL, *tok = strtok_r(line, " \n", &save);
+		int i;
 
-		if (sscanf(line, "%u %u %u %u %u %llu %llu", &n, &portid, &total,
-			   &mode, &range, &qd, &ud) == 7 && n == num) {
-			*qdrop = qd;
-			*udrop = ud;
+		for (i = 0; tok && i < 7; i++, tok = strtok_r(NULL, " \n", &save))
+			if (num_parse(tok, 10, 0, UINT64_MAX, &field[i]))
+				break;
+		if (i == 7 && field[0] == num) {
+			*qdrop = field[5];
+			*udrop = field[6];
 			found = true;
 		}
 	}

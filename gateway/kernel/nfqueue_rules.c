@@ -105,8 +105,12 @@ static int append_compat(const char *table, const char *chain, uint16_t num,
 		goto out;
 	}
 	memcpy(tginfo, &info, sizeof(info));
+	/* the expression owns tginfo from here, the rule owns the expression:
+	 * the analyzer cannot see libnftnl free them with the rule */
+	// NOLINTBEGIN(clang-analyzer-unix.Malloc)
 	nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, tginfo, sizeof(info));
 	nftnl_rule_add_expr(r, e);
+	// NOLINTEND(clang-analyzer-unix.Malloc)
 
 	batch = mnl_nlmsg_batch_start(buf, sizeof(buf));
 	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);

@@ -20,7 +20,7 @@
 
 enum config_section {
 	SEC_DAEMON, SEC_DNS, SEC_EGRESS, SEC_TABLES, SEC_TIMEOUTS, SEC_REJECT,
-	SEC_HELPER, SEC_NFQUEUE, SEC_N
+	SEC_HELPER, SEC_NFQUEUE, SEC_METRICS, SEC_N
 };
 
 enum config_type {
@@ -37,6 +37,7 @@ enum config_type {
 	VAL_POOL6,
 	VAL_IFNAME,
 	VAL_NFT,
+	VAL_LISTEN,	/* "ADDR:PORT" or "[ADDR6]:PORT" (lib/hostport.h); may be empty */
 };
 
 struct config_word {

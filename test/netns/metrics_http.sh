@@ -108,9 +108,40 @@ t_textfile() {
 check "metrics_http: GET /metrics passes promtool; other paths 404" t_http_promtool
 check "metrics_http: a real Prometheus sees a per-bottle counter move" t_prometheus_sees_traffic
 check "metrics_http: the textfile is written whole" t_textfile
+# Every query of contrib/grafana-sentry.json, with its variables filled in,
+# is accepted by this Prometheus and names only series the daemon serves
+# (a series renamed in metrics.c and not in the dashboard fails here).
+t_dashboard() {
+	$PY - "$top/contrib/grafana-sentry.json" "$tmp/body.txt" >"$tmp/dash.exprs" <<-'PYEOF' || return 1
+	import json, re, sys
+	d = json.load(open(sys.argv[1]))
+	served = {l.split("{")[0].split(" ")[0] for l in open(sys.argv[2]) if not l.startswith("#")}
+	bad = 0
+	for p in d["panels"]:
+	    for t in p["targets"]:
+	        e = t["expr"]
+	        for m in set(re.findall(r"sentry_[a-z_]+", e)):
+	            if m not in served:
+	                print("series not served: " + m, file=sys.stderr); bad = 1
+	        e = e.replace("$__rate_interval", "1m")
+	        e = re.sub(r"\$[a-z]+", ".*", e)
+	        print(e)
+	sys.exit(bad)
+	PYEOF
+	local e st n=0
+	while IFS= read -r e; do
+		st=$(ip netns exec $GW curl -s --max-time 5 "http://127.0.0.1:$PPORT/api/v1/query" \
+			--data-urlencode "query=$e" | $PY -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+		expect "Prometheus accepts the dashboard's query $e" "$st" = success || return 1
+		n=$((n + 1))
+	done <"$tmp/dash.exprs"
+	expect "the dashboard has queries" $n -ge 8
+}
+
 t_stop() {
 	kill -TERM "$dpid" && wait "$dpid"
 	expect "the daemon stops cleanly with the HTTP thread running" $? = 0
 }
+check "metrics_http: the Grafana dashboard's queries run on the daemon's series" t_dashboard
 check "metrics_http: SIGTERM stops the daemon, HTTP thread and all" t_stop
 exit $((gw_failed > 0))

@@ -138,10 +138,57 @@ t_dashboard() {
 	expect "the dashboard has queries" $n -ge 8
 }
 
+# [metrics] listen is bounded: 4 connections from one address at once (8
+# in all), and an idle connection is closed by the server (5 s timeout),
+# so a client that connects and says nothing cannot hold a descriptor.
+t_bounds() {
+	# Prometheus's own keep-alive connection would take one of the slots
+	kill "$ppid" && wait "$ppid" 2>/dev/null
+	ip netns exec $GW $PY - "$MPORT" >"$tmp/bounds.out" 2>&1 <<-'PYEOF'
+	import socket, sys
+	port = int(sys.argv[1])
+	def get():
+	    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+	    s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+	    data = b""
+	    try:
+	        while True:
+	            b = s.recv(65536)
+	            if not b:
+	                break
+	            data += b
+	    except OSError:
+	        pass
+	    s.close()
+	    return data
+	idle = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(4)]
+	fifth = get()
+	print("fifth:", fifth[:12])
+	ok_bound = not fifth.startswith(b"HTTP/1.0 200") and not fifth.startswith(b"HTTP/1.1 200")
+	# the server closes an idle connection: recv() returns b"" (EOF), not a timeout
+	idle[0].settimeout(30)
+	try:
+	    closed = idle[0].recv(1) == b""
+	except OSError as e:
+	    closed = isinstance(e, ConnectionResetError)
+	for s in idle:
+	    s.close()
+	after = get()
+	print("after:", after[:12])
+	ok_after = b" 200 " in after[:16]
+	print("bound", ok_bound, "idle_closed", closed, "after", ok_after)
+	sys.exit(0 if ok_bound and closed and ok_after else 1)
+	PYEOF
+	local rc=$?
+	cat "$tmp/bounds.out" >>"$tmp/detail"
+	expect "a 5th connection from one address is refused, idle ones are closed, then GET works" $rc = 0
+}
+
 t_stop() {
 	kill -TERM "$dpid" && wait "$dpid"
 	expect "the daemon stops cleanly with the HTTP thread running" $? = 0
 }
 check "metrics_http: the Grafana dashboard's queries run on the daemon's series" t_dashboard
+check "metrics_http: connections are bounded and idle ones time out" t_bounds
 check "metrics_http: SIGTERM stops the daemon, HTTP thread and all" t_stop
 exit $((gw_failed > 0))

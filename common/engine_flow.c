@@ -86,6 +86,11 @@ static void decide(struct engine *e, const struct bottle *b,
 	policy_default(pol, &m);
 	v->allow = m.action == ACTION_ALLOW;
 	v->rule = RULE_DEFAULT;
+	/* audit mode: the line names the name this flow would need, so that
+	 * `sentry policy suggest` can write a name rule instead of an address */
+	if (e->cfg.audit && n)
+		v->name = learn_name_at(e->learn,
+					learn_binding_at(e->learn, idx[0])->name)->name;
 }
 
 static void fill_decision(struct decision *d, const struct pkt *p)

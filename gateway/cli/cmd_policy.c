@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cmd_policy.c - `sentry policy load|list|show|remove|test|sync`
+ * cmd_policy.c - `sentry policy load|list|show|remove|test|sync|suggest`
  *
  * Exit status: 0 success (test: allow), 1 failure (test: deny), 2 usage or
  * store error.
@@ -52,6 +52,7 @@ static void policy_usage(FILE *f)
 	for (size_t i = 0; i < NPOLICY_CMDS; i++)
 		fprintf(f, "  sentry policy %s --db DIR %s\n", policy_cmds[i].name,
 			policy_cmds[i].args);
+	fprintf(f, "  sentry policy suggest [--bottle NAME] [--name POLICY] [LOG...]\n");
 	fprintf(f, "\nTARGET for test: a name (a DNS query for it), or PROTO:ADDR:PORT\n"
 		"(tcp:198.18.0.10:443, udp:[2001:db8::1]:53, icmp:198.18.0.1).\n"
 		"--learnt NAME: decide as if the address had been learnt from NAME.\n"
@@ -396,6 +397,9 @@ int cmd_policy(int argc, char **argv)
 		policy_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	/* suggest reads logs and writes a file: no store to open */
+	if (!strcmp(argv[1], "suggest"))
+		return policy_suggest(argc - 1, argv + 1);
 	for (size_t i = 0; i < NPOLICY_CMDS; i++)
 		if (!strcmp(argv[1], policy_cmds[i].name))
 			pc = &policy_cmds[i];

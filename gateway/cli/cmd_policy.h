@@ -13,4 +13,10 @@ struct pstore;
 /* policy_sync() - `sentry policy sync --db DIR DIRECTORY [--dry-run]` */
 int policy_sync(struct pstore *s, int argc, char **argv);
 
+/*
+ * policy_suggest() - `sentry policy suggest [--bottle B] [--name P] [LOG...]`:
+ * takes no store (argv[0] is "suggest"); prints a policy from decision logs
+ */
+int policy_suggest(int argc, char **argv);
+
 #endif /* SENTRY_CMD_POLICY_H */

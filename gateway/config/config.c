@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "config/config_int.h"
+#include "lib/hostport.h"
 #include "inifile.h"
 #include "num.h"
 
@@ -163,6 +164,15 @@ static int set_string(struct parse *p, const struct config_key *k,
 				    "with a letter or digit)", show(v, n, sv),
 				    k->name, POLICY_NAME_MAX);
 		break;
+	case VAL_LISTEN: {
+		struct ipaddr a;
+		uint16_t port;
+
+		if (hostport_parse(v, &a, &port))
+			return fail(p, "expected ADDR:PORT or [ADDR6]:PORT for %s, "
+				    "got '%s'", k->name, show(v, n, sv));
+		break;
+	}
 	case VAL_IFNAME:
 		if (!ifname_valid(v))
 			return fail(p, "bad interface name '%s' (no blanks, "

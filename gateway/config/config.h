@@ -221,6 +221,10 @@ struct sentry_config {
 	/* [helper] */
 	bool standalone;
 	char egress_netns[CONFIG_PATH_MAX + 1];	/* "": none */
+
+	/* [metrics] */
+	char metrics_listen[CONFIG_PATH_MAX + 1];	/* "ADDR:PORT" for GET /metrics; "": off */
+	char metrics_textfile[CONFIG_PATH_MAX + 1];	/* the same text, rewritten; "": off */
 };
 
 /* config_defaults() - fill @cfg with the defaults listed above (no upstreams) */

@@ -21,7 +21,7 @@
 
 enum config_section {
 	SEC_DAEMON, SEC_DNS, SEC_EGRESS, SEC_TABLES, SEC_TIMEOUTS, SEC_REJECT,
-	SEC_HELPER, SEC_NFQUEUE, SEC_TENANTS, SEC_N
+	SEC_HELPER, SEC_NFQUEUE, SEC_METRICS, SEC_TENANTS, SEC_N
 };
 
 enum config_type {
@@ -38,6 +38,7 @@ enum config_type {
 	VAL_POOL6,
 	VAL_IFNAME,
 	VAL_NFT,
+	VAL_LISTEN,	/* "ADDR:PORT" or "[ADDR6]:PORT" (lib/hostport.h); may be empty */
 };
 
 struct config_word {

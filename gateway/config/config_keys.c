@@ -21,7 +21,8 @@ const char *const config_section_names[SEC_N + 1] = {
 	[SEC_DAEMON] = "daemon", [SEC_DNS] = "dns", [SEC_EGRESS] = "egress",
 	[SEC_TABLES] = "tables", [SEC_TIMEOUTS] = "timeouts",
 	[SEC_REJECT] = "reject", [SEC_HELPER] = "helper",
-	[SEC_NFQUEUE] = "nfqueue", [SEC_TENANTS] = "tenants", [SEC_N] = NULL,
+	[SEC_NFQUEUE] = "nfqueue", [SEC_METRICS] = "metrics", [SEC_TENANTS] = "tenants",
+	[SEC_N] = NULL,
 };
 
 static const struct config_word mode_words[] = {
@@ -106,6 +107,9 @@ const struct config_key config_keys[] = {
 	STR(SEC_HELPER, VAL_PATH, "egress_netns", egress_netns, 0),
 
 	NUM(SEC_NFQUEUE, "queue_maxlen", nfq_queue_maxlen, 16, 1000000),
+
+	STR(SEC_METRICS, VAL_LISTEN, "listen", metrics_listen, 0),
+	STR(SEC_METRICS, VAL_PATH, "textfile", metrics_textfile, 0),
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);

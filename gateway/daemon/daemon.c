@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/metrics_export.h"
 #include "log.h"
 #include "num.h"
 #include "pstore.h"
@@ -101,6 +102,7 @@ static void tick(struct daemon *d)
 	control_tick(d, now);
 	tablewatch_tick(d, now);
 	fdlimit_tick(d);
+	metrics_export_tick(d, now);
 }
 
 static void on_signal(struct daemon *d)
@@ -245,6 +247,7 @@ static void teardown(struct daemon *d)
 {
 	char msg[512];
 
+	metrics_export_fini(d);	/* its thread may wait on the main thread: first */
 	workers_stop(d);
 	control_fini(d);
 	nfq_fini(d);
@@ -312,7 +315,8 @@ static int setup(struct daemon *d)
 	if ((rc = open_declog(d)) || (rc = setup_loop_fds(d)) ||
 	    (rc = setup_egress(d)) || (rc = bottles_init(d)) ||
 	    (rc = resolver_init(d)) || (rc = dnstcp_init(d)) ||
-	    (rc = control_init(d)) || (rc = nfq_init(d)))
+	    (rc = control_init(d)) || (rc = nfq_init(d)) ||
+	    (rc = metrics_export_init(d)))
 		return rc;
 	rc = workers_init(d);
 	if (rc) {
@@ -405,6 +409,8 @@ int daemon_run(const struct sentry_config *cfg, int ready_fd,
 	/* after lock_down(): the threads inherit the dropped rights and the filter */
 	if (!rc && (rc = workers_start(d)))
 		err("cannot start the workers: %s", strerror(-rc));
+	if (!rc && (rc = metrics_export_start(d)))
+		err("[metrics] cannot start the HTTP thread");
 	if (rc) {
 		teardown(d);
 		pthread_mutex_destroy(&d->declog_lock);

@@ -136,6 +136,7 @@
 #include "ctl_proto.h"
 #include "engine.h"
 #include "kernel/netcfg.h"
+#include "daemon/dnslatency.h"
 #include "daemon/fdlimit.h"
 #include "daemon/loop.h"
 #include "daemon/tablewatch.h"
@@ -171,6 +172,8 @@ struct daemon_counters {
 	uint64_t handoff_full;		/* allowed queries dropped: main thread's queue full */
 };
 
+struct metrics_export;
+
 struct daemon {
 	struct sentry_config cfg;
 	struct engine *e;
@@ -200,6 +203,8 @@ struct daemon {
 	struct tablewatch tw;
 	struct fdlimit fdl;
 	struct nfq *nfq;			/* the NFQUEUE source (nfq.h) */
+	struct dnslatency dns_latency;		/* main thread: resolver.c records */
+	struct metrics_export *mx;		/* [metrics] listen, textfile (metrics_export.h) */
 };
 
 /* daemon.c */

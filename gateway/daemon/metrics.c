@@ -17,6 +17,7 @@
 
 #include "daemon/bottles.h"
 #include "daemon/daemon.h"
+#include "daemon/dnslatency.h"
 #include "daemon/loop.h"
 #include "daemon/metrics.h"
 #include "daemon/resolver.h"
@@ -192,6 +193,8 @@ void metrics_render(struct daemon *d, struct sbuf *o)
 	one(o, "sentry_flows_expired_total", "counter", "Flows ended by their idle timeout.",
 	    fs.expired);
 	one(o, "sentry_learnt_names", "gauge", "Names with learnt addresses.", ls.names);
+
+	dnslatency_render(&d->dns_latency, "sentry_dns_upstream_latency_seconds", o);
 
 	one(o, "sentry_queue_full_drops_total", "counter",
 	    "Allowed DNS queries lost: the main thread's queue was full.", c.handoff_full);

@@ -489,6 +489,7 @@ static void finish(struct daemon *d, struct dnspend *p, uint8_t *msg,
 	enum drop_reason reason;
 	struct dns_msg *a = engine_scratch_answer(d->e);
 
+	dnslatency_record(&d->dns_latency, now - p->created);
 	if (!b) {
 		dnspend_remove(r->pending, p);
 		return;

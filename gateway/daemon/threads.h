@@ -13,6 +13,10 @@
  *   worker   N of them (worker.c), one epoll loop each over queue i of
  *            every bottle TUN and of the egress TUN: parse, decide
  *            (its own engine, engine_new_worker()), rewrite, write.
+ *   metrics  one, libmicrohttpd's internal polling thread ([metrics] listen,
+ *            metrics_export.c): serves GET /metrics. It never reads
+ *            counters itself: it asks, and copies the snapshot the main
+ *            thread publishes on its next tick (lock 5).
  *   helper   short-lived: tun.c's setns thread (in the client, not the
  *            daemon), the attach client's own process.
  *
@@ -33,6 +37,9 @@
  *      UDP DNS path.
  *   4. declog_lock (struct daemon, mutex): the decision log FILE; any
  *      thread writing a line, the main thread swapping it on SIGHUP.
+ *   5. metrics lock (struct metrics_export, mutex + condvar): the metrics
+ *      snapshot; the main thread swaps it in, the HTTP thread copies it
+ *      out or waits (at most 2 s) for a fresher one. Held alone.
  *   Order, when more than one is held: shard (own, then others in worker
  *   order) -> root rwlock -> bucket -> declog. Nothing is held across a
  *   blocking system call.

@@ -141,6 +141,8 @@ static const int daemon_calls[] = {
 	SCMP_SYS(openat), SCMP_SYS(newfstatat), SCMP_SYS(fstat),	/* SIGHUP reopens the log */
 	SCMP_SYS(lseek),
 	SCMP_SYS(unlink),				/* the control socket at exit */
+	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2),	/* [metrics] textfile, atomically */
+	SCMP_SYS(eventfd2),				/* [metrics] listen: libmicrohttpd wakes its thread */
 	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),	/* malloc on the control path */
 	SCMP_SYS(brk), SCMP_SYS(madvise), SCMP_SYS(mprotect),
 	SCMP_SYS(futex),				/* LMDB reader locks, libc */
@@ -223,6 +225,11 @@ static int daemon_rules(scmp_filter_ctx f)
 				     SCMP_A0(SCMP_CMP_EQ, sig, 0)))
 			return -EINVAL;
 #ifndef SANITIZER_BUILD
+	/* [metrics] listen: libmicrohttpd names its thread, and nothing more
+	 * (a sanitizer build allows every prctl: sanitizer_calls) */
+	if (seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+			     SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME, 0)))
+		return -EINVAL;
 	if (seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0))
 		return -EINVAL;
 #endif

@@ -408,17 +408,18 @@ TEST(error_unknown_key_and_section)
 		  "log_refusals, workers)");
 	CHECK_ERR("[tables]\nflows = 1\n[table]\n",
 		  "f.ini:3: unknown section [table] (expected [daemon], [dns], "
-		  "[egress], [tables], [timeouts], [reject], [helper], [nfqueue] or "
-		  "[tenants])");
+		  "[egress], [tables], [timeouts], [reject], [helper], [nfqueue], [metrics] "
+		  "or [tenants])");
 	/* an empty unknown section is refused too, not ignored */
 	CHECK_ERR("[Daemon]\n",
 		  "f.ini:1: unknown section [Daemon] (expected [daemon], [dns], "
-		  "[egress], [tables], [timeouts], [reject], [helper], [nfqueue] or "
-		  "[tenants])");
+		  "[egress], [tables], [timeouts], [reject], [helper], [nfqueue], [metrics] "
+		  "or [tenants])");
 	/* the list in full, as policies give theirs (common/inifile.c) */
 	CHECK_ERR("flows = 1\n",
 		  "f.ini:1: 'flows' before any section (expected [daemon], "
-		  "[dns], [egress], [tables], [timeouts], [reject], [helper], [nfqueue] or [tenants] "
+		  "[dns], [egress], [tables], [timeouts], [reject], [helper], [nfqueue], [metrics] "
+		  "or [tenants] "
 		  "first)");
 	/* an unprintable key is shown safely */
 	CHECK_ERR("[tables]\nfl\x1bws = 1\n",

@@ -59,17 +59,6 @@ bool ctl_bottle_name_valid(const char *name)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode %XX escapes of @in (@n bytes) into @out (@cap, NUL-terminated) */
 static int decode(const char *in, size_t n, char *out, size_t cap)
 {
@@ -83,8 +72,8 @@ static int decode(const char *in, size_t n, char *out, size_t cap)
 
 			if (i + 2 >= n)
 				return -1;
-			hi = hexval(in[i + 1]);
-			lo = hexval(in[i + 2]);
+			hi = num_hex_digit(in[i + 1]);
+			lo = num_hex_digit(in[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (char)(hi << 4 | lo);

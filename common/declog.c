@@ -41,17 +41,6 @@ static void skip_ws(struct rd *r)
 	}
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * read_string() - a JSON string at the cursor into @out (cut at @cap - 1);
  * anything but printable ASCII is stored as '?'.
@@ -93,7 +82,7 @@ static int read_string(struct rd *r, char *out, size_t cap)
 				if (r->rem < 4)
 					return fail(r, "short \\u escape");
 				for (int i = 0; i < 4; i++) {
-					int h = hexval(r->p[i]);
+					int h = num_hex_digit(r->p[i]);
 
 					if (h < 0)
 						return fail(r, "bad \\u escape");

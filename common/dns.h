@@ -159,6 +159,15 @@ struct dns_learn_result {
  */
 void dns_learn(const struct dns_msg *m, struct dns_learn_result *out);
 
+struct wcursor;
+
+/*
+ * dns_synth_opt() - write an OPT record at @w: version 0, sentry's payload
+ * size (DNS_EDNS_UDP_SIZE), the DO bit if @do_bit, and an RDLENGTH of
+ * @rdlen for the options the caller writes next (0: none)
+ */
+void dns_synth_opt(struct wcursor *w, bool do_bit, uint16_t rdlen);
+
 /*
  * dns_synth_refusal() - rewrite the query in @buf into a refusal, in place
  * @buf:	holds the query that dns_parse_query() accepted into @m

@@ -67,14 +67,7 @@ int dns_clean_query(uint8_t *out, size_t cap, const struct dns_msg *m,
 	q = wcur_skip(&w, qlen);
 	if (q)	/* memmove: @out may be m->buf (the question stays put then) */
 		memmove(q, m->buf + m->q.off, qlen);
-	if (m->edns.present) {
-		wcur_u8(&w, 0);				/* owner: the root */
-		wcur_u16(&w, DNS_TYPE_OPT);
-		wcur_u16(&w, DNS_EDNS_UDP_SIZE);	/* "class": payload size */
-		wcur_u8(&w, 0);				/* extended rcode */
-		wcur_u8(&w, 0);				/* version */
-		wcur_u16(&w, m->edns.do_bit ? DNS_EDNS_DO : 0);
-		wcur_u16(&w, 0);			/* no options */
-	}
+	if (m->edns.present)
+		dns_synth_opt(&w, m->edns.do_bit, 0);	/* no options */
 	return wcur_ok(&w) ? (int)wcur_pos(&w) : -ENOSPC;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+
 /*
  * dns_synth.c - NXDOMAIN / REFUSED answers written over the query, in place
  *
@@ -25,6 +26,17 @@
 
 #include "cursor.h"
 #include "dns_internal.h"
+
+void dns_synth_opt(struct wcursor *w, bool do_bit, uint16_t rdlen)
+{
+	wcur_u8(w, 0);				/* owner: the root */
+	wcur_u16(w, DNS_TYPE_OPT);
+	wcur_u16(w, DNS_EDNS_UDP_SIZE);		/* "class": payload size */
+	wcur_u8(w, 0);				/* extended rcode */
+	wcur_u8(w, 0);				/* version */
+	wcur_u16(w, do_bit ? DNS_EDNS_DO : 0);
+	wcur_u16(w, rdlen);
+}
 
 int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 		      unsigned int rcode, int ede)
@@ -63,13 +75,8 @@ int dns_synth_refusal(uint8_t *buf, size_t cap, const struct dns_msg *m,
 	wcur_skip(&w, m->q.end - DNS_HDR_LEN);		/* the question, kept */
 
 	if (m->edns.present) {
-		wcur_u8(&w, 0);				/* owner: the root */
-		wcur_u16(&w, DNS_TYPE_OPT);
-		wcur_u16(&w, DNS_EDNS_UDP_SIZE);	/* "class": payload size */
-		wcur_u8(&w, 0);				/* extended rcode */
-		wcur_u8(&w, 0);				/* version */
-		wcur_u16(&w, m->edns.do_bit ? DNS_EDNS_DO : 0);
-		wcur_u16(&w, with_ede ? EDNS_OPT_HDR_LEN + EDE_INFO_LEN : 0);
+		dns_synth_opt(&w, m->edns.do_bit,
+			      with_ede ? EDNS_OPT_HDR_LEN + EDE_INFO_LEN : 0);
 		if (with_ede) {
 			wcur_u16(&w, EDNS_OPT_EDE);
 			wcur_u16(&w, EDE_INFO_LEN);

@@ -57,4 +57,16 @@ int num_parse(const char *s, unsigned int base, uint64_t min, uint64_t max,
  */
 int num_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 
+/* num_hex_digit() - the value of hex digit @c (either case), or -1 */
+static inline int num_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif /* SENTRY_NUM_H */

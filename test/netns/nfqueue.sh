@@ -139,6 +139,16 @@ t_method_logged() {
 	expect "the daemon says which queue rule it uses" $rc = 0
 }
 
+t_check_method() {
+	local said
+	said=$(grep -oE "nfqueue: queue rules use the .*" "$DAEMON_LOG" | head -1)
+	[ -n "$said" ] || { note "the daemon did not say"; return 1; }
+	run inns $R "$SENTRY" check -c "$tmp/sentry.ini"
+	expect "sentry check exits 0" $rc = 0 || return 1
+	expect "sentry check names the daemon's queue rule ($said)" \
+		"$(printf '%s\n' "$out" | grep -c -xF "$said")" = 1
+}
+
 t_allowed() {
 	run curl_b http://198.18.0.80/
 	expect "allowed address and port answer" "$out" = "hello from 198.18.0.80:80" || return 1
@@ -266,6 +276,7 @@ t_unguard() {
 
 gw_setup "nfqueue set-up"
 check "the daemon logs which queue rule this kernel takes" t_method_logged
+check "sentry check names the same queue rule" t_check_method
 check "an allowed flow passes" t_allowed
 check "a denied address is refused" t_denied
 check "a denied port is refused" t_port

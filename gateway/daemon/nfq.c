@@ -568,9 +568,10 @@ struct gw_bottle *nfq_bottle_by_addr(struct daemon *d, const struct ipaddr *a)
 	return NULL;
 }
 
-bool nfq_owns(const struct daemon *d, const struct gw_bottle *b)
+bool nfq_owns(struct daemon *d, const struct gw_bottle *b)
 {
-	return d->nfq && b >= &d->nfq->g[0].gb && b <= &d->nfq->g[NFQ_GUARDS_MAX - 1].gb;
+	/* by identity, not by address range: zones are unique across sources */
+	return nfq_bottle_by_zone(d, b->eb.id) == b;
 }
 
 void nfq_to_bottle(struct daemon *d, const uint8_t *pkt, size_t len)

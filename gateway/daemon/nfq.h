@@ -42,7 +42,7 @@ struct gw_bottle *nfq_bottle_by_zone(struct daemon *d, uint32_t zone);
 /* nfq_bottle_by_addr() - the guarded bottle whose address is @a, or NULL */
 struct gw_bottle *nfq_bottle_by_addr(struct daemon *d, const struct ipaddr *a);
 /* nfq_owns() - is @b a guarded bottle (so nfq_to_bottle(), not its TUN)? */
-bool nfq_owns(const struct daemon *d, const struct gw_bottle *b);
+bool nfq_owns(struct daemon *d, const struct gw_bottle *b);
 /*
  * nfq_to_bottle() - write IP packet @pkt (checksums complete) to a guarded
  * bottle, from the source address it carries: the resolver's answers

@@ -7,13 +7,17 @@
  * say "configuration OK". Beyond the file itself it checks what the daemon
  * would otherwise find wrong only at start-up: the user and group exist,
  * the policy store opens read-only and every policy in it loads, the
- * default policy is one of them, and there is an upstream resolver.
+ * default policy is one of them, and there is an upstream resolver. It
+ * also says which queue rule `sentry guard` would get from this kernel,
+ * probed as the daemon probes it, in a namespace of its own.
  * After a parse error nothing else is checked (the settings are unknown);
  * after that every problem is reported, not only the first.
  *
  * Exit status: 0 good, 1 a problem (printed on stderr), 2 usage.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -23,12 +27,15 @@
 #include <string.h>
 
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "config/config.h"
 #include "daemon/fdbudget.h"
 #include "pstore.h"
 #include "daemon/worker.h"
+#include "kernel/nfqueue_rules.h"
 
 struct check {
 	const char *file;
@@ -180,6 +187,73 @@ static void check_fds(struct check *c)
 		       "or lower [tables] bottles)\n", (unsigned long long)rl.rlim_max);
 }
 
+/* What the probe child found: nfqr_detect()'s answer */
+struct probe {
+	int rc;
+	enum nfqr_method m;
+	char err[256];
+};
+
+/*
+ * Probe in a network namespace of its own, made for it and gone with the
+ * child: the probe adds a scratch table with a queue rule, which has no
+ * business in the namespace check runs in (the host's, often). Which
+ * expressions the kernel has is the same in every namespace.
+ */
+static void probe_child(int fd)
+{
+	struct probe p = { 0 };
+
+	if (unshare(CLONE_NEWNET))
+		p.rc = -errno;
+	else
+		p.rc = nfqr_detect(&p.m, p.err, sizeof(p.err));
+	_exit(write(fd, &p, sizeof(p)) == (ssize_t)sizeof(p) ? 0 : 1);
+}
+
+/*
+ * Which queue rule `sentry guard` gets from this kernel, in the words the
+ * daemon logs. Needs CAP_SYS_ADMIN (the namespace) and CAP_NET_ADMIN (the
+ * table); without them, say so rather than guess. Not a configuration
+ * problem either way.
+ */
+static void check_nfqueue(const struct check *c)
+{
+	struct probe p = { .rc = -ECHILD };
+	int fds[2] = { -1, -1 }, status;
+	pid_t pid;
+
+	if (c->quiet)
+		return;
+	fflush(stdout);
+	if (pipe2(fds, O_CLOEXEC) || (pid = fork()) < 0)
+		p.rc = -errno;
+	else if (pid == 0)
+		probe_child(fds[1]);
+	else {
+		close(fds[1]);
+		fds[1] = -1;
+		if (read(fds[0], &p, sizeof(p)) != (ssize_t)sizeof(p))
+			p.rc = -ECHILD;
+		waitpid(pid, &status, 0);
+	}
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	p.err[sizeof(p.err) - 1] = '\0';
+	if (!p.rc)
+		printf("nfqueue: queue rules use the %s\n", nfqr_method_name(p.m));
+	else if (p.rc == -EPERM || p.rc == -EACCES)
+		printf("nfqueue: not probed (%s): run check as root to see which "
+		       "queue rule sentry guard gets\n", strerror(-p.rc));
+	else if (p.rc == -ECHILD || !p.err[0])
+		printf("nfqueue: not probed (%s)\n", strerror(-p.rc));
+	else
+		printf("nfqueue: this kernel cannot queue packets (%s): sentry guard "
+		       "is unavailable\n", p.err);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -224,6 +298,7 @@ int cmd_check(int argc, char **argv)
 	check_store(&c);
 	check_upstreams(&c);
 	check_fds(&c);
+	check_nfqueue(&c);
 	if (c.rc)
 		return c.rc;
 	if (!c.quiet)

@@ -38,6 +38,7 @@
 #include "daemon/bottles.h"
 #include "daemon/datapath.h"
 #include "daemon/loop.h"
+#include "daemon/nfq.h"
 
 #define DNSTCP_PER_BOTTLE	16
 /*
@@ -215,6 +216,8 @@ void dnstcp_accept(struct daemon *d, uint32_t index)
 			return;
 		sockaddr_split(&peer, &pa, &pport);
 		b = bottle_by_egress(d, pa.b, pa.family);
+		if (!b)	/* a guarded bottle's, redirected by its own table (nfq.c) */
+			b = nfq_bottle_by_addr(d, &pa);
 		/* SO_ORIGINAL_DST and IP6T_SO_ORIGINAL_DST are both 80 */
 		if (!b || getsockopt(fd, peer.ss_family == AF_INET ? SOL_IP : SOL_IPV6,
 				     SO_ORIGINAL_DST, &orig, &olen)) {
@@ -294,6 +297,8 @@ static void query(struct daemon *d, struct dconn *c, uint8_t *msg, size_t len)
 	enum drop_reason reason;
 	int n;
 
+	if (!b)
+		b = nfq_bottle_by_zone(d, c->zone);
 	if (!b) {
 		conn_close(d, c);
 		return;

@@ -20,9 +20,23 @@
  *   drop     NF_DROP
  *   reject   NF_DROP, and the RST or ICMP error [reject] asks for, sent
  *            to the bottle through a raw socket (opened before lock-down)
- *   DNS      a refused query: NF_DROP and the refusal sent back; an
- *            allowed one: NF_DROP, counted (the resolver answers TUN
- *            bottles only, so far: see README, "NFQUEUE")
+ *   DNS      NF_DROP; a refused query gets its refusal, an allowed one
+ *            goes to resolver_query() as a TUN bottle's does
+ *
+ * DNS. UDP to port 53 at any address is queued like any new flow, and the
+ * engine calls it DNS (ENGINE_DNS) as it does for a TUN bottle: this file
+ * hands an allowed query straight to resolver_query() (both run on the
+ * main thread, as dnstcp.c does) and drops the packet, so no query leaves
+ * but the resolver's. The resolver finds the asker with nfq_bottle_by_zone()
+ * and writes the answer with nfq_to_bottle(): the raw socket, from the
+ * address the bottle asked, after engine_dns_answer() has learnt it, so
+ * the bottle can never connect before its address is allowed. This route
+ * rather than a UDP listener the table redirects to: the packet is here
+ * already, decided by the same engine call, with one decision line, and
+ * no socket, port or address has to be found for the redirect. DNS over
+ * TCP cannot come here (the kernel must terminate TCP): the table
+ * redirects it to dnstcp.c's listener (nfqueue_rules.c), which finds the
+ * bottle by its address with nfq_bottle_by_addr().
  *
  * Verdicts of one wake-up go out in one sendto() (a netlink batch).
  * The queue is bound without NFQA_CFG_F_FAIL_OPEN and the rules without
@@ -55,9 +69,11 @@
 #include "daemon/bottles.h"
 #include "daemon/daemon.h"
 #include "daemon/datapath.h"
+#include "daemon/dnstcp.h"
 #include "daemon/loop.h"
 #include "daemon/nfq.h"
 #include "daemon/policies.h"
+#include "daemon/resolver.h"
 #include "kernel/nfqueue_rules.h"
 #include "log.h"
 #include "num.h"
@@ -71,7 +87,7 @@
 
 struct guard {
 	bool used;
-	struct bottle eb;
+	struct gw_bottle gb;		/* only gb.eb is used: the resolver and dnstcp.c take a gw_bottle */
 	struct nfqr_spec spec;
 	struct mnl_socket *nl;
 	uint32_t portid;
@@ -150,10 +166,10 @@ void nfq_fini(struct daemon *d)
 		if (!q->g[i].used)
 			continue;
 		mnl_socket_close(q->g[i].nl);
-		engine_policy_put(d->e, q->g[i].eb.policy);
+		engine_policy_put(d->e, q->g[i].gb.eb.policy);
 		info("nfqueue: %s stays blocked (table ip %s); `sentry unguard %s` "
-		     "or `nft delete table ip %s` lifts it", q->g[i].eb.name,
-		     q->g[i].spec.table, q->g[i].eb.name, q->g[i].spec.table);
+		     "or `nft delete table ip %s` lifts it", q->g[i].gb.eb.name,
+		     q->g[i].spec.table, q->g[i].gb.eb.name, q->g[i].spec.table);
 	}
 	if (q->raw >= 0)
 		close(q->raw);
@@ -224,7 +240,7 @@ static int bind_queue(struct daemon *d, struct guard *g, char *err, size_t len)
 static struct guard *guard_by_name(struct nfq *q, const char *name)
 {
 	for (uint32_t i = 0; i < NFQ_GUARDS_MAX; i++)
-		if (q->g[i].used && !strcmp(q->g[i].eb.name, name))
+		if (q->g[i].used && !strcmp(q->g[i].gb.eb.name, name))
 			return &q->g[i];
 	return NULL;
 }
@@ -252,7 +268,7 @@ int nfq_guard(struct daemon *d, const struct ctl_request *req, char *err,
 	for (uint32_t i = 0; i < NFQ_GUARDS_MAX; i++) {
 		if (q->g[i].used && q->g[i].spec.queue == req->queue) {
 			snprintf(err, len, "queue %u guards %s already", req->queue,
-				 q->g[i].eb.name);
+				 q->g[i].gb.eb.name);
 			return -EBUSY;
 		}
 		if (!q->g[i].used && !g)
@@ -273,6 +289,12 @@ int nfq_guard(struct daemon *d, const struct ctl_request *req, char *err,
 	snprintf(g->spec.ifname, sizeof(g->spec.ifname), "%s", req->iface);
 	memcpy(g->spec.addr4, req->addr4.addr.b, 4);
 	g->spec.queue = (uint16_t)req->queue;
+	if (d->cfg.pool4.enabled && d->cfg.dns_tcp_port) {
+		/* dnstcp.c listens on the egress TUN's own address, the pool's first */
+		memcpy(g->spec.dns4, d->cfg.pool4.net.b, 4);
+		g->spec.dns4[3] |= 1;
+		g->spec.dns_port = (uint16_t)d->cfg.dns_tcp_port;
+	}
 	g->spec.mark = NFQR_MARK(q->mark_gen);
 	g->spec.method = q->method;
 	if ((rc = bind_queue(d, g, err, len)))
@@ -286,9 +308,11 @@ int nfq_guard(struct daemon *d, const struct ctl_request *req, char *err,
 		snprintf(err, len, "epoll: %s", strerror(-rc));
 		goto fail;
 	}
-	engine_bottle_init(&g->eb, d->next_zone++, req->name, ep);
-	g->eb.has4 = true;
-	g->eb.addr4 = req->addr4.addr;
+	engine_bottle_init(&g->gb.eb, d->next_zone++, req->name, ep);
+	/* no TUN, no process: nothing of gb but eb may ever be used */
+	g->gb.fds[0] = g->gb.pidfd = g->gb.nswatch = g->gb.watch_wd = -1;
+	g->gb.eb.has4 = true;
+	g->gb.eb.addr4 = req->addr4.addr;
 	g->guarded_ns = now_ns();
 	g->used = true;
 	info("nfqueue: guarding %s (%s via %s, queue %u) with policy %s; table ip %s",
@@ -317,8 +341,9 @@ int nfq_unguard(struct daemon *d, const char *name, char *err, size_t len)
 		return rc;
 	loop_unwatch(d->epfd, mnl_socket_get_fd(g->nl));
 	mnl_socket_close(g->nl);
-	engine_policy_put(d->e, g->eb.policy);
-	info("nfqueue: %s unguarded; table ip %s removed", g->eb.name, g->spec.table);
+	dnstcp_forget_bottle(d, g->gb.eb.id);
+	engine_policy_put(d->e, g->gb.eb.policy);
+	info("nfqueue: %s unguarded; table ip %s removed", g->gb.eb.name, g->spec.table);
 	memset(g, 0, sizeof(*g));
 	return 0;
 }
@@ -392,13 +417,29 @@ static void refuse_query(struct nfq *q, const uint8_t *pkt, size_t len,
 	struct pkt p;
 	int n;
 
+	struct dns_msg *m = engine_scratch_dns(q->e);
+
 	memcpy(copy, pkt, len);
-	if (pkt_parse(copy, len, &p) != DROP_NONE)
+	/* r->dns points into @pkt: reply_dns_refusal() needs the copy's query */
+	if (pkt_parse(copy, len, &p) != DROP_NONE ||
+	    dns_parse_query(copy + r->dns_off, p.payload_len, m) != DROP_NONE)
 		return;
-	n = reply_dns_refusal(&p, PKT_BUF_SIZE - PKT_HEADROOM, r->dns, rcode,
+	n = reply_dns_refusal(&p, PKT_BUF_SIZE - PKT_HEADROOM, m, rcode,
 			      EDE_BLOCKED);
 	if (n > 0)
 		send_to_bottle(q, copy, (size_t)n);
+}
+
+/* An allowed query: to the resolver, which copies what it keeps */
+static void hand_query(struct daemon *d, struct guard *g, const struct pkt *p,
+		       const struct engine_result *r)
+{
+	struct ipaddr client, server;
+
+	pkt_src_addr(p, &client);
+	pkt_dst_addr(p, &server);
+	resolver_query(d, &g->gb, p->data + r->dns_off, p->payload_len, r->dns,
+		       &client, p->sport, &server, p->dport, DNS_VIA_UDP, 0);
 }
 
 /* Decide one queued packet of @g */
@@ -414,13 +455,13 @@ static void one_packet(struct daemon *d, struct nfq *q, struct guard *g,
 	reason = pkt_parse(pkt, len, &p);
 	out = len >= 20 && !memcmp(pkt + 12, g->spec.addr4, 4);
 	if (reason != DROP_NONE) {
-		engine_tally(q->e, &g->eb, out ? TALLY_PACKET_OUT : TALLY_PACKET_IN,
+		engine_tally(q->e, &g->gb.eb, out ? TALLY_PACKET_OUT : TALLY_PACKET_IN,
 			     len, reason);
 		verdict(q, g, id, NF_DROP, 0);
 		return;
 	}
-	act = out ? engine_outbound(q->e, &g->eb, &p, now, &r)
-		  : engine_inbound(q->e, &g->eb, &p, now, &r);
+	act = out ? engine_outbound(q->e, &g->gb.eb, &p, now, &r)
+		  : engine_inbound(q->e, &g->gb.eb, &p, now, &r);
 	switch (act) {
 	case ENGINE_FORWARD:
 		verdict(q, g, id, NF_REPEAT, NFQR_MARK(q->mark_gen));
@@ -431,7 +472,9 @@ static void one_packet(struct daemon *d, struct nfq *q, struct guard *g,
 		return;
 	case ENGINE_DNS:
 		verdict(q, g, id, NF_DROP, 0);
-		if (!r.dns_allow)
+		if (r.dns_allow)
+			hand_query(d, g, &p, &r);
+		else
 			refuse_query(q, pkt, len, &r);
 		return;
 	case ENGINE_DROP:
@@ -506,7 +549,38 @@ void nfq_tick(struct daemon *d, uint64_t now)
 		if (q->g[i].used &&
 		    nfqr_set_mark(q->g[i].spec.table, NFQR_MARK(gen), err, sizeof(err)))
 			warn("nfqueue: %s: cannot renew the allow mark: %s",
-			     q->g[i].eb.name, err);
+			     q->g[i].gb.eb.name, err);
+}
+
+struct gw_bottle *nfq_bottle_by_zone(struct daemon *d, uint32_t zone)
+{
+	for (uint32_t i = 0; d->nfq && i < NFQ_GUARDS_MAX; i++)
+		if (d->nfq->g[i].used && d->nfq->g[i].gb.eb.id == zone)
+			return &d->nfq->g[i].gb;
+	return NULL;
+}
+
+struct gw_bottle *nfq_bottle_by_addr(struct daemon *d, const struct ipaddr *a)
+{
+	for (uint32_t i = 0; d->nfq && i < NFQ_GUARDS_MAX; i++)
+		if (d->nfq->g[i].used && d->nfq->g[i].gb.eb.has4 &&
+		    addr_equal(&d->nfq->g[i].gb.eb.addr4, a))
+			return &d->nfq->g[i].gb;
+	return NULL;
+}
+
+bool nfq_owns(struct daemon *d, const struct gw_bottle *b)
+{
+	/* by identity, not by address range: zones are unique across sources */
+	return nfq_bottle_by_zone(d, b->eb.id) == b;
+}
+
+void nfq_to_bottle(struct daemon *d, const uint8_t *pkt, size_t len)
+{
+	if (len >= IPV4_HDR_MIN && (pkt[0] >> 4) == 4)
+		send_to_bottle(d->nfq, pkt, len);
+	else
+		d->nfq->send_errors++;	/* IPv6 guards do not exist yet */
 }
 
 bool nfq_has(struct daemon *d, const char *name)
@@ -553,12 +627,12 @@ void nfq_view_bottles(struct daemon *d, bool json, bool first, struct sbuf *o)
 
 		if (!g->used)
 			continue;
-		addr_format(&g->eb.addr4, a);
+		addr_format(&g->gb.eb.addr4, a);
 		if (json) {
 			sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
-			sbuf_json_str(o, g->eb.name);
+			sbuf_json_str(o, g->gb.eb.name);
 			sbuf_printf(o, ",\"policy\":");
-			sbuf_json_str(o, g->eb.policy->name);
+			sbuf_json_str(o, g->gb.eb.policy->name);
 			sbuf_printf(o, ",\"addresses\":\"%s/32\",\"source\":\"nfqueue\","
 				    "\"interface\":", a);
 			sbuf_json_str(o, g->spec.ifname);
@@ -569,7 +643,7 @@ void nfq_view_bottles(struct daemon *d, bool json, bool first, struct sbuf *o)
 
 			snprintf(addrs, sizeof(addrs), "%s/32", a);
 			sbuf_printf(o, "%-42s %-16s %-34s %-14s %.0fs nfqueue\n",
-				    g->eb.name, g->eb.policy->name, addrs, "-",
+				    g->gb.eb.name, g->gb.eb.policy->name, addrs, "-",
 				    (double)(now - g->guarded_ns) / 1e9);
 		}
 		first = false;
@@ -612,11 +686,11 @@ void nfq_view_stats(struct daemon *d, bool json, struct sbuf *o)
 			sbuf_printf(o, "%s{\"bottle\":\"%s\",\"queue\":%u,"
 				    "\"queue_dropped\":%" PRIu64 ",\"user_dropped\":%" PRIu64
 				    ",\"verdict_errors\":%" PRIu64 "}", n++ ? "," : "",
-				    g->eb.name, g->spec.queue, qd, ud, g->verdict_errors);
+				    g->gb.eb.name, g->spec.queue, qd, ud, g->verdict_errors);
 		else
 			sbuf_printf(o, "  queue %u (%s): queue_dropped %" PRIu64
 				    " user_dropped %" PRIu64 " verdict_errors %" PRIu64 "\n",
-				    g->spec.queue, g->eb.name, qd, ud, g->verdict_errors);
+				    g->spec.queue, g->gb.eb.name, qd, ud, g->verdict_errors);
 	}
 	if (json)
 		sbuf_printf(o, "]}");

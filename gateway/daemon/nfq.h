@@ -9,12 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "ctl_proto.h"
 #include "lib/sbuf.h"
 
 #define NFQ_GUARDS_MAX	64
 
 struct daemon;
+struct gw_bottle;
 
 /*
  * nfq_init() - the source's engine and raw socket, and which queue rule
@@ -35,6 +37,17 @@ int nfq_unguard(struct daemon *d, const char *name, char *err, size_t len);
 void nfq_ready(struct daemon *d, uint32_t index);
 /* nfq_tick() - upkeep: expiry, and a new allow mark after a reload */
 void nfq_tick(struct daemon *d, uint64_t now);
+/* nfq_bottle_by_zone() - the guarded bottle whose engine id is @zone, or NULL */
+struct gw_bottle *nfq_bottle_by_zone(struct daemon *d, uint32_t zone);
+/* nfq_bottle_by_addr() - the guarded bottle whose address is @a, or NULL */
+struct gw_bottle *nfq_bottle_by_addr(struct daemon *d, const struct ipaddr *a);
+/* nfq_owns() - is @b a guarded bottle (so nfq_to_bottle(), not its TUN)? */
+bool nfq_owns(struct daemon *d, const struct gw_bottle *b);
+/*
+ * nfq_to_bottle() - write IP packet @pkt (checksums complete) to a guarded
+ * bottle, from the source address it carries: the resolver's answers
+ */
+void nfq_to_bottle(struct daemon *d, const uint8_t *pkt, size_t len);
 /* nfq_has() - is @name a guarded bottle? */
 bool nfq_has(struct daemon *d, const char *name);
 /* nfq_view_bottles() - guarded bottles' lines for `ctl bottles` */

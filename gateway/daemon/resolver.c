@@ -77,6 +77,7 @@
 #include "daemon/bottles.h"
 #include "daemon/datapath.h"
 #include "daemon/loop.h"
+#include "daemon/nfq.h"
 
 #define SOCK_USES	256	/* queries per source port before a new one */
 
@@ -455,6 +456,14 @@ void resolver_query(struct daemon *d, struct gw_bottle *b,
 	send_to(d, p, 0, now);
 }
 
+/* The bottle that asked: a TUN bottle's, or a guarded one's (nfq.c) */
+static struct gw_bottle *asker(struct daemon *d, uint32_t zone)
+{
+	struct gw_bottle *b = bottle_by_zone(d, zone);
+
+	return b ? b : nfq_bottle_by_zone(d, zone);
+}
+
 /* Hand answer @msg (@len bytes, ID already the client's) to the bottle */
 static void deliver(struct daemon *d, struct gw_bottle *b, const struct dnspend *p,
 		    const struct rq *q, uint8_t *msg, size_t len)
@@ -476,7 +485,9 @@ static void deliver(struct daemon *d, struct gw_bottle *b, const struct dnspend 
 	/* msg sits at d->aux + PKT_HEADROOM: the headers go in front of it */
 	n = reply_udp_build(msg - head, head + len + 64, &p->server, p->server_port,
 			    &p->client, p->client_port, len);
-	if (n > 0)
+	if (n > 0 && nfq_owns(d, b))
+		nfq_to_bottle(d, msg - head, (size_t)n);
+	else if (n > 0)
 		datapath_to_bottle(d, b, msg - head, (size_t)n);
 }
 
@@ -485,7 +496,7 @@ static void finish(struct daemon *d, struct dnspend *p, uint8_t *msg,
 {
 	struct resolver *r = d->res;
 	struct rq *q = &r->rqs[dnspend_index(r->pending, p)];
-	struct gw_bottle *b = bottle_by_zone(d, p->bottle);
+	struct gw_bottle *b = asker(d, p->bottle);
 	enum drop_reason reason;
 	struct dns_msg *a = engine_scratch_answer(d->e);
 
@@ -566,7 +577,7 @@ void resolver_udp_ready(struct daemon *d, uint32_t index)
 				continue;
 			}
 			if ((get_be16(msg + DNS_FLAGS_OFF) & DNS_FLAG_TC) && q->job < 0) {
-				struct gw_bottle *b = bottle_by_zone(d, p->bottle);
+				struct gw_bottle *b = asker(d, p->bottle);
 				struct dns_msg *a = engine_scratch_answer(d->e);
 
 				/* learn what the truncated part holds, then ask over TCP */
@@ -586,7 +597,7 @@ static void servfail(struct daemon *d, struct dnspend *p)
 {
 	struct resolver *r = d->res;
 	struct rq *q = &r->rqs[dnspend_index(r->pending, p)];
-	struct gw_bottle *b = bottle_by_zone(d, p->bottle);
+	struct gw_bottle *b = asker(d, p->bottle);
 	uint8_t *msg = d->aux + PKT_HEADROOM;
 	struct dns_msg m;
 	int n;

@@ -18,6 +18,16 @@
  *   drop                                        (after the jump) nothing
  *                                               unqueued ever passes
  *
+ * DNS over TCP never reaches the forward path: a prerouting nat chain
+ * sends the bottle's TCP to port 53 of any address to the daemon's DNS
+ * over TCP listener (dnstcp.c, which decides each query as for a TUN
+ * bottle and names the bottle by its address), exactly as the egress
+ * ruleset does for TUN bottles. TCP to port 53 that still reaches the
+ * forward hook (a connection older than the table, or no listener) is
+ * dropped and counted: the engine would pass it as a DNS flow, which
+ * here would reach the address asked. UDP DNS is queued like any flow and
+ * answered by the daemon (nfq.c).
+ *
  * The kernel here cannot attach a conntrack mark to a verdict
  * (CONFIG_NETFILTER_NETLINK_GLUE_CT unset), hence the packet mark and the
  * re-run of the hook (NF_REPEAT). The set @allow holds the one mark of
@@ -184,8 +194,8 @@ int nfqr_detect(enum nfqr_method *m, char *err, size_t len)
 
 int nfqr_install(const struct nfqr_spec *s, char *err, size_t len)
 {
-	char text[2048], a4[INET_ADDRSTRLEN], e2[256];
-	char qline[64] = "";
+	char text[2048], a4[INET_ADDRSTRLEN], d4[INET_ADDRSTRLEN], e2[256];
+	char qline[64] = "", dns[256] = "";
 	int rc;
 
 	if (!nft_name_valid(s->table, NFQR_TABLE_MAX) ||
@@ -196,38 +206,48 @@ int nfqr_install(const struct nfqr_spec *s, char *err, size_t len)
 	inet_ntop(AF_INET, s->addr4, a4, sizeof(a4));
 	if (s->method == NFQR_NATIVE)
 		snprintf(qline, sizeof(qline), "  queue num %u\n", s->queue);
+	if (s->dns_port) {
+		inet_ntop(AF_INET, s->dns4, d4, sizeof(d4));
+		snprintf(dns, sizeof(dns),
+			 " chain dns {\n"
+			 "  type nat hook prerouting priority dstnat; policy accept;\n"
+			 "  iifname \"%s\" ip saddr %s tcp dport 53 dnat to %s:%u\n"
+			 " }\n", s->ifname, a4, d4, s->dns_port);
+	}
 	/*
 	 * Both directions of the bottle's interface; the drop after each jump
 	 * catches whatever the chain did not decide (a queue rule missing).
 	 * Only the bottle's own address leaves: the rest is dropped here,
 	 * before the queue, and counted by the rule.
 	 */
-	/* positional arguments (%1$s): cppcheck counts them as if in order */
-	// cppcheck-suppress invalidPrintfArgType_s
+	/* no positional arguments (%1$s): cppcheck cannot check them */
 	rc = snprintf(text, sizeof(text),
-		"table ip %1$s {\n"
+		"table ip %s {\n"
 		" set allow { type mark; }\n"
 		" chain guard {\n"
 		"  type filter hook forward priority -5; policy accept;\n"
-		"  iifname \"%2$s\" ip saddr != %3$s counter drop\n"
-		"  iifname \"%2$s\" jump from_bottle\n"
-		"  iifname \"%2$s\" drop\n"
-		"  oifname \"%2$s\" jump to_bottle\n"
-		"  oifname \"%2$s\" drop\n"
+		"  iifname \"%s\" ip saddr != %s counter drop\n"
+		"  iifname \"%s\" tcp dport 53 counter drop\n"
+		"  iifname \"%s\" jump from_bottle\n"
+		"  iifname \"%s\" drop\n"
+		"  oifname \"%s\" jump to_bottle\n"
+		"  oifname \"%s\" drop\n"
 		" }\n"
 		" chain from_bottle {\n"
 		"  ct mark @allow counter accept\n"
 		"  meta mark @allow ct mark set meta mark meta mark set 0 accept\n"
-		"%4$s"
+		"%s"
 		" }\n"
 		" chain to_bottle {\n"
 		"  ct mark @allow counter accept\n"
 		"  meta mark @allow ct mark set meta mark meta mark set 0 accept\n"
-		"%4$s"
+		"%s"
 		" }\n"
+		"%s"
 		"}\n"
-		"add element ip %1$s allow { 0x%5$08x }\n",
-		s->table, s->ifname, a4, qline, s->mark);
+		"add element ip %s allow { 0x%08x }\n",
+		s->table, s->ifname, a4, s->ifname, s->ifname, s->ifname, s->ifname,
+		s->ifname, qline, qline, dns, s->table, s->mark);
 	if (rc < 0 || (size_t)rc >= sizeof(text)) {
 		snprintf(err, len, "ruleset too long");
 		return -E2BIG;
@@ -251,9 +271,8 @@ int nfqr_set_mark(const char *table, uint32_t mark, char *err, size_t len)
 		snprintf(err, len, "invalid table name");
 		return -EINVAL;
 	}
-	// cppcheck-suppress invalidPrintfArgType_s ; positional arguments, as above
-	snprintf(text, sizeof(text), "flush set ip %1$s allow\n"
-		 "add element ip %1$s allow { 0x%2$08x }\n", table, mark);
+	snprintf(text, sizeof(text), "flush set ip %s allow\n"
+		 "add element ip %s allow { 0x%08x }\n", table, table, mark);
 	return nft_apply(text, err, len);
 }
 

@@ -25,6 +25,8 @@ struct nfqr_spec {
 	char table[NFQR_TABLE_MAX];
 	char ifname[16];	/* the bottle's interface on the forward path */
 	uint8_t addr4[4];	/* the bottle's address: nothing else leaves */
+	uint8_t dns4[4];	/* dnstcp.c's listener: TCP DNS is redirected there */
+	uint16_t dns_port;	/* its port; 0: none, TCP DNS is dropped */
 	uint16_t queue;
 	uint32_t mark;		/* the allow mark of the current generation */
 	enum nfqr_method method;

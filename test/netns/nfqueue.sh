@@ -8,7 +8,9 @@
 #   +-----------------+        +-----------------------------+     +--------------------------+
 #   | b0 10.77.0.2/24 |--veth--| rb 10.77.0.1/24             |     | echo/HTTP on lo:         |
 #   | default via .1  |        | table ip sentry_g_bot       |     |  198.18.0.80 :80 :7 :8080|
-#   +-----------------+        |  (forward hook, queue N)    |     |  198.18.0.81 :80         |
+#   | resolv.conf:    |        |  (forward hook, queue N;    |     |  198.18.0.81 :80         |
+#   |  198.18.0.53    |        |   TCP/53 -> dnstcp)         |     | dnsmasq 198.18.0.53      |
+#   +-----------------+        |                             |     |                          |
 #                              | rn 198.18.1.2/24 ----------veth-- net0 198.18.1.1/24       |
 #                              | default via 198.18.1.1      |     | 10.77.0.0/24 via .1.2    |
 #                              +-----------------------------+     +--------------------------+
@@ -18,7 +20,12 @@
 # tcp/80 and tcp/7, default deny. Checks: allowed, denied (RST at once),
 # port, `ctl bottles` shows the source, a reload revokes a live flow
 # within 1 s, fail closed when the daemon is killed (the table stays),
-# restart resumes, unguard removes the table.
+# restart resumes, unguard removes the table. DNS (domain allowed.test,
+# which dnsmasq answers 198.18.0.81, an address no CIDR rule allows):
+# UDP and TCP to any address are answered by sentry's resolver, the
+# allowed name's address is learnt before the answer arrives (the fetch
+# right after resolving works), a denied name is NXDOMAIN and never
+# reaches dnsmasq.
 #
 # Environment: SENTRY (default build/stage/usr/local/bin/sentry). TAP output.
 set -u
@@ -30,7 +37,7 @@ case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
 . "$here/lib/gwlib.sh"
 
 [ "$(id -u)" = 0 ] || gw_skip_all nfqueue "not root"
-for tool in ip nft curl; do
+for tool in ip nft curl dnsmasq dig; do
 	command -v $tool >/dev/null || gw_skip_all nfqueue "no $tool"
 done
 [ -x "$SENTRY" ] || { echo "not ok - nfqueue: no sentry binary at $SENTRY"; exit 1; }
@@ -43,6 +50,7 @@ gw_init
 [ -n "$PY" ] || gw_skip_all nfqueue "no python3"
 DAEMON_LOG=$tmp/daemon.log
 DLOG=$tmp/decisions.log
+DNSLOG=$tmp/dnsmasq.log
 SOCK=$tmp/control.sock
 STORE=$tmp/store
 daemon_pid=
@@ -60,7 +68,7 @@ guard() {
 }
 
 setup() {
-	mkns $B && mkns $R && mkns $N || return 1
+	mkns $B 198.18.0.53 && mkns $R && mkns $N || return 1
 	ip link add b0 netns $B type veth peer name rb netns $R || return 1
 	ip link add rn netns $R type veth peer name net0 netns $N || return 1
 	ip -n $B addr add 10.77.0.2/24 dev b0 && ip -n $B link set b0 up &&
@@ -71,12 +79,20 @@ setup() {
 	inns $R sysctl -qw net.ipv4.ip_forward=1 || return 1
 	ip -n $N addr add 198.18.1.1/24 dev net0 && ip -n $N link set net0 up &&
 	ip -n $N addr add 198.18.0.80/32 dev lo && ip -n $N addr add 198.18.0.81/32 dev lo &&
+	ip -n $N addr add 198.18.0.53/32 dev lo &&
 	ip -n $N route add 10.77.0.0/24 via 198.18.1.2 || return 1
 	mkdir -p "$tmp/www" && echo hello >"$tmp/www/index.html"
 	spawn srv inns $N sh -c "cd '$tmp/www' && exec $NK serve --http 198.18.0.80:80 \
 		--http 198.18.0.81:80 --http 198.18.0.80:8080 --echo 198.18.0.80:7" \
 		>"$tmp/srv.log" 2>&1
 	wait_for 10 grep -q ready "$tmp/srv.log" || return 1
+	spawn dnsmasq_pid inns $N dnsmasq --keep-in-foreground --conf-file=/dev/null \
+		--user=root --pid-file= --no-resolv --no-hosts --bind-interfaces \
+		--listen-address=198.18.0.53 --log-queries --log-facility="$DNSLOG" \
+		--address=/allowed.test/198.18.0.81 --address=/denied.test/198.18.0.80 \
+		--address=/marker.test/198.18.0.80
+	wait_for 10 inns $N dig +short +time=1 +tries=1 @198.18.0.53 allowed.test ||
+		{ note "dnsmasq did not answer"; return 1; }
 	cat >"$tmp/p.ini" <<-'INI'
 	[policy]
 	name = p
@@ -84,6 +100,8 @@ setup() {
 	[allow]
 	cidr = 198.18.0.80/32 tcp/80
 	cidr = 198.18.0.80/32 tcp/7
+	domain = allowed.test tcp/80
+	domain = marker.test tcp/80
 	INI
 	cat >"$tmp/p2.ini" <<-'INI'
 	[policy]
@@ -121,6 +139,16 @@ t_method_logged() {
 	expect "the daemon says which queue rule it uses" $rc = 0
 }
 
+t_check_method() {
+	local said
+	said=$(grep -oE "nfqueue: queue rules use the .*" "$DAEMON_LOG" | head -1)
+	[ -n "$said" ] || { note "the daemon did not say"; return 1; }
+	run inns $R "$SENTRY" check -c "$tmp/sentry.ini"
+	expect "sentry check exits 0" $rc = 0 || return 1
+	expect "sentry check names the daemon's queue rule ($said)" \
+		"$(printf '%s\n' "$out" | grep -c -xF "$said")" = 1
+}
+
 t_allowed() {
 	run curl_b http://198.18.0.80/
 	expect "allowed address and port answer" "$out" = "hello from 198.18.0.80:80" || return 1
@@ -137,6 +165,47 @@ t_port() {
 	run curl_b http://198.18.0.80:8080/
 	expect "an allowed address on another port is refused (exit 7)" $rc = 7 || return 1
 	expect_log verdict=deny dst=198.18.0.80 dport=8080 bottle=bot
+}
+
+dns_logged() {	# dns_logged NAME - dnsmasq's log has a query for NAME
+	grep -q "query\[[A-Z]*\] $1 from" "$DNSLOG"
+}
+
+t_dns_allowed() {
+	# 198.18.0.81 is refused until allowed.test is resolved (t_denied); curl
+	# connects the moment its answer arrives, so the fetch works only if the
+	# address was learnt before the answer reached the bottle
+	run curl_b http://allowed.test/
+	expect "allowed name resolves and its fetch works" "$out" = "hello from 198.18.0.81:80" || return 1
+	expect_log event=dns verdict=allow qname=allowed.test bottle=bot policy=p &&
+	expect_log event=flow verdict=allow dst=198.18.0.81 dport=80 name=allowed.test bottle=bot
+}
+
+t_dns_denied() {
+	run inns $B dig +time=2 +tries=1 @198.18.0.53 denied.test A
+	[[ $out == *"status: NXDOMAIN"* ]] || { note "denied.test: expected NXDOMAIN"; return 1; }
+	expect_log event=dns verdict=deny qname=denied.test bottle=bot || return 1
+	# a query made afterwards reaches dnsmasq; the denied one never did
+	run inns $B dig +short +time=2 +tries=1 @198.18.0.53 marker.test A
+	expect "marker.test answered" "$out" = 198.18.0.80 || return 1
+	wait_for 5 dns_logged marker.test || { note "marker.test never reached dnsmasq"; return 1; }
+	! dns_logged denied.test || { note "dnsmasq saw denied.test"; return 1; }
+}
+
+t_dns_any_address() {
+	# nobody listens on 198.18.0.99: the answer can only be sentry's
+	run inns $B dig +short +time=2 +tries=1 @198.18.0.99 allowed.test A
+	expect "UDP DNS to another address answered by sentry" "$out" = 198.18.0.81
+}
+
+t_dns_tcp() {
+	run inns $B dig +tcp +short +time=2 +tries=1 @198.18.0.53 allowed.test A
+	expect "answer over TCP" "$out" = 198.18.0.81 || return 1
+	run inns $B dig +tcp +short +time=2 +tries=1 @198.18.0.99 allowed.test A
+	expect "answer over TCP from an address nobody listens on" "$out" = 198.18.0.81 || return 1
+	run inns $B dig +tcp +time=2 +tries=1 @198.18.0.53 denied.test A
+	[[ $out == *"status: NXDOMAIN"* ]] || { note "denied over TCP: expected NXDOMAIN"; return 1; }
+	expect_log event=dns verdict=allow qname=allowed.test dst=198.18.0.99 bottle=bot
 }
 
 t_bottles() {
@@ -207,9 +276,14 @@ t_unguard() {
 
 gw_setup "nfqueue set-up"
 check "the daemon logs which queue rule this kernel takes" t_method_logged
+check "sentry check names the same queue rule" t_check_method
 check "an allowed flow passes" t_allowed
 check "a denied address is refused" t_denied
 check "a denied port is refused" t_port
+check "an allowed name resolves, learnt before its answer" t_dns_allowed
+check "a denied name gets NXDOMAIN and never reaches the resolver" t_dns_denied
+check "UDP DNS to any address goes to sentry's resolver" t_dns_any_address
+check "DNS over TCP goes to sentry's resolver" t_dns_tcp
 check "ctl bottles/stats show the nfqueue bottle" t_bottles
 check "the guard table is in the router namespace" t_fast_path
 check "a reload revokes a live flow within 1 s" t_reload_revokes

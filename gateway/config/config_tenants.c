@@ -91,7 +91,8 @@ int config_tenant_key(struct inifile *f, struct sentry_config *cfg,
 		comma = strchr(s, ',');
 		if (!add_policy(f, &t, s, comma ? (size_t)(comma - s) : strlen(s)))
 			return 0;
-		s = comma + 1;
+		if (comma)	/* after the last one there is nothing to step past */
+			s = comma + 1;
 	} while (comma);
 	cfg->tenants[cfg->ntenants++] = t;
 	return 1;

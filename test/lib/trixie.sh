@@ -89,9 +89,12 @@ tree_has_pkgs() {	# tree_has_pkgs PKG... - all installed in the tree?
 
 # tree_install_libs - install (in the tree) what $SENTRY needs to run there.
 # Debian 13 renamed some library packages (the time_t transition: NAME
-# becomes NAMEt64), so each is tried both ways.
+# becomes NAMEt64), so each is tried both ways. A library whose soname
+# Debian 13 no longer ships at all (libunistring2: 13 has libunistring5)
+# is copied from the host into the tree's /usr/local/lib, which the
+# tree's loader searches: the binary under test is the host's build.
 tree_install_libs() {
-	local p want=() sonames
+	local p f want=() copy=() sonames
 	# dpkg -S is slow: skip it all when these libraries were seen to before
 	sonames=$(ldd "$SENTRY" | awk '{ print $1 }' | sort | tr '\n' ' ')
 	[ "$(cat "$TREE/.sentry-libs" 2>/dev/null)" = "$sonames" ] && return 0
@@ -99,13 +102,23 @@ tree_install_libs() {
 		tree_has_pkgs "$p" || tree_has_pkgs "${p}t64" && continue
 		if chroot "$TREE" apt-cache show "${p}t64" >/dev/null 2>&1; then
 			want+=("${p}t64")
-		else
+		elif chroot "$TREE" apt-cache show "$p" >/dev/null 2>&1; then
 			want+=("$p")
+		else
+			copy+=("$p")
 		fi
 	done
 	if [ ${#want[@]} -gt 0 ]; then
 		tree_chroot_apt 900 install -y --no-install-recommends "${want[@]}" || return 1
 	fi
+	for p in "${copy[@]}"; do
+		echo "# $p is not in Debian 13: its libraries are copied from the host"
+		mkdir -p "$TREE/usr/local/lib/x86_64-linux-gnu"
+		for f in $(dpkg -L "$p" | grep '\.so\.'); do
+			cp -a "$f" "$TREE/usr/local/lib/x86_64-linux-gnu/" || return 1
+		done
+	done
+	[ ${#copy[@]} -eq 0 ] || chroot "$TREE" ldconfig || return 1
 	echo "$sonames" >"$TREE/.sentry-libs"
 }
 

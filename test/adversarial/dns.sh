@@ -298,13 +298,20 @@ t_dot_doq() {
 t_rebinding() {
 	local n t a st targets=() results pids=()
 	# every query at once, then every verdict (wait for these only: the
-	# daemon and the servers are children of this shell too)
+	# daemon and the servers are children of this shell too). Each dig has
+	# a source port of its own: dig binds its random port with
+	# SO_REUSEADDR, so two digs at once could share one, and one of them
+	# would then never see its answer.
+	local port=30000
 	while read -r n t a; do
 		[ -n "$n" ] || continue
-		inns $A dig +time=3 +tries=1 @10.0.2.3 $n.rebind.test $t >"$tmp/rb.$n" 2>&1 &
+		port=$((port + 1))
+		inns $A dig +time=3 +tries=1 -b "0.0.0.0#$port" @10.0.2.3 $n.rebind.test $t \
+			>"$tmp/rb.$n" 2>&1 &
 		pids+=($!)
 	done <<<"$REBIND"
-	inns $A dig +time=3 +tries=1 @10.0.2.3 mixed.rebind.test A >"$tmp/rb.mixed" 2>&1
+	inns $A dig +time=3 +tries=1 -b "0.0.0.0#30000" @10.0.2.3 mixed.rebind.test A \
+		>"$tmp/rb.mixed" 2>&1
 	wait "${pids[@]}"
 	while read -r n t a; do
 		[ -n "$n" ] || continue

@@ -390,17 +390,31 @@ def cmd_qflood(server, fmt, count, wait, qtype="A", start=0):
     return 0
 
 
-def cmd_dnsq(server, name, qtype="A"):
+def udp_ask(server, q):
+    """Send query q to server:53 over UDP; its answer (same ID), or None
+    after 3 s."""
     s = socket.socket(socket.AF_INET6 if ":" in server else socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(3)
-    q = make_query(name, qtype)
     s.sendto(q, (server, 53))
     try:
         while True:
             msg = s.recv(65535)
             if msg[:2] == q[:2]:
-                break
+                return msg
     except socket.timeout:
+        return None
+
+
+def query_with_opt(name, udp_size, flags, code, data):
+    """A query for name (A) with an OPT record carrying one option."""
+    q = header(random.getrandbits(16), 0x0100, ar=1) + wname(name) + struct.pack("!HH", 1, 1)
+    opt = struct.pack("!HH", code, len(data)) + data
+    return q + b"\x00" + struct.pack("!HHIH", 41, udp_size, flags, len(opt)) + opt
+
+
+def cmd_dnsq(server, name, qtype="A"):
+    msg = udp_ask(server, make_query(name, qtype))
+    if msg is None:
         print("timeout")
         return 0
     rc, addrs = parse_answer(msg)
@@ -411,27 +425,14 @@ def cmd_dnsq(server, name, qtype="A"):
 def padded_query(name, length):
     """A query for name with an OPT record whose padding option (12)
     makes it exactly length bytes long."""
-    q = header(random.getrandbits(16), 0x0100, ar=1) + wname(name) + struct.pack("!HH", 1, 1)
-    pad = length - len(q) - 11 - 4
-    opt = struct.pack("!HH", 12, pad) + bytes(pad)
-    q += b"\x00" + struct.pack("!HHIH", 41, 1232, 0, len(opt)) + opt
+    q = query_with_opt(name, 1232, 0, 12, bytes(length - (12 + len(wname(name)) + 4 + 11 + 4)))
     assert len(q) == length
     return q
 
 
 def cmd_optq(server, name, code, length):
-    q = header(random.getrandbits(16), 0x0100, ar=1) + wname(name) + struct.pack("!HH", 1, 1)
-    opt = struct.pack("!HH", int(code), int(length)) + b"\xaa" * int(length)
-    q += b"\x00" + struct.pack("!HHIH", 41, 4096, 0x8000, len(opt)) + opt
-    s = socket.socket(socket.AF_INET6 if ":" in server else socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(3)
-    s.sendto(q, (server, 53))
-    try:
-        while True:
-            msg = s.recv(65535)
-            if msg[:2] == q[:2]:
-                break
-    except socket.timeout:
+    msg = udp_ask(server, query_with_opt(name, 4096, 0x8000, int(code), b"\xaa" * int(length)))
+    if msg is None:
         print("timeout")
         return 0
     rc, _ = parse_answer(msg)
@@ -444,7 +445,6 @@ def cmd_bigq(server, name, length, proto="udp"):
     prints the answer's rcode name, "timeout", or "closed" (TCP: the
     connection ended without an answer)"""
     q = padded_query(name, int(length))
-    fam = socket.AF_INET6 if ":" in server else socket.AF_INET
     try:
         if proto == "tcp":
             s = socket.create_connection((server, 53), timeout=3)
@@ -455,13 +455,9 @@ def cmd_bigq(server, name, length, proto="udp"):
                 return 0
             msg = s.recv(struct.unpack("!H", head)[0], socket.MSG_WAITALL)
         else:
-            s = socket.socket(fam, socket.SOCK_DGRAM)
-            s.settimeout(3)
-            s.sendto(q, (server, 53))
-            while True:
-                msg = s.recv(65535)
-                if msg[:2] == q[:2]:
-                    break
+            msg = udp_ask(server, q)
+            if msg is None:
+                raise socket.timeout
     except socket.timeout:
         print("timeout")
         return 0

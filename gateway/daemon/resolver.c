@@ -80,6 +80,21 @@
 #include "daemon/nfq.h"
 
 #define SOCK_USES	256	/* queries per source port before a new one */
+/*
+ * Answers taken per recvmmsg(): one call reads what a wake-up finds, where
+ * recvfrom() took one call per answer and one more to hit EAGAIN (bench:
+ * allowed DNS, README Performance). Each slot is a whole packet buffer, so
+ * an answer is written back in place, its headers in front of it.
+ */
+#define RX_BATCH	16
+/*
+ * Queries sent per sendmmsg() while a batch is open (resolver_batch_begin()):
+ * the queries a worker handed over in one wake-up leave from one socket per
+ * family, picked at random for the batch, in one call. An off-path forger
+ * still has to guess which of the pool's random ports a query left from, and
+ * a fresh random ID: the same as for one query alone.
+ */
+#define TX_BATCH	32
 
 struct upstream {
 	struct sockaddr_storage sa;
@@ -140,6 +155,16 @@ struct resolver {
 		 unsolicited, rejected_answers, full;
 	struct resolver_clean clean;	/* what dns_clean_query() left out */
 	struct ratelimit clean_log;	/* its log lines: 10 a second */
+	uint8_t *rx;			/* RX_BATCH buffers of PKT_BUF_SIZE */
+	struct mmsghdr rx_msgs[RX_BATCH];
+	struct iovec rx_iov[RX_BATCH];
+	struct sockaddr_storage rx_from[RX_BATCH];
+	bool batching;			/* resolver_batch_begin() .. _end() */
+	uint32_t batch_sock[2];		/* per family: the batch's socket, or UINT32_MAX */
+	uint32_t ntx;
+	struct mmsghdr tx_msgs[TX_BATCH];
+	struct iovec tx_iov[TX_BATCH];
+	uint32_t tx_sock[TX_BATCH];	/* the socket each queued query leaves from */
 };
 
 uint32_t resolver_pending(const struct daemon *d)
@@ -269,7 +294,8 @@ int resolver_init(struct daemon *d)
 	r->pending = dnspend_new(c->pending_dns, c->dns_timeout_ms);
 	r->rqs = calloc(c->pending_dns, sizeof(*r->rqs));
 	r->jobs = calloc(UPTCP_MAX, sizeof(*r->jobs));
-	if (!r->socks || !r->pending || !r->rqs || !r->jobs)
+	r->rx = malloc((size_t)RX_BATCH * PKT_BUF_SIZE);
+	if (!r->socks || !r->pending || !r->rqs || !r->jobs || !r->rx)
 		return -ENOMEM;
 	r->timeout_ns = (uint64_t)c->dns_timeout_ms * 1000000ULL;
 	r->clean_log = (struct ratelimit){ .interval_ns = 1000000000ULL, .burst = 10 };
@@ -319,6 +345,7 @@ void resolver_fini(struct daemon *d)
 	free(r->socks);
 	free(r->rqs);
 	free(r->jobs);
+	free(r->rx);
 	free(r);
 	d->res = NULL;
 }
@@ -339,6 +366,79 @@ static uint32_t pick_sock(struct resolver *r, uint8_t family)
 	return n ? first + random16(r) % n : 0;
 }
 
+/* Send what a batch queued, a sendmmsg() per socket; then rotate them */
+static void flush_batch(struct daemon *d)
+{
+	struct resolver *r = d->res;
+	struct mmsghdr out[TX_BATCH];
+
+	for (int f = 0; f < 2; f++) {
+		uint32_t si = r->batch_sock[f], n = 0, done = 0;
+
+		if (si == UINT32_MAX)
+			continue;
+		for (uint32_t i = 0; i < r->ntx; i++)
+			if (r->tx_sock[i] == si)
+				out[n++] = r->tx_msgs[i];
+		while (done < n) {
+			int sent = sendmmsg(r->socks[si].fd, out + done, n - done, 0);
+
+			if (sent <= 0) {
+				/* the rest are lost as one lost datagram: the timeout asks again */
+				debug("dns: sendmmsg upstream: %s", strerror(errno));
+				break;
+			}
+			done += (uint32_t)sent;
+		}
+		maybe_rotate(d, si);
+	}
+	r->ntx = 0;
+}
+
+void resolver_batch_begin(struct daemon *d)
+{
+	struct resolver *r = d->res;
+
+	r->batching = true;
+	r->batch_sock[0] = r->batch_sock[1] = UINT32_MAX;
+	r->ntx = 0;
+}
+
+void resolver_batch_end(struct daemon *d)
+{
+	struct resolver *r = d->res;
+
+	flush_batch(d);
+	r->batching = false;
+}
+
+/* The socket a query to an upstream of @family leaves from */
+static uint32_t sock_for(struct resolver *r, uint8_t family)
+{
+	uint32_t *b = &r->batch_sock[family == ADDR_FAMILY_V4 ? 0 : 1];
+
+	if (!r->batching)
+		return pick_sock(r, family);
+	if (*b == UINT32_MAX)
+		*b = pick_sock(r, family);
+	return *b;
+}
+
+/* Queue @q's bytes for upstream @u on socket @si; flush a full batch */
+static void queue_send(struct daemon *d, uint32_t si, struct rq *q, uint32_t u)
+{
+	struct resolver *r = d->res;
+	uint32_t i = r->ntx++;
+
+	r->tx_iov[i] = (struct iovec){ .iov_base = q->msg, .iov_len = q->len };
+	r->tx_msgs[i] = (struct mmsghdr){ .msg_hdr = {
+		.msg_name = &r->up[u].sa, .msg_namelen = r->up[u].salen,
+		.msg_iov = &r->tx_iov[i], .msg_iovlen = 1 } };
+	r->tx_sock[i] = si;
+	if (r->ntx == TX_BATCH)
+		flush_batch(d);
+}
+
 /* Send pending entry @p's query to upstream @u; re-keys the entry */
 static struct dnspend *send_to(struct daemon *d, struct dnspend *p, uint32_t u,
 			       uint64_t now)
@@ -349,7 +449,7 @@ static struct dnspend *send_to(struct daemon *d, struct dnspend *p, uint32_t u,
 	struct dnspend copy = *p;
 	struct dnspend *np = NULL;
 	struct dnspend_key k = { .zone = 0 };
-	uint32_t si = pick_sock(r, r->up[u].addr.family);
+	uint32_t si = sock_for(r, r->up[u].addr.family);
 	struct usock *s = &r->socks[si];
 
 	dnspend_remove(r->pending, p);
@@ -373,11 +473,16 @@ static struct dnspend *send_to(struct daemon *d, struct dnspend *p, uint32_t u,
 	q->upstream = (uint8_t)u;
 	q->tries++;
 	put_be16(q->msg + DNS_ID_OFF, k.id);
+	s->uses++;
+	r->sent++;
+	if (r->batching) {
+		/* rotated when the batch is sent: its queries name this socket */
+		queue_send(d, si, q, u);
+		return np;
+	}
 	if (sendto(s->fd, q->msg, q->len, 0, (struct sockaddr *)&r->up[u].sa,
 		   r->up[u].salen) < 0)
 		debug("dns: sendto upstream: %s", strerror(errno));
-	s->uses++;
-	r->sent++;
 	maybe_rotate(d, si);
 	return np;
 }
@@ -482,7 +587,7 @@ static void deliver(struct daemon *d, struct gw_bottle *b, const struct dnspend 
 	if (n < 0)
 		return;
 	len = (size_t)n;
-	/* msg sits at d->aux + PKT_HEADROOM: the headers go in front of it */
+	/* msg sits PKT_HEADROOM into a packet buffer: the headers go in front */
 	n = reply_udp_build(msg - head, head + len + 64, &p->server, p->server_port,
 			    &p->client, p->client_port, len);
 	if (n > 0 && nfq_owns(d, b))
@@ -533,6 +638,49 @@ static void finish(struct daemon *d, struct dnspend *p, uint8_t *msg,
 
 static bool start_tcp(struct daemon *d, struct dnspend *p, uint64_t now);
 
+/* One answer @msg (@n bytes) from @from, read on socket @s */
+static void on_answer(struct daemon *d, const struct usock *s, bool retired,
+		      uint8_t *msg, size_t n, const struct sockaddr_storage *from,
+		      uint64_t now)
+{
+	struct resolver *r = d->res;
+	struct dnspend_key k = { .zone = 0, .port = retired ? s->old_port : s->port };
+	struct dnspend *p;
+	const struct rq *q;
+	const struct upstream *u;
+	struct ipaddr fa;
+	uint16_t fport;
+
+	if (n < DNS_HDR_LEN)
+		return;
+	sockaddr_split(from, &fa, &fport);
+	k.id = get_be16(msg + DNS_ID_OFF);
+	p = dnspend_find(r->pending, &k, now);
+	if (!p) {
+		r->unsolicited++;
+		return;
+	}
+	q = &r->rqs[dnspend_index(r->pending, p)];
+	u = &r->up[q->upstream];
+	if (!addr_equal(&fa, &u->addr) || fport != u->port) {
+		r->bad_source++;
+		return;
+	}
+	if ((get_be16(msg + DNS_FLAGS_OFF) & DNS_FLAG_TC) && q->job < 0) {
+		struct gw_bottle *b = asker(d, p->bottle);
+		struct dns_msg *a = engine_scratch_answer(d->e);
+
+		/* learn what the truncated part holds, then ask over TCP */
+		if (b && engine_dns_answer(d->e, &b->eb, &p->q, &p->client,
+					   p->client_port, &p->server,
+					   p->server_port, msg, n, now,
+					   a) == DROP_NONE &&
+		    start_tcp(d, p, now))
+			return;
+	}
+	finish(d, p, msg, n, now);
+}
+
 void resolver_udp_ready(struct daemon *d, uint32_t index)
 {
 	struct resolver *r = d->res;
@@ -542,54 +690,33 @@ void resolver_udp_ready(struct daemon *d, uint32_t index)
 	index &= ~RETIRED_BIT;
 	if (index >= r->nsocks)
 		return;
-	for (int i = 0; i < 64; i++) {
-		struct usock *s = &r->socks[index];
+	for (int round = 0; round < 64 / RX_BATCH; round++) {
+		const struct usock *s = &r->socks[index];
 		int fd = retired ? s->old_fd : s->fd;
-		uint8_t *msg = d->aux + PKT_HEADROOM;
-		struct sockaddr_storage from = { 0 };
-		socklen_t flen = sizeof(from);
-		struct dnspend_key k = { .zone = 0, .port = retired ? s->old_port : s->port };
-		struct dnspend *p;
-		struct ipaddr fa;
-		uint16_t fport;
-		ssize_t n;
+		int got;
 
 		if (fd < 0)
 			return;
-		n = recvfrom(fd, msg, DNS_MSG_MAX, 0, (struct sockaddr *)&from, &flen);
-		if (n < 0)
+		for (int i = 0; i < RX_BATCH; i++) {
+			r->rx_iov[i] = (struct iovec){
+				.iov_base = r->rx + (size_t)i * PKT_BUF_SIZE + PKT_HEADROOM,
+				.iov_len = DNS_MSG_MAX,
+			};
+			r->rx_msgs[i].msg_hdr = (struct msghdr){
+				.msg_name = &r->rx_from[i],
+				.msg_namelen = sizeof(r->rx_from[i]),
+				.msg_iov = &r->rx_iov[i],
+				.msg_iovlen = 1,
+			};
+		}
+		got = recvmmsg(fd, r->rx_msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+		if (got <= 0)
 			return;
-		if (n < DNS_HDR_LEN)
-			continue;
-		sockaddr_split(&from, &fa, &fport);
-		k.id = get_be16(msg + DNS_ID_OFF);
-		p = dnspend_find(r->pending, &k, now);
-		if (!p) {
-			r->unsolicited++;
-			continue;
-		}
-		{
-			const struct rq *q = &r->rqs[dnspend_index(r->pending, p)];
-			const struct upstream *u = &r->up[q->upstream];
-
-			if (!addr_equal(&fa, &u->addr) || fport != u->port) {
-				r->bad_source++;
-				continue;
-			}
-			if ((get_be16(msg + DNS_FLAGS_OFF) & DNS_FLAG_TC) && q->job < 0) {
-				struct gw_bottle *b = asker(d, p->bottle);
-				struct dns_msg *a = engine_scratch_answer(d->e);
-
-				/* learn what the truncated part holds, then ask over TCP */
-				if (b && engine_dns_answer(d->e, &b->eb, &p->q, &p->client,
-							   p->client_port, &p->server,
-							   p->server_port, msg, (size_t)n, now,
-							   a) == DROP_NONE &&
-				    start_tcp(d, p, now))
-					continue;
-			}
-		}
-		finish(d, p, msg, (size_t)n, now);
+		for (int i = 0; i < got; i++)
+			on_answer(d, s, retired, r->rx_iov[i].iov_base,
+				  r->rx_msgs[i].msg_len, &r->rx_from[i], now);
+		if (got < RX_BATCH)
+			return;	/* the queue is empty: no call to learn EAGAIN */
 	}
 }
 

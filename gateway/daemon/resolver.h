@@ -47,6 +47,13 @@ struct resolver_clean {
 
 /* resolver_clean_stats() - the counters above (zero before resolver_init) */
 void resolver_clean_stats(const struct daemon *d, struct resolver_clean *out);
+/*
+ * resolver_batch_begin(), resolver_batch_end() - the queries asked between
+ * them leave together, a sendmmsg() per address family, when the batch ends
+ * (main thread; a batch is not left open across a return to the loop)
+ */
+void resolver_batch_begin(struct daemon *d);
+void resolver_batch_end(struct daemon *d);
 void resolver_udp_ready(struct daemon *d, uint32_t index);
 void resolver_tcp_ready(struct daemon *d, uint32_t index, uint32_t events);
 void resolver_tick(struct daemon *d, uint64_t now);

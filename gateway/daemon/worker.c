@@ -344,6 +344,7 @@ void workers_drain(struct daemon *d, uint32_t index)
 	if (read(w->notifyfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
 	tail = r->tail;
+	resolver_batch_begin(d);
 	while ((m = handoff_next(r, &tail))) {
 		struct gw_bottle *b = NULL;
 		struct dns_msg dm;
@@ -366,6 +367,7 @@ void workers_drain(struct daemon *d, uint32_t index)
 		/* free the space at once: resolver_query() copied what it keeps */
 		handoff_release(r, tail);
 	}
+	resolver_batch_end(d);
 }
 
 void workers_expire(struct daemon *d, uint64_t now)

@@ -125,6 +125,7 @@ static const int daemon_calls[] = {
 	SCMP_SYS(read), SCMP_SYS(readv),		/* TUNs, timerfd, signalfd, inotify, TCP */
 	SCMP_SYS(write), SCMP_SYS(writev),		/* TUNs, TCP DNS, control replies, logs */
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto),		/* upstream UDP */
+	SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg),		/* upstream UDP, a batch a call */
 	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),		/* control socket fds; nft netlink at exit */
 	SCMP_SYS(accept4),				/* control and DNS-over-TCP connections */
 	SCMP_SYS(socket), SCMP_SYS(bind),		/* rotating upstream ports, TCP retries, nft */

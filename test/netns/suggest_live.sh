@@ -43,7 +43,7 @@ for t in ip dnsmasq dig curl; do
 done
 [ -x "$SENTRY" ] || { echo "not ok - suggest_live: no sentry binary at $SENTRY"; exit 1; }
 gw_init
-P=$GW_PREFIX NET=$GW_PREFIX-net GW=$GW_PREFIX-gw B=$GW_PREFIX-b
+NET=$GW_PREFIX-net GW=$GW_PREFIX-gw B=$GW_PREFIX-b
 SOCK=$tmp/control.sock STORE=$tmp/store DLOG=$tmp/decisions.jsonl DAEMON_LOG=$tmp/daemon.log
 BOTTLE=build
 daemon_pid=

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 #
 # stage.sh - a bench script says each stage as it starts, so whoever waits
 # on `make bench` (many minutes) sees where it is:
@@ -7,7 +8,7 @@
 # with the seconds since that script began. No timing is checked: the
 # figures go to the results files. Sourced, not run.
 
-STAGE_WHO= STAGE_N=0 STAGE_M=0 STAGE_T0=$SECONDS
+STAGE_WHO='' STAGE_N=0 STAGE_M=0 STAGE_T0=$SECONDS
 
 # stage_init WHO COUNT - WHO: "" for run, else the section; COUNT: how
 # many stages this run of the script will have

@@ -188,8 +188,9 @@ int policy_sync(struct pstore *s, int argc, char **argv)
 		}
 		write[i] = strcmp(files[i].change, "unchanged") != 0;
 	}
-	progress_status(&pr, true, "%s %d policies, %lu rules",
-			dry_run ? "checking (dry run)" : "committing", n, rules);
+	progress_status(&pr, true, "%s %d polic%s, %lu rules",
+			dry_run ? "checking (dry run)" : "committing", n, n == 1 ? "y" : "ies",
+			rules);
 	/* removals are printed from inside the transaction, as they are made */
 	rc = pstore_sync(s, pols, write, (size_t)n, on_removed, &rm, dry_run);
 	committed = progress_lap(&pr);

@@ -25,6 +25,11 @@ struct bottle_counters {
 	uint64_t flows_allowed, flows_denied;
 	uint64_t dns_allowed, dns_denied;
 	struct drop_counters drops;
+	/* its share of the tables (share.h): filled when shown, not counted */
+	struct {
+		uint64_t flows, learnt, pending_dns;
+		uint64_t flows_evicted, learnt_evicted, pending_dns_evicted;
+	} tables;
 };
 
 /* A token bucket, in millitokens so integer arithmetic keeps sub-token rates */
@@ -35,6 +40,9 @@ struct token_bucket {
 
 struct bottle {
 	uint32_t id;			/* flow zone; unique among live bottles */
+	uint32_t slot;			/* its share of the tables (share.h):
+					 * unique among live bottles, below
+					 * engine_config.owners; 0 by default */
 	char name[BOTTLE_NAME_MAX + 1];
 	struct engine_policy *policy;
 	bool has4, has6;

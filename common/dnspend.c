@@ -3,13 +3,16 @@
  * dnspend.c - pending DNS queries: a fixed pool with hashed lookup
  *
  * Expiry walks the whole pool; it runs from a timer a few times a second,
- * not per packet, and the pool is small (thousands).
+ * not per packet, and the pool is small (thousands). So does the search
+ * for a victim's oldest query, only when the table is full and the asker
+ * under its share. The shares' LRU ends are unused here.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dnspend.h"
+#include "share.h"
 #include "siphash.h"
 
 struct dnspend_table {
@@ -19,6 +22,8 @@ struct dnspend_table {
 	uint32_t nbuckets;	/* power of two */
 	uint32_t free_head;
 	uint64_t timeout_ns;
+	struct dnspend *victim;	/* named by dnspend_victim(), not yet removed */
+	struct share share;
 	uint32_t *buckets;
 	struct dnspend *pool;
 };
@@ -39,7 +44,10 @@ size_t dnspend_table_bytes(uint32_t capacity)
 	       (size_t)buckets_for(capacity) * sizeof(uint32_t);
 }
 
-struct dnspend_table *dnspend_new(uint32_t capacity, uint32_t timeout_ms)
+/* The bytes of its shares come on top: share_bytes(owners) */
+
+struct dnspend_table *dnspend_new(uint32_t capacity, uint32_t owners,
+				  uint32_t timeout_ms)
 {
 	struct dnspend_table *t = calloc(1, sizeof(*t));
 
@@ -50,7 +58,8 @@ struct dnspend_table *dnspend_new(uint32_t capacity, uint32_t timeout_ms)
 	t->timeout_ns = (uint64_t)timeout_ms * 1000000ULL;
 	t->pool = calloc(capacity, sizeof(*t->pool));
 	t->buckets = malloc(t->nbuckets * sizeof(*t->buckets));
-	if (!t->pool || !t->buckets || siphash_key_random(&t->secret))
+	if (!t->pool || !t->buckets || siphash_key_random(&t->secret) ||
+	    share_init(&t->share, capacity, owners ? owners : 1))
 		goto fail;
 	for (uint32_t i = 0; i < t->nbuckets; i++)
 		t->buckets[i] = DNSPEND_NONE;
@@ -72,6 +81,7 @@ void dnspend_free(struct dnspend_table *t)
 		return;
 	free(t->pool);
 	free(t->buckets);
+	share_fini(&t->share);
 	free(t);
 }
 
@@ -100,7 +110,8 @@ struct dnspend *dnspend_find(struct dnspend_table *t,
 }
 
 struct dnspend *dnspend_add(struct dnspend_table *t,
-			    const struct dnspend_key *key, uint64_t now)
+			    const struct dnspend_key *key, uint32_t owner,
+			    uint64_t now)
 {
 	uint32_t b = bucket_of(t, key), i;
 	struct dnspend *p;
@@ -120,6 +131,8 @@ struct dnspend *dnspend_add(struct dnspend_table *t,
 	t->free_head = p->hnext;
 	memset(p, 0, sizeof(*p));
 	p->key = *key;
+	p->owner = share_slot(&t->share, owner);
+	share_take(&t->share, p->owner);
 	p->created = now;
 	p->expires = now + t->timeout_ns;
 	p->hnext = t->buckets[b];
@@ -138,6 +151,11 @@ void dnspend_remove(struct dnspend_table *t, struct dnspend *p)
 	if (*link != idx)
 		return;		/* not linked: already free */
 	*link = p->hnext;
+	share_give(&t->share, p->owner);
+	if (p == t->victim) {
+		t->share.o[p->owner].evicted++;
+		t->victim = NULL;
+	}
 	p->expires = 0;
 	p->hnext = t->free_head;
 	t->free_head = idx;
@@ -165,6 +183,37 @@ uint32_t dnspend_expire(struct dnspend_table *t, uint64_t now,
 		}
 	}
 	return n;
+}
+
+struct dnspend *dnspend_victim(struct dnspend_table *t, uint32_t owner)
+{
+	struct dnspend *best = NULL;
+	uint32_t v;
+
+	if (t->free_head != DNSPEND_NONE)
+		return NULL;
+	owner = share_slot(&t->share, owner);
+	v = share_victim(&t->share, owner);
+	if (v == owner || v == SHARE_NONE)
+		return NULL;
+	for (uint32_t i = 0; i < t->capacity; i++) {
+		struct dnspend *p = &t->pool[i];
+
+		if (p->expires && p->owner == v &&
+		    (!best || p->created < best->created))
+			best = p;
+	}
+	t->victim = best;
+	return best;
+}
+
+void dnspend_owner_stats(const struct dnspend_table *t, uint32_t owner,
+			 uint32_t *used, uint64_t *evicted)
+{
+	const struct share_owner *o = &t->share.o[share_slot(&t->share, owner)];
+
+	*used = o->count;
+	*evicted = o->evicted;
 }
 
 struct dnspend *dnspend_at(struct dnspend_table *t, uint32_t idx)

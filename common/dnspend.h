@@ -10,9 +10,13 @@
  * back to the bottle is kept here: the bottle, the client's address, port
  * and ID, and the address it asked (the answer must come from it).
  *
- * Fixed pool, hashed by key; a full table refuses new queries
- * (DROP_DNS_PENDING_FULL) rather than forgetting old ones, since a
- * forgotten query only turns into a client retry anyway.
+ * Fixed pool, hashed by key. Each entry counts against the asking
+ * bottle's share (share.h). A full table refuses a bottle holding its fair
+ * share or more (DROP_DNS_PENDING_FULL; the client retries); for a bottle
+ * holding less, dnspend_victim() names the oldest query of the bottle
+ * holding the most, which the caller gives up (as if it had timed out)
+ * to make room. One bottle's flood of queries is refused, and never keeps
+ * another bottle's queries out.
  */
 #ifndef SENTRY_DNSPEND_H
 #define SENTRY_DNSPEND_H
@@ -33,6 +37,7 @@ struct dnspend_key {
 struct dnspend {
 	struct dnspend_key key;
 	uint32_t bottle;	/* bottle id */
+	uint32_t owner;		/* the bottle's share slot (share.h), set by dnspend_add() */
 	uint32_t hnext;		/* bucket chain / free list */
 	uint32_t slot;		/* caller's use: e.g. the upstream socket index */
 	uint8_t proto;		/* PROTO_UDP or PROTO_TCP (client side) */
@@ -64,17 +69,32 @@ struct dnspend_asker {
 /* dnspend_set_asker() - fill @p's asker fields from @a */
 void dnspend_set_asker(struct dnspend *p, const struct dnspend_asker *a);
 
-struct dnspend_table *dnspend_new(uint32_t capacity, uint32_t timeout_ms);
+/* dnspend_new() - @owners: bottle slots with a share (share.h), 0: 1 */
+struct dnspend_table *dnspend_new(uint32_t capacity, uint32_t owners,
+				  uint32_t timeout_ms);
 void dnspend_free(struct dnspend_table *t);
 size_t dnspend_table_bytes(uint32_t capacity);
 
 /*
- * dnspend_add() - a new entry for @key, or NULL if the key is taken (a
- * live duplicate) or the table is full. The caller fills everything but
- * key, hnext, created and expires.
+ * dnspend_add() - a new entry for @key, held by share slot @owner, or
+ * NULL if the key is taken (a live duplicate) or the table is full. The
+ * caller fills everything but key, owner, hnext, created and expires.
  */
 struct dnspend *dnspend_add(struct dnspend_table *t,
-			    const struct dnspend_key *key, uint64_t now);
+			    const struct dnspend_key *key, uint32_t owner,
+			    uint64_t now);
+
+/*
+ * dnspend_victim() - the entry to give up so that @owner may add one: NULL
+ * while the table has room, or when @owner holds its fair share or more
+ * (then it is refused). The caller ends the entry it gets (as on a timeout)
+ * and removes it; dnspend_remove() counts it as evicted from its owner.
+ */
+struct dnspend *dnspend_victim(struct dnspend_table *t, uint32_t owner);
+
+/* dnspend_owner_stats() - queries slot @owner has in flight, and lost to evictions */
+void dnspend_owner_stats(const struct dnspend_table *t, uint32_t owner,
+			 uint32_t *used, uint64_t *evicted);
 
 /* dnspend_find() - the live entry for @key, or NULL */
 struct dnspend *dnspend_find(struct dnspend_table *t,

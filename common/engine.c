@@ -13,11 +13,13 @@
 #include "engine_internal.h"
 #include "frag.h"
 #include "log.h"
+#include "share.h"
 
 void engine_config_default(struct engine_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->flow_capacity = 65536;
+	c->owners = 1;
 	flow_timeouts_default(&c->timeouts);
 	c->learn.max_bindings = 65536;
 	c->learn.max_names = 16384;
@@ -33,7 +35,10 @@ void engine_config_default(struct engine_config *c)
 
 size_t engine_memory(const struct engine_config *cfg)
 {
+	uint32_t owners = cfg->owners ? cfg->owners : 1;
+
 	return sizeof(struct engine) + flow_table_bytes(cfg->flow_capacity) +
+	       2 * share_bytes(owners) +
 	       learn_table_bytes(&cfg->learn) +
 	       frag_table_bytes(cfg->frag_capacity);
 }
@@ -66,7 +71,8 @@ static struct engine *alloc(const struct engine_config *cfg)
 		free(e);
 		return NULL;
 	}
-	e->flows = flow_table_new(cfg->flow_capacity, &cfg->timeouts);
+	e->flows = flow_table_new(cfg->flow_capacity, cfg->owners ? cfg->owners : 1,
+				  &cfg->timeouts);
 	e->frags = frag_new(cfg->frag_capacity, cfg->frag_timeout);
 	return e;
 }
@@ -74,10 +80,12 @@ static struct engine *alloc(const struct engine_config *cfg)
 struct engine *engine_new(const struct engine_config *cfg)
 {
 	struct engine *e = alloc(cfg);
+	struct learn_limits lim = cfg->learn;
 
 	if (!e)
 		return NULL;
-	e->learn = learn_new(&cfg->learn);
+	lim.owners = cfg->owners;
+	e->learn = learn_new(&lim);
 	if (!e->flows || !e->learn || !e->frags) {
 		engine_free(e);
 		errno = ENOMEM;
@@ -397,6 +405,22 @@ bool engine_flow_take(struct engine *e, const struct flow_key *k, uint64_t now,
 void engine_learn_stats(const struct engine *root, struct learn_stats *out)
 {
 	learn_stats(root->learn, out);
+}
+
+void engine_share_stats(const struct engine *e, uint32_t slot,
+			struct bottle_counters *c)
+{
+	uint64_t evicted;
+	uint32_t used;
+
+	flow_owner_stats(e->flows, slot, &used, &evicted);
+	c->tables.flows += used;
+	c->tables.flows_evicted += evicted;
+	if (e->root != e)
+		return;
+	learn_owner_stats(e->learn, slot, &used, &evicted);
+	c->tables.learnt += used;
+	c->tables.learnt_evicted += evicted;
 }
 
 int engine_learn_foreach(struct engine *root, uint64_t now,

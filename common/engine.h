@@ -67,6 +67,8 @@
 
 struct engine_config {
 	uint32_t flow_capacity;		/* default 65536 */
+	uint32_t owners;		/* bottle slots the tables keep shares for
+					 * (share.h; struct bottle .slot), default 1 */
 	struct flow_timeouts timeouts;
 	struct learn_limits learn;	/* default 65536 bindings, 16384 names, 32 per name */
 	uint32_t frag_capacity;		/* default 1024 datagrams */
@@ -238,6 +240,14 @@ bool engine_flow_take(struct engine *e, const struct flow_key *k, uint64_t now,
  *	@scope, or NULL
  */
 void engine_learn_stats(const struct engine *root, struct learn_stats *out);
+
+/*
+ * engine_share_stats() - what bottle share slot @slot holds in @e's flow
+ * table and (root only, else left alone) the learnt table, and lost to
+ * evictions: adds to @c->tables (same lock rule as engine_stats())
+ */
+void engine_share_stats(const struct engine *e, uint32_t slot,
+			struct bottle_counters *c);
 int engine_learn_foreach(struct engine *root, uint64_t now,
 			 int (*fn)(struct learn_table *t, uint32_t binding, void *arg),
 			 void *arg);

@@ -218,7 +218,8 @@ enum drop_reason engine_dns_answer(struct engine *e, struct bottle *b,
 	engine_write_lock(e);
 	for (uint32_t i = 0; i < lr->naddrs; i++) {
 		uint64_t ttl = clamp_ttl(pol, lr->addrs[i].ttl);
-		int rc = learn_add(e->learn, b->policy->scope, &lr->addrs[i].addr,
+		int rc = learn_add(e->learn, b->slot, b->policy->scope,
+				   &lr->addrs[i].addr,
 				   asked->name.text, asked->name.text_len,
 				   lr->addrs[i].rrtype, now + ttl * 1000000000ULL,
 				   now);

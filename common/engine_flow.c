@@ -256,7 +256,7 @@ static enum engine_action new_flow(struct engine *e, struct bottle *b,
 
 	if (no != DROP_NONE)
 		return refuse(e, b, p, now, r, no);
-	f = flow_insert(e->flows, k, hash, src_end, now);
+	f = flow_insert(e->flows, k, hash, b->slot, src_end, now);
 	r->flow = f;
 	r->new_flow = true;
 	if (dns) {
@@ -299,7 +299,7 @@ static struct flow *steal(struct engine *e, const struct flow_key *k,
 
 	if (!e->steal || !e->steal(e->steal_ctx, k, now, &got))
 		return NULL;
-	f = flow_insert(e->flows, k, hash, got.bottle_end, now);
+	f = flow_insert(e->flows, k, hash, got.owner, got.bottle_end, now);
 	f->state = got.state;
 	f->verdict = got.verdict;
 	f->reason = got.reason;

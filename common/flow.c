@@ -4,14 +4,15 @@
  *
  * Layout: one allocation holds the table header, the entries and the
  * buckets. Entries are in exactly one of two lists: the free list (threaded
- * through ->hnext, ->lru_* unused) or a bucket chain plus the LRU list.
+ * through ->hnext, ->lru_* unused) or a bucket chain plus its owner's LRU
+ * list (share.h keeps each owner's list ends and count).
  *
  * Hot path: flow_lookup() reads the bucket, then compares keys along a chain
  * whose expected length is below one (buckets >= capacity, keyed hash);
  * flow_touch() reads one timeout from a per-table array indexed by protocol
  * class and state, so picking the timeout costs no branches.
  *
- * Expiry and the LRU: the LRU orders flows by last packet, but timeouts
+ * Expiry and the LRU: each owner's LRU orders its flows by last packet, but timeouts
  * differ by state (a closed TCP flow lingers 10 s, an established one two
  * hours), so the tail is not always the first to expire. flow_expire()
  * therefore walks up from the tail past at most EXPIRE_SKIP live flows
@@ -19,9 +20,10 @@
  * cost predictable. A long run of idle established flows at the tail can
  * hide expired flows further up from flow_expire(); those are still
  * reclaimed when a lookup meets them, and flow_insert() on a full table
- * first looks for an expired flow (past at most INSERT_SKIP live ones)
- * before it evicts the live flow idle the longest, so "evicted" counts
- * only live flows pushed out.
+ * first looks for an expired flow of the owner that gives way (past at
+ * most INSERT_SKIP live ones) before it evicts that owner's live flow idle
+ * the longest, so "evicted" counts only live flows pushed out.
+ * flow_expire() takes the owners in turn, resuming where it stopped.
  */
 #include <assert.h>
 #include <endian.h>
@@ -30,6 +32,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "share.h"
 
 /*
  * Live flows a call may step over looking for expired ones: flow_expire()
@@ -60,9 +63,9 @@ struct flow_table {
 	uint32_t mask;		/* buckets - 1 */
 	uint32_t used;
 	uint32_t free_head;	/* free list through ->hnext */
-	uint32_t lru_head;	/* most recently used */
-	uint32_t lru_tail;	/* least recently used */
+	uint32_t expire_owner;	/* flow_expire(): whose list it walks next */
 	uint64_t inserted, evicted, expired;
+	struct share share;	/* per bottle: count, LRU ends, evictions */
 	uint64_t timeout[CLS_MAX][STATE_MAX];	/* ns */
 	struct siphash_key key;
 	struct flow *f;		/* capacity entries */
@@ -142,7 +145,7 @@ static void set_timeouts(struct flow_table *t, const struct flow_timeouts *to)
 	}
 }
 
-struct flow_table *flow_table_new(uint32_t capacity,
+struct flow_table *flow_table_new(uint32_t capacity, uint32_t owners,
 				  const struct flow_timeouts *timeouts)
 {
 	struct flow_timeouts def;
@@ -151,7 +154,8 @@ struct flow_table *flow_table_new(uint32_t capacity,
 	void *mem;
 	int rc;
 
-	if (!capacity || capacity > CAPACITY_MAX) {
+	if (!capacity || capacity > CAPACITY_MAX || !owners ||
+	    owners > SHARE_OWNERS_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -164,6 +168,8 @@ struct flow_table *flow_table_new(uint32_t capacity,
 	t = mem;
 	memset(t, 0, sizeof(*t));
 	rc = siphash_key_random(&t->key);
+	if (!rc)
+		rc = share_init(&t->share, capacity, owners);
 	if (rc) {
 		free(mem);
 		errno = -rc;
@@ -184,12 +190,13 @@ struct flow_table *flow_table_new(uint32_t capacity,
 	for (i = 0; i < nb; i++)
 		t->bucket[i] = FLOW_NONE;
 	t->free_head = 0;
-	t->lru_head = t->lru_tail = FLOW_NONE;
 	return t;
 }
 
 void flow_table_free(struct flow_table *t)
 {
+	if (t)
+		share_fini(&t->share);
 	free(t);
 }
 
@@ -273,27 +280,32 @@ static uint32_t idx_of(const struct flow_table *t, const struct flow *f)
 	return (uint32_t)(f - t->f);
 }
 
+/* The LRU lists are per owner (share.h): its ends live in its share */
 static void lru_unlink(struct flow_table *t, struct flow *f)
 {
+	struct share_owner *o = &t->share.o[f->owner];
+
 	if (f->lru_prev != FLOW_NONE)
 		t->f[f->lru_prev].lru_next = f->lru_next;
 	else
-		t->lru_head = f->lru_next;
+		o->head = f->lru_next;
 	if (f->lru_next != FLOW_NONE)
 		t->f[f->lru_next].lru_prev = f->lru_prev;
 	else
-		t->lru_tail = f->lru_prev;
+		o->tail = f->lru_prev;
 }
 
 static void lru_push_head(struct flow_table *t, struct flow *f, uint32_t i)
 {
+	struct share_owner *o = &t->share.o[f->owner];
+
 	f->lru_prev = FLOW_NONE;
-	f->lru_next = t->lru_head;
-	if (t->lru_head != FLOW_NONE)
-		t->f[t->lru_head].lru_prev = i;
+	f->lru_next = o->head;
+	if (o->head != FLOW_NONE)
+		t->f[o->head].lru_prev = i;
 	else
-		t->lru_tail = i;
-	t->lru_head = i;
+		o->tail = i;
+	o->head = i;
 }
 
 /* Take entry @i out of bucket @b, the LRU and the count; put it on the free list */
@@ -306,6 +318,7 @@ static void unlink_free(struct flow_table *t, uint32_t i, uint32_t b)
 		pp = &t->f[*pp].hnext;
 	*pp = f->hnext;
 	lru_unlink(t, f);
+	share_give(&t->share, f->owner);
 	f->hnext = t->free_head;
 	f->lru_prev = f->lru_next = FLOW_NONE;
 	t->free_head = i;
@@ -344,11 +357,11 @@ static bool expired_at(const struct flow *f, uint64_t now)
 	return now >= f->expires;
 }
 
-/* Reclaim up to @budget expired flows from the LRU tail, skipping live ones */
-static uint32_t reclaim(struct flow_table *t, uint64_t now, uint32_t budget,
-		       uint32_t skip_max)
+/* Reclaim up to @budget expired flows from @owner's LRU tail, skipping live ones */
+static uint32_t reclaim(struct flow_table *t, uint32_t owner, uint64_t now,
+		       uint32_t budget, uint32_t skip_max)
 {
-	uint32_t i = t->lru_tail, done = 0, skipped = 0;
+	uint32_t i = t->share.o[owner].tail, done = 0, skipped = 0;
 
 	while (i != FLOW_NONE && done < budget) {
 		uint32_t prev = t->f[i].lru_prev;
@@ -365,24 +378,39 @@ static uint32_t reclaim(struct flow_table *t, uint64_t now, uint32_t budget,
 	return done;
 }
 
+/*
+ * Full: the owner share_victim() names gives way, an expired flow of its
+ * if one is near its tail, else its flow idle the longest
+ */
+static void make_room(struct flow_table *t, uint32_t owner, uint64_t now)
+{
+	uint32_t v = share_victim(&t->share, owner);
+
+	if (reclaim(t, v, now, 1, INSERT_SKIP))
+		return;
+	remove_idx(t, t->share.o[v].tail);
+	t->evicted++;
+	t->share.o[v].evicted++;
+}
+
 struct flow *flow_insert(struct flow_table *t, const struct flow_key *k,
-			 uint64_t hash, int bottle_end, uint64_t now)
+			 uint64_t hash, uint32_t owner, int bottle_end,
+			 uint64_t now)
 {
 	uint32_t b = (uint32_t)hash & t->mask;
 	struct flow *f;
 	uint32_t i;
 
-	if (t->free_head == FLOW_NONE && !reclaim(t, now, 1, INSERT_SKIP)) {
-		/* Full of live flows: the one idle longest makes room */
-		remove_idx(t, t->lru_tail);
-		t->evicted++;
-	}
+	owner = share_slot(&t->share, owner);
+	if (t->free_head == FLOW_NONE)
+		make_room(t, owner, now);
 	i = t->free_head;
 	f = &t->f[i];
 	t->free_head = f->hnext;
 
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
+	f->owner = (uint16_t)owner;
 	f->bottle_end = (uint8_t)(bottle_end & 1);
 	f->state = FLOW_NEW;
 	f->initiator = END_UNKNOWN;
@@ -391,6 +419,7 @@ struct flow *flow_insert(struct flow_table *t, const struct flow_key *k,
 	f->hnext = t->bucket[b];
 	t->bucket[b] = i;
 	lru_push_head(t, f, i);
+	share_take(&t->share, owner);
 	t->used++;
 	t->inserted++;
 	return f;
@@ -444,7 +473,7 @@ void flow_touch(struct flow_table *t, struct flow *f, const struct pkt *p,
 	f->packets[src_end]++;
 	f->bytes[src_end] += p->len;
 
-	if (t->lru_head != i) {
+	if (t->share.o[f->owner].head != i) {
 		lru_unlink(t, f);
 		lru_push_head(t, f, i);
 	}
@@ -455,21 +484,39 @@ void flow_remove(struct flow_table *t, struct flow *f)
 	remove_idx(t, idx_of(t, f));
 }
 
+/*
+ * Each owner's list in turn, from where the last call stopped, until the
+ * budget is spent or every owner's tail was looked at once
+ */
 uint32_t flow_expire(struct flow_table *t, uint64_t now, uint32_t budget)
 {
-	return reclaim(t, now, budget, EXPIRE_SKIP);
+	uint32_t done = 0;
+
+	for (uint32_t n = 0; n < t->share.nowners && done < budget; n++) {
+		uint32_t o = t->expire_owner;
+
+		if (t->share.o[o].count)
+			done += reclaim(t, o, now, budget - done, EXPIRE_SKIP);
+		if (done < budget)
+			t->expire_owner = o + 1 < t->share.nowners ? o + 1 : 0;
+	}
+	return done;
 }
 
 int flow_foreach(struct flow_table *t, int (*fn)(struct flow *f, void *arg),
 		 void *arg)
 {
-	uint32_t i;
 	int rc;
 
-	for (i = t->lru_head; i != FLOW_NONE; i = t->f[i].lru_next) {
-		rc = fn(&t->f[i], arg);
-		if (rc)
-			return rc;
+	for (uint32_t o = 0; o < t->share.nowners; o++) {
+		if (!t->share.o[o].count)
+			continue;
+		for (uint32_t i = t->share.o[o].head; i != FLOW_NONE;
+		     i = t->f[i].lru_next) {
+			rc = fn(&t->f[i], arg);
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -481,6 +528,15 @@ void flow_stats(const struct flow_table *t, struct flow_stats *s)
 	s->inserted = t->inserted;
 	s->evicted = t->evicted;
 	s->expired = t->expired;
+}
+
+void flow_owner_stats(const struct flow_table *t, uint32_t owner,
+		      uint32_t *used, uint64_t *evicted)
+{
+	const struct share_owner *o = &t->share.o[share_slot(&t->share, owner)];
+
+	*used = o->count;
+	*evicted = o->evicted;
 }
 
 void flow_endpoint(const struct flow *f, int end, struct ipaddr *a,

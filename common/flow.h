@@ -18,14 +18,19 @@
  *
  * Storage is one array of struct flow allocated by flow_table_new() and
  * never resized. Buckets hold the index of the first entry of a chain;
- * entries chain through ->hnext. A doubly linked LRU list (->lru_prev,
- * ->lru_next) orders entries by last use: flow_touch() moves a flow to the
- * head, and when no slot is free flow_insert() evicts the tail - the flow
- * idle the longest - counting the eviction. Expired flows are reclaimed by
- * flow_lookup() (an expired entry is a miss) and by flow_expire(), which
- * walks the LRU from the tail within a budget. Timeouts differ by state, so
- * the tail is not always the first to expire: the walk steps over a
- * bounded number of live flows before it stops (flow.c).
+ * entries chain through ->hnext. Each flow belongs to the bottle that
+ * opened it (->owner, the bottle's slot), and each bottle's flows are on a
+ * doubly linked LRU list of its own (->lru_prev, ->lru_next; the ends in
+ * the table's share, share.h): flow_touch() moves a flow to the head of
+ * its list. When no slot is free, flow_insert() asks share_victim() whose
+ * flow gives way - the inserting bottle's own when it holds its fair share
+ * or more, else the bottle holding the most - and evicts that bottle's
+ * tail, the flow it left idle the longest, counting the eviction for the
+ * table and for that bottle. Expired flows are reclaimed by flow_lookup()
+ * (an expired entry is a miss) and by flow_expire(), which walks the lists
+ * from their tails within a budget. Timeouts differ by state, so a tail is
+ * not always the first to expire: the walk steps over a bounded number of
+ * live flows before it stops (flow.c).
  *
  * Indexes, not pointers, link entries (FLOW_NONE ends a list), which keeps
  * an entry within two cache lines (flow.c asserts it).
@@ -101,6 +106,7 @@ struct flow {
 	uint32_t lru_next;	/* towards the least recently used */
 	uint8_t initiator;	/* key endpoint that sent the first packet (flow.c) */
 	uint8_t fin_seen;	/* TCP: bit (1 << end) per key endpoint that sent a FIN */
+	uint16_t owner;		/* the opening bottle's share slot (share.h) */
 	uint64_t created;	/* ns */
 	uint64_t last_seen;	/* ns */
 	uint64_t expires;	/* ns: last_seen + the state's timeout */
@@ -120,14 +126,16 @@ struct flow_table;
 
 /*
  * flow_table_new() - allocate a table for @capacity flows (>= 1)
+ * @owners:	bottle slots it keeps shares for (1..SHARE_OWNERS_MAX, share.h)
  * @timeouts:	copied; NULL for the defaults
  * Return: the table, or NULL (errno set) if memory or randomness failed.
  */
-struct flow_table *flow_table_new(uint32_t capacity,
+struct flow_table *flow_table_new(uint32_t capacity, uint32_t owners,
 				  const struct flow_timeouts *timeouts);
 void flow_table_free(struct flow_table *t);
 
-/* flow_table_bytes() - memory a table of @capacity flows takes */
+/* flow_table_bytes() - memory a table of @capacity flows takes (its
+ * shares: share_bytes(owners) more) */
 size_t flow_table_bytes(uint32_t capacity);
 
 /*
@@ -159,14 +167,17 @@ struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k,
 
 /*
  * flow_insert() - a new flow for @k (which must not be present)
+ * @owner:	the bottle's share slot (struct bottle .slot)
  * @bottle_end:	the key endpoint that is the bottle
  *
- * Takes a free slot, or evicts the least recently used flow. The new flow
+ * Takes a free slot, or evicts the least recently used flow of the bottle
+ * share_victim() names (flow.h, theory of operation). The new flow
  * is in FLOW_NEW, with verdict, reason, gen and rule zero, and counters zero.
  * Return: the flow (never NULL).
  */
 struct flow *flow_insert(struct flow_table *t, const struct flow_key *k,
-			 uint64_t hash, int bottle_end, uint64_t now);
+			 uint64_t hash, uint32_t owner, int bottle_end,
+			 uint64_t now);
 
 /*
  * flow_touch() - account packet @p, sent by key endpoint @src_end, to @f
@@ -186,14 +197,18 @@ void flow_remove(struct flow_table *t, struct flow *f);
 uint32_t flow_expire(struct flow_table *t, uint64_t now, uint32_t budget);
 
 /*
- * flow_foreach() - call @fn on each live flow, most recently used first,
- * until it returns non-zero (which is returned). @fn must not insert or
- * remove flows.
+ * flow_foreach() - call @fn on each live flow, bottle slot by slot, each
+ * bottle's most recently used first, until it returns non-zero (which is
+ * returned). @fn must not insert or remove flows.
  */
 int flow_foreach(struct flow_table *t, int (*fn)(struct flow *f, void *arg),
 		 void *arg);
 
 void flow_stats(const struct flow_table *t, struct flow_stats *s);
+
+/* flow_owner_stats() - flows bottle slot @owner holds, and it lost to evictions */
+void flow_owner_stats(const struct flow_table *t, uint32_t owner,
+		      uint32_t *used, uint64_t *evicted);
 
 /* flow_endpoint() - address and port of key endpoint @end of @f */
 void flow_endpoint(const struct flow *f, int end, struct ipaddr *a,

@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "learn.h"
+#include "share.h"
 #include "siphash.h"
 
 /* Bindings examined from the LRU tail to free a name slot */
@@ -61,7 +62,7 @@ struct learn_table {
 	struct learn_limits lim;	/* per_*_max 0 turned to UINT32_MAX */
 	uint32_t nmask, bmask;		/* buckets - 1 */
 	uint32_t nfree, bfree;		/* free lists */
-	uint32_t lru_head, lru_tail;
+	struct share share;		/* per bottle: count, LRU ends, evictions */
 	uint32_t hand;			/* learn_expire() position */
 	struct learn_stats st;
 	struct siphash_key key;
@@ -133,6 +134,9 @@ struct learn_table *learn_new(const struct learn_limits *lim)
 	memset(mem, 0, l.total);
 	t = (struct learn_table *)mem;
 	rc = siphash_key_random(&t->key);
+	if (!rc)
+		rc = share_init(&t->share, lim->max_bindings,
+				lim->owners ? lim->owners : 1);
 	if (rc) {
 		free(mem);
 		errno = -rc;
@@ -162,12 +166,13 @@ struct learn_table *learn_new(const struct learn_limits *lim)
 		t->b[i].name = LEARN_NONE;	/* marks the slot free */
 	}
 	t->nfree = t->bfree = 0;
-	t->lru_head = t->lru_tail = LEARN_NONE;
 	return t;
 }
 
 void learn_free(struct learn_table *t)
 {
+	if (t)
+		share_fini(&t->share);
 	free(t);
 }
 
@@ -246,29 +251,33 @@ static void name_release(struct learn_table *t, uint32_t i)
 	t->st.names--;
 }
 
+/* One LRU list per owner (share.h keeps its ends) */
 static void lru_unlink(struct learn_table *t, struct learn_binding *b)
 {
+	struct share_owner *o = &t->share.o[b->owner];
+
 	if (b->lru_prev != LEARN_NONE)
 		t->b[b->lru_prev].lru_next = b->lru_next;
 	else
-		t->lru_head = b->lru_next;
+		o->head = b->lru_next;
 	if (b->lru_next != LEARN_NONE)
 		t->b[b->lru_next].lru_prev = b->lru_prev;
 	else
-		t->lru_tail = b->lru_prev;
+		o->tail = b->lru_prev;
 }
 
 static void lru_push_head(struct learn_table *t, uint32_t i)
 {
 	struct learn_binding *b = &t->b[i];
+	struct share_owner *o = &t->share.o[b->owner];
 
 	b->lru_prev = LEARN_NONE;
-	b->lru_next = t->lru_head;
-	if (t->lru_head != LEARN_NONE)
-		t->b[t->lru_head].lru_prev = i;
+	b->lru_next = o->head;
+	if (o->head != LEARN_NONE)
+		t->b[o->head].lru_prev = i;
 	else
-		t->lru_tail = i;
-	t->lru_head = i;
+		o->tail = i;
+	o->head = i;
 }
 
 /*
@@ -308,6 +317,7 @@ static void drop(struct learn_table *t, uint32_t i)
 
 	chain_unlink(t, addr_bucket(t, b->scope, &b->addr), i);
 	lru_unlink(t, b);
+	share_give(&t->share, b->owner);
 	if (b->name_prev != LEARN_NONE)
 		t->b[b->name_prev].name_next = b->name_next;
 	else
@@ -346,23 +356,31 @@ static uint32_t crowded(const struct learn_table *t, uint32_t bucket,
 /* Drop @i to make room: counted as expired if its time had come anyway */
 static void push_out(struct learn_table *t, uint32_t i, uint64_t now)
 {
-	if (expired(&t->b[i], now))
+	if (expired(&t->b[i], now)) {
 		t->st.expired++;
-	else
+	} else {
 		t->st.evicted++;
+		t->share.o[t->b[i].owner].evicted++;
+	}
 	drop(t, i);
 }
 
 /*
- * Free a name slot by dropping, near the LRU tail, a name's last binding.
- * If every name there holds several, the name of the LRU tail goes whole:
- * refusing instead would let one bottle that fills the name pool with
- * multi-address names stop every other bottle from learning any new name
- * until those bindings expire (test/adversarial/resources.sh).
+ * Free a name slot by dropping, near the LRU tail of the owner that gives
+ * way (share_victim(), counted in bindings: every name holds at least
+ * one), a name's last binding. If every name there holds several, the
+ * name of that tail goes whole: refusing instead would let one bottle that
+ * fills the name pool with multi-address names stop every other bottle
+ * from learning any new name until those bindings expire
+ * (test/adversarial/resources.sh).
  */
-static bool free_a_name(struct learn_table *t, uint64_t now)
+static bool free_a_name(struct learn_table *t, uint32_t owner, uint64_t now)
 {
-	uint32_t i = t->lru_tail, ni;
+	uint32_t v = share_victim(&t->share, owner), i, ni;
+
+	if (v == SHARE_NONE)
+		return false;
+	i = t->share.o[v].tail;
 
 	for (int seen = 0; i != LEARN_NONE && seen < NAME_SCAN; seen++) {
 		if (t->n[t->b[i].name].naddrs == 1) {
@@ -371,9 +389,7 @@ static bool free_a_name(struct learn_table *t, uint64_t now)
 		}
 		i = t->b[i].lru_prev;
 	}
-	if (t->lru_tail == LEARN_NONE)
-		return false;
-	ni = t->b[t->lru_tail].name;
+	ni = t->b[t->share.o[v].tail].name;
 	while (t->n[ni].naddrs)		/* the last drop releases the name */
 		push_out(t, t->n[ni].first, now);
 	return true;
@@ -390,7 +406,8 @@ static uint32_t soonest(const struct learn_table *t, uint32_t ni)
 	return best;
 }
 
-int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
+int learn_add(struct learn_table *t, uint32_t owner, uint32_t scope,
+	      const struct ipaddr *addr,
 	      const char *name, size_t len, uint16_t rrtype, uint64_t expires,
 	      uint64_t now)
 {
@@ -406,6 +423,7 @@ int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
 	/* Bytes past an IPv4 address are not the caller's to set */
 	addr_set(&a, addr->b, addr_len(addr));
 
+	owner = share_slot(&t->share, owner);
 	nb = name_bucket(t, scope, name, len);
 	bb = addr_bucket(t, scope, &a);
 	ni = name_find(t, nb, scope, name, len);
@@ -434,7 +452,7 @@ int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
 			return 0;
 		}
 	} else {
-		if (t->nfree == LEARN_NONE && !free_a_name(t, now)) {
+		if (t->nfree == LEARN_NONE && !free_a_name(t, owner, now)) {
 			t->st.refused_names_full++;
 			return -ENOSPC;
 		}
@@ -452,7 +470,8 @@ int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
 		drop(t, soonest(t, ni));
 		t->st.capped++;
 	} else if (t->bfree == LEARN_NONE) {
-		push_out(t, t->lru_tail, now);
+		/* never SHARE_NONE: a full pool has an owner */
+		push_out(t, t->share.o[share_victim(&t->share, owner)].tail, now);
 	}
 
 	i = t->bfree;
@@ -460,12 +479,14 @@ int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
 	t->bfree = b->hnext;
 	b->addr = a;
 	b->scope = scope;
+	b->owner = owner;
 	b->name = ni;
 	b->rrtype = rrtype;
 	b->learnt = now;
 	b->expires = expires;
 	chain_push(t, bb, i);
 	lru_push_head(t, i);
+	share_take(&t->share, owner);
 	b->name_prev = LEARN_NONE;
 	b->name_next = n->first;
 	if (n->first != LEARN_NONE)
@@ -546,30 +567,28 @@ uint32_t learn_expire(struct learn_table *t, uint64_t now, uint32_t budget)
 
 void learn_forget_scope(struct learn_table *t, uint32_t scope)
 {
-	uint32_t i = t->lru_head;
-
-	while (i != LEARN_NONE) {
-		uint32_t next = t->b[i].lru_next;
-
-		if (t->b[i].scope == scope)
+	for (uint32_t i = 0; i < t->lim.max_bindings; i++)
+		if (t->b[i].name != LEARN_NONE && t->b[i].scope == scope)
 			drop(t, i);
-		i = next;
-	}
 }
 
 int learn_foreach(struct learn_table *t, uint64_t now,
 		  int (*fn)(struct learn_table *t, uint32_t binding, void *arg),
 		  void *arg)
 {
-	uint32_t i;
 	int rc;
 
-	for (i = t->lru_head; i != LEARN_NONE; i = t->b[i].lru_next) {
-		if (expired(&t->b[i], now))
+	for (uint32_t o = 0; o < t->share.nowners; o++) {
+		if (!t->share.o[o].count)
 			continue;
-		rc = fn(t, i, arg);
-		if (rc)
-			return rc;
+		for (uint32_t i = t->share.o[o].head; i != LEARN_NONE;
+		     i = t->b[i].lru_next) {
+			if (expired(&t->b[i], now))
+				continue;
+			rc = fn(t, i, arg);
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -577,4 +596,13 @@ int learn_foreach(struct learn_table *t, uint64_t now,
 void learn_stats(const struct learn_table *t, struct learn_stats *s)
 {
 	*s = t->st;
+}
+
+void learn_owner_stats(const struct learn_table *t, uint32_t owner,
+		       uint32_t *used, uint64_t *evicted)
+{
+	const struct share_owner *o = &t->share.o[share_slot(&t->share, owner)];
+
+	*used = o->count;
+	*evicted = o->evicted;
 }

@@ -15,9 +15,14 @@
  *   - names: (scope, name) with a count of the addresses pointing at it;
  *   - bindings: (scope, address, name) with an expiry. An address learnt for
  *     several names has one binding per name, so each name keeps its rule.
- * Both are hashed with SipHash under a random key. Bindings sit on an LRU
- * list ordered by last (re)learning; when the pool is full the least
- * recently learnt binding is evicted, counted. A name may hold at most
+ * Both are hashed with SipHash under a random key. Each binding belongs to
+ * the bottle that first learnt it (its share slot; share.h), and sits on
+ * that bottle's LRU list, ordered by last (re)learning. When the pool is
+ * full, the bottle share_victim() names gives way: the learning bottle
+ * itself when it holds its fair share of bindings or more, else the bottle
+ * holding the most; its least recently learnt binding is evicted, counted
+ * for the table and for that bottle. A full name pool frees a name of the
+ * same bottle's. So one bottle's flood of names evicts only its own. A name may hold at most
  * per_name_max addresses; learning one more replaces that name's binding
  * that expires first, counted (CDNs rotate addresses; the newest answer wins).
  * A name whose last binding goes is freed.
@@ -53,6 +58,7 @@ struct learn_name {
 struct learn_binding {
 	struct ipaddr addr;
 	uint32_t scope;
+	uint32_t owner;			/* share slot of the bottle that learnt it first */
 	uint32_t name;			/* index into the name pool */
 	uint32_t hnext, hprev;		/* its bucket chain; hprev LEARN_NONE at the head */
 	uint32_t lru_prev, lru_next;
@@ -67,6 +73,7 @@ struct learn_limits {
 	uint32_t max_names;
 	uint32_t per_name_max;		/* addresses per name; 0: no cap */
 	uint32_t per_addr_max;		/* names per address; 0: no cap */
+	uint32_t owners;		/* bottle slots with a share (share.h); 0: 1 */
 };
 
 struct learn_stats {
@@ -90,6 +97,8 @@ size_t learn_table_bytes(const struct learn_limits *lim);
 
 /*
  * learn_add() - bind @addr to @name in @scope until @expires (ns)
+ * @owner:	the learning bottle's share slot (struct bottle .slot); a
+ *		binding keeps the owner that learnt it first
  * @name:	normalised, @len <= LEARN_NAME_MAX (longer names are refused)
  *
  * Re-learning an existing binding refreshes its expiry (the later of the
@@ -99,7 +108,8 @@ size_t learn_table_bytes(const struct learn_limits *lim);
  * Return: 0, or -ENAMETOOLONG, or -ENOSPC (no name slot), or -EINVAL
  * (@addr is neither IPv4 nor IPv6).
  */
-int learn_add(struct learn_table *t, uint32_t scope, const struct ipaddr *addr,
+int learn_add(struct learn_table *t, uint32_t owner, uint32_t scope,
+	      const struct ipaddr *addr,
 	      const char *name, size_t len, uint16_t rrtype, uint64_t expires,
 	      uint64_t now);
 
@@ -131,8 +141,8 @@ uint32_t learn_expire(struct learn_table *t, uint64_t now, uint32_t budget);
 void learn_forget_scope(struct learn_table *t, uint32_t scope);
 
 /*
- * learn_foreach() - call @fn for each live binding, most recently learnt
- * first, until it returns non-zero (which is returned). @fn must not
+ * learn_foreach() - call @fn for each live binding, bottle slot by slot,
+ * each bottle's most recently learnt first, until it returns non-zero (which is returned). @fn must not
  * change the table.
  */
 int learn_foreach(struct learn_table *t, uint64_t now,
@@ -140,5 +150,9 @@ int learn_foreach(struct learn_table *t, uint64_t now,
 		  void *arg);
 
 void learn_stats(const struct learn_table *t, struct learn_stats *s);
+
+/* learn_owner_stats() - bindings slot @owner holds, and it lost to evictions */
+void learn_owner_stats(const struct learn_table *t, uint32_t owner,
+		       uint32_t *used, uint64_t *evicted);
 
 #endif /* SENTRY_LEARN_H */

@@ -14,6 +14,7 @@
 
 #include "cli/cmd_policy.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "decision.h"
 #include "dns.h"
 #include "num.h"
@@ -61,10 +62,27 @@ static void policy_usage(FILE *f)
 		"remove) in one transaction, printing each change; --dry-run writes nothing.\n");
 }
 
+/* what load compiled: a file's name, or how many */
+static void load_summary(struct progress *pr, char **files, int n, unsigned long rules,
+			 double compiled, double committed)
+{
+	if (n == 1)
+		progress_summary(pr, "%s: %lu rules compiled in %.2f s, committed in %.2f s "
+				 "(%.2f s in all)", files[0], rules, compiled, committed,
+				 progress_elapsed(pr));
+	else
+		progress_summary(pr, "%d files, %lu rules compiled in %.2f s, committed in "
+				 "%.2f s (%.2f s in all)", n, rules, compiled, committed,
+				 progress_elapsed(pr));
+}
+
 static int do_load(struct pstore *s, int argc, char **argv)
 {
 	struct policy **pols;
 	char err[POLICY_ERR_MAX];
+	struct progress pr;
+	unsigned long rules = 0;
+	double compiled, committed;
 	int rc = 0, n = 0;
 
 	if (argc < 1) {
@@ -74,16 +92,22 @@ static int do_load(struct pstore *s, int argc, char **argv)
 	pols = calloc((size_t)argc, sizeof(*pols));
 	if (!pols)
 		return 2;
+	progress_start(&pr, "sentry policy load");
 	/* compile everything first: one bad file and the store stays as it was */
 	for (n = 0; n < argc; n++) {
+		progress_status(&pr, false, "compiling %d/%d: %s, %lu rules so far", n + 1,
+				argc, argv[n], rules);
 		if (policy_compile_file(argv[n], &pols[n], err)) {
+			progress_clear(&pr);
 			fprintf(stderr, "%s\n", err);
 			rc = 1;
 			goto out;
 		}
+		rules += pols[n]->nrules;
 		for (int j = 0; j < n; j++) {
 			if (strcmp(pols[j]->name, pols[n]->name))
 				continue;
+			progress_clear(&pr);
 			fprintf(stderr, "sentry policy load: %s and %s both define policy '%s'\n",
 				argv[j], argv[n], pols[n]->name);
 			n++;
@@ -91,7 +115,12 @@ static int do_load(struct pstore *s, int argc, char **argv)
 			goto out;
 		}
 	}
+	compiled = progress_lap(&pr);
+	progress_status(&pr, true, "committing %d %s, %lu rules", argc,
+			argc == 1 ? "policy" : "policies", rules);
 	rc = pstore_put(s, pols, (size_t)argc);
+	committed = progress_lap(&pr);
+	progress_clear(&pr);
 	if (rc) {
 		fprintf(stderr, "sentry policy load: %s\n", pstore_strerror(rc));
 		rc = 2;
@@ -101,6 +130,10 @@ static int do_load(struct pstore *s, int argc, char **argv)
 		printf("loaded %s (%u rules, default %s)\n", pols[i]->name,
 		       pols[i]->nrules,
 		       pols[i]->default_action == ACTION_ALLOW ? "allow" : "deny");
+	/* stdout first: a reader of both sees the loaded lines, then the summary */
+	fflush(stdout);
+	if (progress_large(&pr, (unsigned int)argc, rules))
+		load_summary(&pr, argv, argc, rules, compiled, committed);
 out:
 	for (int i = 0; i < n && i < argc; i++)
 		policy_free(pols[i]);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cli/cmd_policy.h"
+#include "cli/progress.h"
 #include "policy_ini.h"
 #include "pstore.h"
 
@@ -84,6 +85,7 @@ static int classify(struct pstore *s, struct sync_file *sf)
 
 struct removed_ctx {
 	unsigned int n;
+	struct progress *pr;	/* its status line goes before a removal is printed */
 };
 
 static void on_removed(const char *name, void *arg)
@@ -91,6 +93,7 @@ static void on_removed(const char *name, void *arg)
 	struct removed_ctx *c = arg;
 
 	c->n++;
+	progress_clear(c->pr);
 	printf("remove %s\n", name);
 }
 
@@ -98,13 +101,16 @@ int policy_sync(struct pstore *s, int argc, char **argv)
 {
 	const char *dir = NULL;
 	bool dry_run = false, allow_empty = false;
-	struct removed_ctx rm = { 0 };
+	struct progress pr;
+	struct removed_ctx rm = { 0, &pr };
 	struct dirent **ents = NULL;
 	struct sync_file *files = NULL;
 	struct policy **pols = NULL;
 	bool *write = NULL;
 	char err[POLICY_ERR_MAX];
 	unsigned int added = 0, replaced = 0, same = 0;
+	unsigned long rules = 0;
+	double compiled, committed;
 	int n = 0, i, rc = 2;
 
 	for (i = 0; i < argc; i++) {
@@ -123,6 +129,7 @@ int policy_sync(struct pstore *s, int argc, char **argv)
 		fprintf(stderr, "sentry policy sync: no DIRECTORY given\n");
 		return 2;
 	}
+	progress_start(&pr, "sentry policy sync");
 	n = scandir(dir, &ents, ini_file, alphasort);
 	if (n < 0) {
 		fprintf(stderr, "sentry policy sync: %s: %s\n", dir, strerror(errno));
@@ -145,7 +152,10 @@ int policy_sync(struct pstore *s, int argc, char **argv)
 			files[i].path = NULL;
 			goto out;
 		}
+		progress_status(&pr, false, "compiling %d/%d: %s, %lu rules so far", i + 1, n,
+				files[i].path, rules);
 		if (policy_compile_file(files[i].path, &files[i].pol, err)) {
+			progress_clear(&pr);
 			fprintf(stderr, "%s\nsentry policy sync: nothing changed\n", err);
 			rc = 1;
 			goto out;
@@ -153,6 +163,7 @@ int policy_sync(struct pstore *s, int argc, char **argv)
 		for (int j = 0; j < i; j++) {
 			if (strcmp(files[j].pol->name, files[i].pol->name))
 				continue;
+			progress_clear(&pr);
 			fprintf(stderr, "sentry policy sync: %s and %s both define policy "
 				"'%s'; nothing changed\n", files[j].path, files[i].path,
 				files[i].pol->name);
@@ -160,19 +171,30 @@ int policy_sync(struct pstore *s, int argc, char **argv)
 			goto out;
 		}
 		pols[i] = files[i].pol;
+		rules += files[i].pol->nrules;
 	}
+	compiled = progress_lap(&pr);
 	for (i = 0; i < n; i++) {
-		int e = classify(s, &files[i]);
+		int e;
 
+		progress_status(&pr, false, "comparing %d/%d with the store: %s", i + 1, n,
+				files[i].pol->name);
+		e = classify(s, &files[i]);
 		if (e) {
+			progress_clear(&pr);
 			fprintf(stderr, "sentry policy sync: %s: %s\n",
 				files[i].pol->name, pstore_strerror(e));
 			goto out;
 		}
 		write[i] = strcmp(files[i].change, "unchanged") != 0;
 	}
+	progress_status(&pr, true, "%s %d polic%s, %lu rules",
+			dry_run ? "checking (dry run)" : "committing", n, n == 1 ? "y" : "ies",
+			rules);
 	/* removals are printed from inside the transaction, as they are made */
 	rc = pstore_sync(s, pols, write, (size_t)n, on_removed, &rm, dry_run);
+	committed = progress_lap(&pr);
+	progress_clear(&pr);
 	if (rc) {
 		fprintf(stderr, "sentry policy sync: %s; nothing changed\n",
 			pstore_strerror(rc));
@@ -192,6 +214,13 @@ int policy_sync(struct pstore *s, int argc, char **argv)
 	printf("%s%u added, %u replaced, %u removed, %u unchanged\n",
 	       dry_run ? "dry run, nothing written: " : "", added, replaced, rm.n, same);
 	rc = fflush(stdout) ? 2 : 0;
+	if (progress_large(&pr, (unsigned int)n, rules))
+		progress_summary(&pr, "%s: %d file%s, %lu rules compiled in %.2f s; %u change%s "
+				 "%s in %.2f s (%.2f s in all)", dir, n, n == 1 ? "" : "s",
+				 rules, compiled, added + replaced + rm.n,
+				 added + replaced + rm.n == 1 ? "" : "s",
+				 dry_run ? "found (dry run, nothing committed)" : "committed",
+				 committed, progress_elapsed(&pr));
 out:
 	for (i = 0; files && i < n; i++) {
 		free(files[i].path);

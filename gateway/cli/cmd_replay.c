@@ -146,7 +146,7 @@ static void remember_query(struct replay *rp, const struct dns_msg *m,
 
 	if (p)
 		dnspend_remove(rp->pending, p);	/* a retry replaces the original */
-	p = dnspend_add(rp->pending, &k, now);
+	p = dnspend_add(rp->pending, &k, rp->b.slot, now);
 	if (!p)
 		return;
 	dnspend_set_asker(p, &(struct dnspend_asker){
@@ -473,7 +473,7 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	rp->e = engine_new(&cfg);
-	rp->pending = dnspend_new(PENDING_CAPACITY, PENDING_TIMEOUT_MS);
+	rp->pending = dnspend_new(PENDING_CAPACITY, 1, PENDING_TIMEOUT_MS);
 	if (!rp->e || !rp->pending) {
 		fprintf(stderr, "sentry replay: out of memory\n");
 		rc = 2;

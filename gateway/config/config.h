@@ -271,6 +271,16 @@ int config_print(const struct sentry_config *cfg, FILE *f);
 void config_engine(const struct sentry_config *cfg, struct engine_config *ec);
 
 /*
+ * Share slots (common/share.h) past [tables] bottles: the bottles `sentry
+ * guard` adds (nfq.c takes slot bottles + its guard index; it asserts
+ * NFQ_GUARDS_MAX fits)
+ */
+#define CONFIG_GUARD_SLOTS	64
+
+/* config_share_slots() - the share slots every table keeps: one per bottle */
+uint32_t config_share_slots(const struct sentry_config *cfg);
+
+/*
  * config_resolv_upstreams() - when @cfg names no upstream, take the
  * nameservers of @cfg->resolv_conf
  *

@@ -16,6 +16,7 @@
 #include "config/config_int.h"
 #include "engine.h"
 #include "log.h"
+#include "share.h"
 
 const char *const config_section_names[SEC_N + 1] = {
 	[SEC_DAEMON] = "daemon", [SEC_DNS] = "dns", [SEC_EGRESS] = "egress",
@@ -236,10 +237,19 @@ int config_print(const struct sentry_config *cfg, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
+uint32_t config_share_slots(const struct sentry_config *cfg)
+{
+	uint32_t n = cfg->bottles + CONFIG_GUARD_SLOTS;
+
+	/* past the most a table keeps, slots fold (share.h): fairness lost, no more */
+	return n < SHARE_OWNERS_MAX ? n : SHARE_OWNERS_MAX;
+}
+
 void config_engine(const struct sentry_config *cfg, struct engine_config *ec)
 {
 	memset(ec, 0, sizeof(*ec));
 	ec->flow_capacity = cfg->flows;
+	ec->owners = config_share_slots(cfg);
 	ec->timeouts = cfg->timeouts;
 	ec->learn.max_bindings = cfg->learnt;
 	ec->learn.max_names = cfg->names;

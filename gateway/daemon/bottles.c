@@ -271,6 +271,7 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 		return -ENOENT;
 
 	engine_bottle_init(&b->eb, d->next_zone++, req->name, ep);
+	b->eb.slot = b->slot;
 	b->req = *req;
 	b->eb.has4 = req->addr4.set;
 	b->eb.addr4 = req->addr4.addr;

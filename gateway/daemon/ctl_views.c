@@ -104,7 +104,12 @@ static void counters(struct sbuf *o, bool json, const char *label,
 				    drop_name((enum drop_reason)r), c->drops.n[r]);
 			first = false;
 		}
-		sbuf_printf(o, "}}");
+		sbuf_printf(o, "},\"tables\":{\"flows\":%" PRIu64 ",\"flows_evicted\":%"
+			    PRIu64 ",\"learnt\":%" PRIu64 ",\"learnt_evicted\":%" PRIu64
+			    ",\"pending_dns\":%" PRIu64 ",\"pending_dns_evicted\":%" PRIu64 "}}",
+			    c->tables.flows, c->tables.flows_evicted, c->tables.learnt,
+			    c->tables.learnt_evicted, c->tables.pending_dns,
+			    c->tables.pending_dns_evicted);
 		return;
 	}
 	sbuf_printf(o, "%s\n"
@@ -115,6 +120,11 @@ static void counters(struct sbuf *o, bool json, const char *label,
 		    label, c->pkts_out, c->bytes_out, c->pkts_in, c->bytes_in,
 		    c->forwarded, c->dropped, c->flows_allowed, c->flows_denied,
 		    c->dns_allowed, c->dns_denied);
+	sbuf_printf(o, "  tables   flows %" PRIu64 " (evicted %" PRIu64 "), learnt %" PRIu64
+		    " (evicted %" PRIu64 "), pending dns %" PRIu64 " (evicted %" PRIu64 ")\n",
+		    c->tables.flows, c->tables.flows_evicted, c->tables.learnt,
+		    c->tables.learnt_evicted, c->tables.pending_dns,
+		    c->tables.pending_dns_evicted);
 	for (int r = 1; r < DROP_MAX; r++)
 		if (c->drops.n[r])
 			sbuf_printf(o, "  drop     %-20s %" PRIu64 "\n",

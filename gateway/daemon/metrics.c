@@ -61,7 +61,7 @@ static void bottle_labels(struct sbuf *o, const struct gw_bottle *b)
 }
 
 /* The per-bottle families, each walked over every bottle in turn */
-enum bfam { B_PACKETS, B_BYTES, B_FORWARDED, B_DROPPED, B_FLOWS, B_DNS, B_DROPS, B_MAX };
+enum bfam { B_PACKETS, B_BYTES, B_FORWARDED, B_DROPPED, B_FLOWS, B_DNS, B_DROPS, B_EVICTED, B_MAX };
 
 static const struct {
 	const char *name, *text;
@@ -73,6 +73,7 @@ static const struct {
 	[B_FLOWS] = { "sentry_bottle_flows_total", "New-flow decisions for the bottle, by verdict." },
 	[B_DNS] = { "sentry_bottle_dns_queries_total", "DNS query decisions for the bottle, by verdict." },
 	[B_DROPS] = { "sentry_bottle_drops_total", "Packets of the bottle dropped, by reason (reasons seen)." },
+	[B_EVICTED] = { "sentry_bottle_evicted_total", "Entries of the bottle's share of a table evicted to make room, by table." },
 };
 
 static void bottle_family(struct sbuf *o, enum bfam f, const struct gw_bottle *b,
@@ -116,6 +117,11 @@ static void bottle_family(struct sbuf *o, enum bfam f, const struct gw_bottle *b
 				 drop_name((enum drop_reason)r));
 			SERIES(extra, c->drops.n[r]);
 		}
+		break;
+	case B_EVICTED:
+		SERIES(",table=\"flows\"", c->tables.flows_evicted);
+		SERIES(",table=\"learnt\"", c->tables.learnt_evicted);
+		SERIES(",table=\"pending_dns\"", c->tables.pending_dns_evicted);
 		break;
 	default:
 		break;

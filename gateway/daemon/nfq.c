@@ -309,6 +309,7 @@ int nfq_guard(struct daemon *d, const struct ctl_request *req, char *err,
 		goto fail;
 	}
 	engine_bottle_init(&g->gb.eb, d->next_zone++, req->name, ep);
+	g->gb.eb.slot = d->cfg.bottles + (uint32_t)(g - q->g);
 	/* no TUN, no process: nothing of gb but eb may ever be used */
 	g->gb.fds[0] = g->gb.pidfd = g->gb.nswatch = g->gb.watch_wd = -1;
 	g->gb.eb.has4 = true;

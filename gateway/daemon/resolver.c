@@ -172,6 +172,15 @@ uint32_t resolver_pending(const struct daemon *d)
 	return d->res ? dnspend_used(d->res->pending) : 0;
 }
 
+void resolver_slot_stats(const struct daemon *d, uint32_t slot, uint32_t *used,
+			 uint64_t *evicted)
+{
+	*used = 0;
+	*evicted = 0;
+	if (d->res)
+		dnspend_owner_stats(d->res->pending, slot, used, evicted);
+}
+
 uint32_t resolver_families(const struct daemon *d)
 {
 	uint32_t per = d->cfg.upstream_sockets ? d->cfg.upstream_sockets : 1;
@@ -291,7 +300,8 @@ int resolver_init(struct daemon *d)
 		return -ENOENT;
 	}
 	r->socks = calloc(r->nsocks, sizeof(*r->socks));
-	r->pending = dnspend_new(c->pending_dns, c->dns_timeout_ms);
+	r->pending = dnspend_new(c->pending_dns, config_share_slots(c),
+				 c->dns_timeout_ms);
 	r->rqs = calloc(c->pending_dns, sizeof(*r->rqs));
 	r->jobs = calloc(UPTCP_MAX, sizeof(*r->jobs));
 	r->rx = malloc((size_t)RX_BATCH * PKT_BUF_SIZE);
@@ -456,7 +466,7 @@ static struct dnspend *send_to(struct daemon *d, struct dnspend *p, uint32_t u,
 	for (int attempt = 0; attempt < 8 && !np; attempt++) {
 		k.id = random16(r);
 		k.port = s->port;
-		np = dnspend_add(r->pending, &k, now);
+		np = dnspend_add(r->pending, &k, copy.owner, now);
 	}
 	if (!np) {
 		r->full++;
@@ -511,6 +521,24 @@ void resolver_clean_stats(const struct daemon *d, struct resolver_clean *out)
 	*out = d->res ? d->res->clean : (struct resolver_clean){ 0 };
 }
 
+static void give_up(struct daemon *d, struct dnspend *p);
+
+/*
+ * A full table: a bottle under its share (dnspend.h) takes the place of the
+ * oldest query of the bottle holding the most, which ends as a timeout
+ * would. Return: whether a place was freed.
+ */
+static bool make_room(struct daemon *d, uint32_t slot)
+{
+	struct dnspend *v = dnspend_victim(d->res->pending, slot);
+
+	if (!v)
+		return false;
+	give_up(d, v);
+	dnspend_remove(d->res->pending, v);
+	return true;
+}
+
 void resolver_query(struct daemon *d, struct gw_bottle *b,
 		    const uint8_t *msg, size_t len, const struct dns_msg *m,
 		    const struct ipaddr *client, uint16_t cport,
@@ -531,7 +559,9 @@ void resolver_query(struct daemon *d, struct gw_bottle *b,
 		return;
 	}
 	/* a placeholder key, replaced by send_to() with the real one */
-	p = dnspend_add(r->pending, &tmp, now);
+	p = dnspend_add(r->pending, &tmp, b->eb.slot, now);
+	if (!p && make_room(d, b->eb.slot))
+		p = dnspend_add(r->pending, &tmp, b->eb.slot, now);
 	if (!p) {
 		r->full++;
 		engine_tally(d->e, &b->eb, TALLY_MESSAGE, 0, DROP_DNS_PENDING_FULL);
@@ -744,18 +774,25 @@ static void servfail(struct daemon *d, struct dnspend *p)
 	}
 }
 
-static void on_timeout(struct dnspend *p, void *arg)
+/* End @p's query unanswered: its TCP retry closed, the client told SERVFAIL */
+static void give_up(struct daemon *d, struct dnspend *p)
 {
-	struct daemon *d = arg;
 	struct resolver *r = d->res;
 	struct rq *q = &r->rqs[dnspend_index(r->pending, p)];
 
-	r->timeouts++;
 	if (q->job >= 0) {
 		job_close(d, &r->jobs[q->job]);
 		q->job = -1;
 	}
 	servfail(d, p);
+}
+
+static void on_timeout(struct dnspend *p, void *arg)
+{
+	struct daemon *d = arg;
+
+	d->res->timeouts++;
+	give_up(d, p);
 }
 
 void resolver_tick(struct daemon *d, uint64_t now)

@@ -63,6 +63,10 @@ void resolver_tick(struct daemon *d, uint64_t now);
  */
 void resolver_forget_tcp(struct daemon *d, uint16_t conn);
 uint32_t resolver_pending(const struct daemon *d);
+
+/* resolver_slot_stats() - queries share slot @slot has in flight, and lost to evictions */
+void resolver_slot_stats(const struct daemon *d, uint32_t slot, uint32_t *used,
+			 uint64_t *evicted);
 /* resolver_families() - address families of the upstream sockets, 0 before init */
 uint32_t resolver_families(const struct daemon *d);
 

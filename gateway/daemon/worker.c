@@ -445,14 +445,21 @@ static void add_bottle(struct bottle_counters *t, const struct bottle_counters *
 void workers_bottle_sum(struct daemon *d, const struct gw_bottle *b,
 			struct bottle_counters *c)
 {
+	uint32_t pending;
+
 	*c = b->eb.c;
 	for (uint32_t i = 0; i < d->nworkers; i++) {
 		struct worker *w = &d->workers[i];
 
 		pthread_mutex_lock(&w->shard);
 		add_bottle(c, &w->eb[b->slot].c);
+		engine_share_stats(w->e, b->eb.slot, c);
 		pthread_mutex_unlock(&w->shard);
 	}
+	/* the learnt and pending tables are this thread's (resolver.c) */
+	engine_share_stats(d->e, b->eb.slot, c);
+	resolver_slot_stats(d, b->eb.slot, &pending, &c->tables.pending_dns_evicted);
+	c->tables.pending_dns = pending;
 }
 
 int workers_flow_foreach(struct daemon *d, int (*fn)(struct flow *f, void *arg),

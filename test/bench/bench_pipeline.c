@@ -251,7 +251,7 @@ static void rig_new(struct bench *bn, struct rig *r, uint32_t capacity,
 		dst_addr(d, b);
 		addr_set(&a, b, 4);
 		len = name_of(d, name, sizeof(name));
-		ret = learn_add(r->e->learn, r->ep->scope, &a, name, len,
+		ret = learn_add(r->e->learn, 0, r->ep->scope, &a, name, len,
 				DNS_TYPE_A, bn->now + 3600 * 1000000000ULL, bn->now);
 		if (ret)
 			die("learn_add", ret);

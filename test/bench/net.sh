@@ -599,6 +599,12 @@ command -v dnsperf >/dev/null || { note "no dnsperf: DNS not measured"; DNSPERF=
 [ -n "${BENCH_PERF:-}" ] && ! command -v perf >/dev/null && die "BENCH_PERF needs perf"
 read -r -a list <<<"$SETUPS"
 SETUPS=${list[*]}
+read -r -a dirs <<<"$DIRS"
+. "$here/lib/stage.sh"
+# set-up, topology, TCP (2 stream counts x ways x 2 MTUs), UDP (ways),
+# connections, DNS, the table
+stage_init net $((2 + 4 * ${#dirs[@]} + ${#dirs[@]} + 1 + ${DNSPERF:-0} + 1))
+stage "set-up: connrate, the policy, how busy the machine is"
 
 mkdir -p "$LOGDIR" "$(dirname "$RESULTS")"
 rm -f "$LOGDIR"/*.json "$LOGDIR"/*.txt "$LOGDIR"/*.log
@@ -624,6 +630,7 @@ read -r b1 i1 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/st
 busy=$(( (b1 - b0) * 100 / (b1 - b0 + i1 - i0 + 1) ))
 [ "$busy" -gt 10 ] && note "the machine is ${busy}% busy before the run: the figures will suffer"
 echo "== net: $SETUPS; $REPS run(s) each${BENCH_QUICK:+ (BENCH_QUICK)}"
+stage "namespaces, dnsmasq and iperf3 servers for: $SETUPS"
 build_topology
 start_services
 
@@ -635,21 +642,21 @@ for mtu in 1500 65520; do
 	fi
 	for n in 1 4; do
 		for dir in $DIRS; do
-			echo "   TCP, $n stream(s), MTU $mtu, $dir"
+			stage "TCP, $n stream(s), MTU $mtu, $dir, $REPS run(s) of ${TCP_TIME} s per setup"
 			each tcp_each $n $mtu $dir
 			trunc_log
 		done
 	done
 	if [ $mtu = 65520 ]; then
 		for dir in $DIRS; do
-			echo "   UDP, $UDP_LEN-byte datagrams, $dir"
+			stage "UDP, $UDP_LEN-byte datagrams, $dir: the highest rate under 1% loss"
 			each udp_each $dir
 		done
-		echo "   new TCP connections"
+		stage "new TCP connections, ${CPS_TIME} s per setup and run"
 		each cps_run
 		trunc_log
 		if [ -n "$DNSPERF" ]; then
-			echo "   DNS"
+			stage "DNS, allowed and denied names, ${DNS_TIME} s per setup and run"
 			each dns_each allow
 			each dns_each deny
 			trunc_log
@@ -661,6 +668,7 @@ for s in sentry pasta pasta25 slirp; do
 	[ -n "${HWM[$s]:-}" ] && record rss "$s" "${HWM[$s]}"
 done
 
+stage "the table: $RESULTS"
 rev=$(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [ -n "$pasta25_why" ]; then
 	p25="not measured: $pasta25_why"

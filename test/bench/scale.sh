@@ -28,6 +28,7 @@ SAMPLE=${SCALE_SAMPLE:-16}
 IDLE=${SCALE_IDLE:-10}
 OUT=${SCALE_OUT:-$top/bench/scale.md}
 . "$top/test/lib/tap.sh"
+. "$here/lib/stage.sh"
 
 [ "$(id -u)" = 0 ] || { echo "scale: needs root" >&2; exit 1; }
 for t in ip dnsmasq dig curl python3; do
@@ -101,8 +102,12 @@ daemon() {
 	return 1
 }
 
+stage_init scale 8
+stage "the test internet and the daemon's namespace"
 world || { echo "scale: could not build the namespaces" >&2; exit 1; }
+stage "$N policies into the store"
 policies || { echo "scale: could not load $N policies" >&2; exit 1; }
+stage "$N bottle namespaces, the daemon, the baseline"
 # Made before the baseline: namespaces cost kernel memory of their own,
 # which is not the bottles'
 for i in $(seq "$N"); do
@@ -118,6 +123,7 @@ echo 3 >/proc/sys/vm/drop_caches
 kmem0=$(unreclaim_kb) rss0=$(rss_kb "$pid")
 
 echo "== scale: $N bottles, each under its own policy, one daemon ($(nproc) CPUs)"
+stage "attaching $N bottles, one after another"
 t0=$(ms)
 fails=0
 for i in $(seq "$N"); do
@@ -129,12 +135,14 @@ listed=$(ctl bottles | grep -c '^b[0-9]')
 kmem1=$(unreclaim_kb) rss1=$(rss_kb "$pid")
 
 # idle: the daemon's CPU over IDLE seconds with every bottle attached
+stage "the daemon's CPU with every bottle idle, over $IDLE s"
 c0=$(cpu_ticks "$pid")
 sleep "$IDLE"
 c1=$(cpu_ticks "$pid")
 hz=$(getconf CLK_TCK)
 
 # a sample spread over all bottles: DNS through sentry, HTTP to the answer
+stage "DNS and HTTP through a sample of $SAMPLE bottles"
 dns_ok=0 http_ok=0 step=$(( N / SAMPLE > 0 ? N / SAMPLE : 1 )) tried=0
 for ((i = 1; i <= N; i += step)); do
 	tried=$((tried + 1))
@@ -146,6 +154,7 @@ done
 policies_logged=$(grep '"event":"flow"' "$tmp/decisions.jsonl" | grep -o '"policy":"b[0-9]*"' | sort -u | wc -l)
 
 # detach all: deleting each namespace file ends its bottle
+stage "deleting every bottle's namespace, until the daemon has let them all go"
 t2=$(ms)
 for i in $(seq "$N"); do
 	ip netns del "$P-b$i"
@@ -161,6 +170,7 @@ echo 3 >/proc/sys/vm/drop_caches
 kmem2=$(unreclaim_kb) rss2=$(rss_kb "$pid")
 tuns=$(ip -n "$P-gw" -o link show | grep -vc -e ' lo:' -e sentry0 -e "$P-g@")
 
+stage "the table: $OUT"
 per_kmem=$(( (kmem1 - kmem0) / N ))
 {
 	echo "# sentry: $N bottles on one daemon (make bench, section scale)"

@@ -63,6 +63,7 @@ SKIP=" ${START_SKIP:-} "
 . "$top/test/lib/world.sh"
 . "$top/test/lib/podman.sh"
 . "$top/test/lib/trixie.sh"
+. "$here/lib/stage.sh"
 
 say() { echo "start: $*" >&2; }
 [ "$(id -u)" = 0 ] || { say "needs root"; exit 1; }
@@ -78,6 +79,12 @@ W_PREFIX=$P
 RES=$tmp/results	# "VARIANT total|helper MS" a line
 : >"$RES"
 notes=()		# lines for the results: what was not measured and why
+# the stages this run has: the parts START_SKIP leaves, the daemon, the table
+n=2
+for part in p5 p5 p4 phases mem; do	# p5: the tree, then the starts
+	[[ "$SKIP" == *" $part "* ]] || n=$((n + 1))
+done
+stage_init start $n
 
 us_now() { echo $(($(date +%s%N) / 1000)); }	# microseconds, wall clock
 
@@ -118,12 +125,15 @@ timed() {
 
 tree_ok=
 if [[ "$SKIP" != *" p5 "* ]]; then
-	if tree_build >/dev/null 2>&1; then
+	stage "the Debian 13 tree for Podman 5 (test/lib/trixie.sh; cached after the first time)"
+	# its steps, as it says them, go with say's lines to stderr
+	if tree_build >&2; then
 		tree_ok=1
 	else
 		notes+=("Podman 5 (rootless, pasta) not measured: no Debian 13 tree: $tree_why")
 	fi
 fi
+stage "the daemon and its test internet"
 W_CTL_GROUP=${P}c
 groupadd "$W_CTL_GROUP" || { say "groupadd failed"; exit 1; }
 t_defer groupdel "$W_CTL_GROUP"
@@ -139,6 +149,7 @@ world_daemon_start >"$tmp/world.log" 2>&1 || { cat "$tmp/world.log"; say "the da
 # ---- Podman 4, rootful, slirp4netns --------------------------------------
 
 p4_vars=()
+[[ "$SKIP" != *" p4 "* ]] && stage "Podman 4, rootful, slirp4netns: $RUNS starts each, real and sentry's"
 if [[ "$SKIP" != *" p4 "* ]] && podman --version 2>/dev/null | grep -q ' 4\.'; then
 	link=$(dirname "$SENTRY")/../libexec/sentry/slirp4netns
 	if [ ! -e "$link" ]; then
@@ -179,6 +190,7 @@ fi
 # ---- Podman 5, rootless, pasta, in the Debian 13 tree ---------------------
 
 p5_vars=()
+[[ "$SKIP" != *" p5 "* ]] && stage "Podman 5, rootless, pasta, in the Debian 13 tree: $RUNS starts each"
 if [ -n "$tree_ok" ]; then
 	# helperclock is built on the host (glibc 2.36) and runs in the tree
 	# (2.41); the tree's /run is the holder's tmpfs
@@ -240,6 +252,7 @@ fi
 
 PHASES=$tmp/phases	# "STARTUP TUN NETLINK ATTACH EXIT" (us) a line
 : >"$PHASES"
+[[ "$SKIP" != *" phases "* ]] && stage "where an attach spends its time: $BD_RUNS traced attaches"
 if [[ "$SKIP" != *" phases "* ]] && command -v strace >/dev/null; then
 	say "phases of an attach: $BD_RUNS traced attaches"
 	for ((i = 0; i < BD_RUNS; i++)); do
@@ -261,6 +274,7 @@ unreclaim_kb() { awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo; }
 MEM=$tmp/mem	# "Q KB_PER_BOTTLE RSS_KB_PER_BOTTLE" a line
 : >"$MEM"
 if [[ "$SKIP" != *" mem "* ]]; then
+	stage "kernel memory per idle bottle and per queue"
 	say "kernel memory: $MEM_BOTTLES bottles at 1, 2, 4 queues, $MEM_REPS rounds"
 	for ((r = 0; r < MEM_REPS; r++)); do
 		for q in 1 2 4; do
@@ -286,6 +300,7 @@ fi
 
 # ---- the results -----------------------------------------------------------
 
+stage "the table: $OUT"
 {
 	echo "# sentry: what a container start costs (make bench, section start)"
 	echo

@@ -65,16 +65,20 @@ image_apt_pkgs() {
 	}' <<<"$1"
 }
 
-# image_base PKG... - the cached Debian 12 tree with PKG installed
+# image_base PKG... - the cached Debian 12 tree with PKG installed (each
+# step said as it starts, "# image: STEP (N s)", by build_say of trixie.sh)
 image_base() {
 	local log=$tmp/image-base.log want="$IMG_SUITE minbase: $*"
 	: >"$log"
-	[ "$(cat "$IMG_BASE/.sentry-image-base" 2>/dev/null)" = "$want" ] && return 0
+	if [ "$(cat "$IMG_BASE/.sentry-image-base" 2>/dev/null)" = "$want" ]; then
+		build_say image "Debian 12 tree $IMG_BASE with $* (cached): reused"
+		return 0
+	fi
 	command -v debootstrap >/dev/null || { img_why="no debootstrap"; return 1; }
 	mkdir -p "$T_CACHE"
 	if [ ! -e "$IMG_BASE/.stage-debootstrap" ]; then
 		rm -rf --one-file-system "$IMG_BASE"
-		echo "# building the image's Debian 12 tree in $IMG_BASE (debootstrap, once)"
+		build_say image "debootstrap $IMG_SUITE into $IMG_BASE (a few minutes, once)"
 		timeout 1200 debootstrap --variant=minbase "$IMG_SUITE" "$IMG_BASE" \
 			"$TREE_MIRROR" >>"$log" 2>&1 || {
 			img_why="debootstrap $IMG_SUITE failed: $(grep -E '^E:|Failure|failed' "$log" | tail -n 1)"
@@ -82,9 +86,11 @@ image_base() {
 			return 1
 		}
 		touch "$IMG_BASE/.stage-debootstrap"
+	else
+		build_say image "debootstrap: $IMG_BASE is there (cached): reused"
 	fi
 	rm -f "$IMG_BASE/.sentry-image-base"
-	echo "# installing $* in $IMG_BASE"
+	build_say image "packages: apt-get install $*"
 	TREE=$IMG_BASE tree_chroot_apt 900 update >>"$log" 2>&1 &&
 		TREE=$IMG_BASE tree_chroot_apt 1200 install -y --no-install-recommends \
 			"$@" >>"$log" 2>&1 ||
@@ -123,6 +129,7 @@ image_make() {
 		[[ $line == RUN* ]] && pkgs+=($(image_apt_pkgs "${line#RUN }"))
 	done
 	image_base "${pkgs[@]}" || return 1
+	build_say image "copying the cached tree, then the Containerfile's $((${#stage[@]} - 1)) instructions"
 	rm -rf --one-file-system "$dir"
 	cp -a "$IMG_BASE" "$dir" || { img_why="could not copy $IMG_BASE"; return 1; }
 	rm -f "$dir"/.stage-* "$dir"/.sentry-*
@@ -164,8 +171,23 @@ image_make() {
 # image_tar CONTAINERFILE TOP OUT - OUT: a tarball of the image's tree, for
 # `podman import "${IMG_CHANGES[@]}" OUT NAME`
 image_tar() {
+	local rc
+	build_begin
+	image_tar_steps "$@"
+	rc=$?
+	if [ $rc = 0 ]; then
+		build_say image "ready"
+	else
+		build_say image "failed: $img_why"
+	fi
+	build_end
+	return $rc
+}
+
+image_tar_steps() {
 	local dir=$tmp/image-tree
 	image_make "$1" "$2" "$dir" || return 1
+	build_say image "tar of the image tree"
 	tar -C "$dir" --numeric-owner -cf "$3" . ||
 		{ img_why="tar of the image tree failed"; return 1; }
 	rm -rf --one-file-system "$dir"

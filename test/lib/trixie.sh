@@ -55,6 +55,28 @@ TREE_BINDS=()	# SRC DST pairs: host path SRC mounted at DST in the tree
 		# (tree_start; a missing DST is made: in the cached tree, unless
 		# under /run or /tmp)
 tree_why=	# why the tree could not be made
+BUILD_SAY_FD=1	# where build_say writes (tree_build, image_base set it)
+BUILD_SAY_T0=0
+
+# build_say WHAT TEXT - "# WHAT: TEXT (N s)": a step of a long build (the
+# Debian 13 tree, the image's Debian 12 tree) as it starts, with the seconds
+# since the build began. On the builder's own stdout (BUILD_SAY_FD), as a
+# TAP comment, while the commands' output goes to a log.
+build_say() {
+	local what=$1
+	shift
+	echo "# $what: $* ($((SECONDS - BUILD_SAY_T0)) s)" >&"$BUILD_SAY_FD"
+}
+
+# build_begin / build_end - the frame of a build that says its steps
+build_begin() {
+	BUILD_SAY_T0=$SECONDS
+	exec {BUILD_SAY_FD}>&1
+}
+build_end() {
+	exec {BUILD_SAY_FD}>&-
+	BUILD_SAY_FD=1
+}
 
 # tree_sentry_pkgs - host packages that hold the libraries $SENTRY links
 tree_sentry_pkgs() {
@@ -97,7 +119,11 @@ tree_install_libs() {
 	local p f want=() copy=() sonames
 	# dpkg -S is slow: skip it all when these libraries were seen to before
 	sonames=$(ldd "$SENTRY" | awk '{ print $1 }' | sort | tr '\n' ' ')
-	[ "$(cat "$TREE/.sentry-libs" 2>/dev/null)" = "$sonames" ] && return 0
+	if [ "$(cat "$TREE/.sentry-libs" 2>/dev/null)" = "$sonames" ]; then
+		build_say tree "libraries $SENTRY needs: in the tree already (cached)"
+		return 0
+	fi
+	build_say tree "libraries $SENTRY needs: finding their packages (dpkg -S)"
 	for p in $(tree_sentry_pkgs); do
 		tree_has_pkgs "$p" || tree_has_pkgs "${p}t64" && continue
 		if chroot "$TREE" apt-cache show "${p}t64" >/dev/null 2>&1; then
@@ -109,10 +135,11 @@ tree_install_libs() {
 		fi
 	done
 	if [ ${#want[@]} -gt 0 ]; then
+		build_say tree "libraries: installing ${want[*]}"
 		tree_chroot_apt 900 install -y --no-install-recommends "${want[@]}" || return 1
 	fi
 	for p in "${copy[@]}"; do
-		echo "# $p is not in Debian 13: its libraries are copied from the host"
+		build_say tree "libraries: $p is not in Debian 13: copying its libraries from the host"
 		mkdir -p "$TREE/usr/local/lib/x86_64-linux-gnu"
 		for f in $(dpkg -L "$p" | grep '\.so\.'); do
 			cp -a "$f" "$TREE/usr/local/lib/x86_64-linux-gnu/" || return 1
@@ -123,11 +150,28 @@ tree_install_libs() {
 }
 
 # tree_build - make the tree unless it is complete; on failure tree_why
-# says why (for a SKIP line) and it returns 1. Output goes to $tmp/tree.log.
+# says why (for a SKIP line) and it returns 1. Each step is said as it
+# starts ("# tree: STEP (N s)", build_say), cached ones too; the commands'
+# output goes to $tmp/tree.log.
 tree_build() {
+	local rc
+	build_begin
+	tree_build_steps
+	rc=$?
+	if [ $rc = 0 ]; then
+		build_say tree "ready"
+	else
+		build_say tree "failed: $tree_why"
+	fi
+	build_end
+	return $rc
+}
+
+tree_build_steps() {
 	local log=$tmp/tree.log
 	: >"$log"
 	if [ "$(cat "$TREE/.sentry-tree-complete" 2>/dev/null)" = "$TREE_RECIPE" ]; then
+		build_say tree "$TREE is complete (cached): reused"
 		tree_install_libs >>"$log" 2>&1 || {
 			tree_why="could not install the libraries $SENTRY needs in the tree: $(grep -E '^E:' "$log" | tail -n 1)"
 			return 1
@@ -141,7 +185,7 @@ tree_build() {
 	mkdir -p "$T_CACHE"
 	if [ ! -e "$TREE/.stage-debootstrap" ]; then
 		rm -rf --one-file-system "$TREE"
-		echo "# building the Debian 13 tree in $TREE (debootstrap; a few minutes, once)"
+		build_say tree "debootstrap trixie into $TREE (a few minutes, once)"
 		if ! timeout 1200 debootstrap --variant=minbase trixie "$TREE" "$TREE_MIRROR" \
 			>>"$log" 2>&1; then
 			tree_why="debootstrap trixie from $TREE_MIRROR failed: $(grep -E '^E:|Failure|failed' "$log" | tail -n 1)"
@@ -149,12 +193,14 @@ tree_build() {
 			return 1
 		fi
 		touch "$TREE/.stage-debootstrap"
+	else
+		build_say tree "debootstrap: $TREE is there (cached): reused"
 	fi
 	if [ ! -e "$TREE/.stage-packages" ] && tree_has_pkgs $TREE_PKGS; then
 		touch "$TREE/.stage-packages"
 	fi
 	if [ ! -e "$TREE/.stage-packages" ]; then
-		echo "# installing $TREE_PKGS in the tree"
+		build_say tree "packages: apt-get install $TREE_PKGS"
 		printf '#!/bin/sh\nexit 101\n' >"$TREE/usr/sbin/policy-rc.d"
 		chmod 755 "$TREE/usr/sbin/policy-rc.d"
 		if ! tree_chroot_apt 900 update >>"$log" 2>&1 ||
@@ -164,12 +210,15 @@ tree_build() {
 			return 1
 		fi
 		touch "$TREE/.stage-packages"
+	else
+		build_say tree "packages: installed (cached)"
 	fi
 	tree_install_libs >>"$log" 2>&1 || {
 		tree_why="could not install the libraries $SENTRY needs in the tree: $(grep -E '^E:' "$log" | tail -n 1)"
 		return 1
 	}
 	if [ ! -e "$TREE/.stage-user" ]; then
+		build_say tree "user $TREE_USER (uid $TREE_UID) with subuid/subgid ranges"
 		chroot "$TREE" useradd -m -u $TREE_UID -U -s /bin/sh $TREE_USER >>"$log" 2>&1 ||
 			chroot "$TREE" id $TREE_USER >/dev/null 2>&1 ||
 			{ tree_why="useradd in the tree failed"; return 1; }
@@ -177,6 +226,7 @@ tree_build() {
 		echo "$TREE_USER:100000:65536" >"$TREE/etc/subgid"
 		touch "$TREE/.stage-user"
 	fi
+	build_say tree "busybox rootfs in $TREE_USER's home"
 	pm_rootfs "$TREE/usr/bin/busybox" "$TREE/home/$TREE_USER/rootfs" &&
 		chown -R $TREE_UID:$TREE_UID "$TREE/home/$TREE_USER/rootfs" ||
 		{ tree_why="could not make the busybox rootfs in the tree"; return 1; }

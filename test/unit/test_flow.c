@@ -36,7 +36,7 @@ static void mkpkt(struct tpkt *t, const char *src, uint16_t sport,
 
 static struct flow_table *table(uint32_t cap)
 {
-	struct flow_table *t = flow_table_new(cap, NULL);
+	struct flow_table *t = flow_table_new(cap, 1, NULL);
 
 	if (!t)
 		abort();
@@ -66,7 +66,7 @@ static struct flow *pass(struct flow_table *t, const struct tpkt *tp,
 	h = flow_hash(t, &k);
 	f = flow_lookup(t, &k, h, now);
 	if (!f)
-		f = flow_insert(t, &k, h, se, now);
+		f = flow_insert(t, &k, h, 0, se, now);
 	flow_touch(t, f, &tp->p, se, now);
 	return f;
 }
@@ -193,10 +193,10 @@ TEST(key_zone_proto_family_differ)
 TEST(new_rejects_bad_capacity)
 {
 	errno = 0;
-	CHECK(!flow_table_new(0, NULL));
+	CHECK(!flow_table_new(0, 1, NULL));
 	CHECK_EQ(errno, EINVAL);
 	errno = 0;
-	CHECK(!flow_table_new((UINT32_C(1) << 31) + 1, NULL));
+	CHECK(!flow_table_new((UINT32_C(1) << 31) + 1, 1, NULL));
 	CHECK_EQ(errno, EINVAL);
 	CHECK(flow_table_bytes(1) < flow_table_bytes(2));
 	CHECK(flow_table_bytes(1000) >= 1000 * sizeof(struct flow));
@@ -217,7 +217,7 @@ TEST(insert_lookup_remove)
 	mkpkt(&r, "198.18.0.1", 80, "10.0.0.2", 1000, PROTO_TCP, TCP_ACK, 52);
 	CHECK(!find(t, &a, 1, 0, &se));
 	flow_key_from_pkt(&k, 1, &a.p, &se);
-	f = flow_insert(t, &k, flow_hash(t, &k), se, 5);
+	f = flow_insert(t, &k, flow_hash(t, &k), 0, se, 5);
 	CHECK(f);
 	CHECK_EQ(f->state, FLOW_NEW);
 	CHECK_EQ(f->bottle_end, se);
@@ -464,7 +464,7 @@ TEST(icmp_and_other_timeouts)
 	CHECK_EQ(to.tcp_established, 7440);
 	to.icmp = 7;
 	to.other = 11;
-	t = flow_table_new(4, &to);
+	t = flow_table_new(4, 1, &to);
 	CHECK(t);
 	mkpkt(&q, "10.0.0.2", 9, "198.18.0.1", 9, PROTO_ICMP, 0, 84);
 	mkpkt(&r, "198.18.0.1", 9, "10.0.0.2", 9, PROTO_ICMP, 0, 84);
@@ -552,7 +552,7 @@ TEST(flow_expire_budget_and_skip)
 
 		flow_timeouts_default(&to);
 		to.other = 1000;
-		t2 = flow_table_new(N, &to);
+		t2 = flow_table_new(N, 1, &to);
 		CHECK(t2);
 		for (int i = 0; i < 200; i++) {
 			p[i].p.proto = 47;
@@ -722,7 +722,7 @@ TEST(stress_against_reference)
 		.tcp_closed = 50, .udp_new = 50, .udp_established = 50,
 		.icmp = 50, .other = 50,
 	};
-	struct flow_table *t = flow_table_new(S_CAP, &to);
+	struct flow_table *t = flow_table_new(S_CAP, 1, &to);
 	static struct ref r[S_KEYS];
 	struct flow_stats st;
 	struct flow_key k;
@@ -758,7 +758,7 @@ TEST(stress_against_reference)
 						evicted++;
 					r[o].in = false;
 				}
-				f = flow_insert(t, &k, h, se, now);
+				f = flow_insert(t, &k, h, 0, se, now);
 				r[i].in = true;
 			}
 			flow_touch(t, f, &tp.p, se, now);

@@ -21,7 +21,7 @@ static struct ipaddr ip(const char *s)
 static struct learn_table *table_capped(uint32_t bindings, uint32_t names,
 					uint32_t per_name, uint32_t per_addr)
 {
-	struct learn_limits lim = { bindings, names, per_name, per_addr };
+	struct learn_limits lim = { bindings, names, per_name, per_addr, 1 };
 	struct learn_table *t = learn_new(&lim);
 
 	if (!t)
@@ -40,7 +40,7 @@ static int add(struct learn_table *t, uint32_t scope, const char *addr,
 {
 	struct ipaddr a = ip(addr);
 
-	return learn_add(t, scope, &a, name, strlen(name), 1, expires, now);
+	return learn_add(t, 0, scope, &a, name, strlen(name), 1, expires, now);
 }
 
 /* Names bound to @addr, most recent first, joined by spaces into @buf */
@@ -71,16 +71,16 @@ static struct learn_stats stats(const struct learn_table *t)
 
 TEST(new_rejects_bad_limits)
 {
-	struct learn_limits lim = { 0, 4, 4, 0 };
+	struct learn_limits lim = { 0, 4, 4, 0, 1 };
 
 	errno = 0;
 	CHECK(!learn_new(&lim));
 	CHECK_EQ(errno, EINVAL);
-	lim = (struct learn_limits){ 4, 0, 4, 0 };
+	lim = (struct learn_limits){ 4, 0, 4, 0, 1 };
 	errno = 0;
 	CHECK(!learn_new(&lim));
 	CHECK_EQ(errno, EINVAL);
-	lim = (struct learn_limits){ 100, 10, 4, 0 };
+	lim = (struct learn_limits){ 100, 10, 4, 0, 1 };
 	CHECK(learn_table_bytes(&lim) >=
 	      100 * sizeof(struct learn_binding) + 10 * sizeof(struct learn_name));
 }
@@ -94,7 +94,7 @@ TEST(add_lookup_expiry_refresh)
 	char buf[256];
 
 	CHECK_EQ(learn_lookup(t, 1, &a, 0, idx, 4), 0);
-	CHECK_EQ(learn_add(t, 1, &a, "example.com", 11, 28, 100 * SEC,
+	CHECK_EQ(learn_add(t, 0, 1, &a, "example.com", 11, 28, 100 * SEC,
 			   10 * SEC), 0);
 	CHECK_EQ(learn_lookup(t, 1, &a, 50 * SEC, idx, 4), 1);
 	b = learn_binding_at(t, idx[0]);
@@ -136,7 +136,7 @@ TEST(address_forms)
 	uint32_t idx[4];
 
 	memset(junk.b + 4, 0x77, 12);
-	CHECK_EQ(learn_add(t, 1, &junk, "a.example", 9, 1, 10 * SEC, 0), 0);
+	CHECK_EQ(learn_add(t, 0, 1, &junk, "a.example", 9, 1, 10 * SEC, 0), 0);
 	CHECK_EQ(learn_lookup(t, 1, &a, 0, idx, 4), 1);
 	CHECK_EQ(learn_lookup(t, 1, &junk, 0, idx, 4), 1);
 	/* the mapped IPv6 form is another address */
@@ -145,7 +145,7 @@ TEST(address_forms)
 	CHECK_EQ(learn_lookup(t, 1, &a, 0, idx, 4), 1);
 	CHECK_EQ(learn_name_at(t, learn_binding_at(t, idx[0])->name)->naddrs, 2);
 	a.family = 0;
-	CHECK_EQ(learn_add(t, 1, &a, "a.example", 9, 1, 10 * SEC, 0), -EINVAL);
+	CHECK_EQ(learn_add(t, 0, 1, &a, "a.example", 9, 1, 10 * SEC, 0), -EINVAL);
 	CHECK_EQ(learn_lookup(t, 1, &a, 0, idx, 4), 0);
 	learn_free(t);
 }
@@ -429,17 +429,17 @@ TEST(name_length_limit)
 	const struct learn_name *n;
 
 	memset(name, 'a', sizeof(name));
-	CHECK_EQ(learn_add(t, 1, &a, name, LEARN_NAME_MAX + 1, 1, SEC, 0),
+	CHECK_EQ(learn_add(t, 0, 1, &a, name, LEARN_NAME_MAX + 1, 1, SEC, 0),
 		 -ENAMETOOLONG);
-	CHECK_EQ(learn_add(t, 1, &a, name, 299, 1, SEC, 0), -ENAMETOOLONG);
+	CHECK_EQ(learn_add(t, 0, 1, &a, name, 299, 1, SEC, 0), -ENAMETOOLONG);
 	CHECK_EQ(stats(t).names, 0);
-	CHECK_EQ(learn_add(t, 1, &a, name, LEARN_NAME_MAX, 1, SEC, 0), 0);
+	CHECK_EQ(learn_add(t, 0, 1, &a, name, LEARN_NAME_MAX, 1, SEC, 0), 0);
 	CHECK_EQ(learn_lookup(t, 1, &a, 0, &idx, 1), 1);
 	n = learn_name_at(t, learn_binding_at(t, idx)->name);
 	CHECK_EQ(n->len, LEARN_NAME_MAX);
 	CHECK_EQ(strlen(n->name), LEARN_NAME_MAX);
 	/* a 252-byte prefix is another name */
-	CHECK_EQ(learn_add(t, 1, &a, name, LEARN_NAME_MAX - 1, 1, SEC, 0), 0);
+	CHECK_EQ(learn_add(t, 0, 1, &a, name, LEARN_NAME_MAX - 1, 1, SEC, 0), 0);
 	CHECK_EQ(stats(t).names, 2);
 	learn_free(t);
 }
@@ -740,7 +740,7 @@ TEST(stress_against_reference)
 
 			rname(name, nm);
 			want = r_add(scope, addr, name, exp, now, ++seq, &rs);
-			got = learn_add(t, scope, &a, nm, strlen(nm), 1, exp,
+			got = learn_add(t, 0, scope, &a, nm, strlen(nm), 1, exp,
 					now);
 			CHECK_EQ(got, want);
 		} else if (op < 92) {

@@ -289,6 +289,18 @@ void engine_bottle_init(struct bottle *b, uint32_t id, const char *name,
 			struct engine_policy *ep);
 
 /*
+ * engine_prefetch() - warm the caches for engine_outbound(@p) a few packets
+ * ahead of it: PREFETCH_BUCKET hashes @p's flow key (kept in p->flow_hash,
+ * so engine_outbound() does not hash again) and starts loading its bucket;
+ * PREFETCH_ENTRY, a few packets later, starts loading the flow the bucket
+ * names. Decisions do not change; @b must be the bottle engine_outbound()
+ * gets. Any thread that may call engine_outbound() on @e; needs no lock.
+ */
+enum engine_prefetch_stage { PREFETCH_BUCKET, PREFETCH_ENTRY };
+void engine_prefetch(const struct engine *e, const struct bottle *b,
+		     struct pkt *p, enum engine_prefetch_stage stage);
+
+/*
  * engine_outbound() - decide packet @p sent by bottle @b
  * @p:		parsed by pkt_parse() (the caller drops parse failures through
  *		engine_count_drop())

@@ -326,7 +326,7 @@ static enum engine_action via_flow(struct engine *e, struct bottle *b,
 	int src_end;
 
 	flow_key_from_pkt(&k, b->id, p, &src_end);
-	hash = flow_hash(e->flows, &k);
+	hash = p->flow_hash ? p->flow_hash : flow_hash(e->flows, &k);
 	f = flow_lookup(e->flows, &k, hash, now);
 	/* a bare SYN opens a connection: no other worker can have it yet */
 	if (!f && !(outbound && p->proto == PROTO_TCP &&
@@ -422,6 +422,24 @@ static enum engine_action dns_udp(struct engine *e, struct bottle *b,
 	}
 	r->action = ENGINE_DNS;
 	return r->action;
+}
+
+void engine_prefetch(const struct engine *e, const struct bottle *b,
+		     struct pkt *p, enum engine_prefetch_stage stage)
+{
+	struct flow_key k;
+	int src_end;
+
+	if (stage == PREFETCH_ENTRY) {
+		if (p->flow_hash)
+			flow_prefetch_entry(e->flows, p->flow_hash);
+		return;
+	}
+	if (p->frag == PKT_FRAG_LATER)
+		return;		/* no ports: decided by its first fragment */
+	flow_key_from_pkt(&k, b->id, p, &src_end);
+	p->flow_hash = flow_hash(e->flows, &k);
+	flow_prefetch_bucket(e->flows, p->flow_hash);
 }
 
 enum engine_action engine_outbound(struct engine *e, struct bottle *b,

@@ -93,6 +93,14 @@ struct flow_timeouts {
 /* flow_timeouts_default() - the defaults listed above */
 void flow_timeouts_default(struct flow_timeouts *t);
 
+/*
+ * A flow moves to its owner's LRU head at most once per FLOW_LRU_GRAIN of
+ * FLOW_LRU_CLOCK() (ns in units of 2^20, about 1 ms; it wraps after 52 days,
+ * compared by unsigned difference): about 1.07 s (flow.c says why)
+ */
+#define FLOW_LRU_CLOCK(ns)	((uint32_t)((ns) >> 20))
+#define FLOW_LRU_GRAIN		1024u
+
 struct flow {
 	struct flow_key key;	/* 44 bytes */
 	uint8_t bottle_end;	/* 0 or 1: which key endpoint is the bottle */
@@ -107,6 +115,7 @@ struct flow {
 	uint8_t initiator;	/* key endpoint that sent the first packet (flow.c) */
 	uint8_t fin_seen;	/* TCP: bit (1 << end) per key endpoint that sent a FIN */
 	uint16_t owner;		/* the opening bottle's share slot (share.h) */
+	uint32_t lru_at;	/* FLOW_LRU_CLOCK() when last moved to its LRU's head */
 	uint64_t created;	/* ns */
 	uint64_t last_seen;	/* ns */
 	uint64_t expires;	/* ns: last_seen + the state's timeout */
@@ -189,6 +198,16 @@ void flow_touch(struct flow_table *t, struct flow *f, const struct pkt *p,
 
 /* flow_remove() - free @f now */
 void flow_remove(struct flow_table *t, struct flow *f);
+
+/*
+ * flow_prefetch_bucket(), flow_prefetch_entry() - start loading the bucket,
+ * then (a few packets later, once the bucket is in) the first entry of its
+ * chain, for a lookup of @hash that follows; they change nothing, and may
+ * run while another thread changes the table (a stale index only warms the
+ * wrong line)
+ */
+void flow_prefetch_bucket(const struct flow_table *t, uint64_t hash);
+void flow_prefetch_entry(const struct flow_table *t, uint64_t hash);
 
 /*
  * flow_expire() - reclaim up to @budget expired flows, oldest first

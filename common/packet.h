@@ -76,6 +76,7 @@ struct pkt {
 	bool more_frags;	/* MF bit / M flag */
 	uint32_t frag_id;	/* IPv4 identification or IPv6 fragment id */
 	uint16_t frag_hdr_off;	/* IPv6: offset of the fragment header, 0 if none */
+	uint64_t flow_hash;	/* 0, or its flow key's hash (engine_prefetch()) */
 };
 
 /*

@@ -21,6 +21,12 @@ struct worker;
 #define PKT_HEADROOM	64
 #define PKT_IP_MAX	65536
 #define PKT_BUF_SIZE	(PKT_IP_MAX + PKT_HEADROOM)
+/*
+ * Packets a worker reads from a bottle's TUN before it decides any of them,
+ * each into a buffer of its own, so their flow lookups' cache misses overlap
+ * (engine_prefetch()); a worker keeps this many buffers
+ */
+#define DATAPATH_BURST	8
 
 /* datapath_bottle() - drain bottle queue @ref (BOTTLE_REF) that epoll reported */
 void datapath_bottle(struct worker *w, uint32_t ref, uint32_t events);

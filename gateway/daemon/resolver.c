@@ -80,13 +80,7 @@
 #include "daemon/nfq.h"
 
 #define SOCK_USES	256	/* queries per source port before a new one */
-/*
- * Answers taken per recvmmsg(): one call reads what a wake-up finds, where
- * recvfrom() took one call per answer and one more to hit EAGAIN (bench:
- * allowed DNS, README Performance). Each slot is a whole packet buffer, so
- * an answer is written back in place, its headers in front of it.
- */
-#define RX_BATCH	16
+#define RX_BATCH	RESOLVER_RX_BATCH
 /*
  * Queries sent per sendmmsg() while a batch is open (resolver_batch_begin()):
  * the queries a worker handed over in one wake-up leave from one socket per

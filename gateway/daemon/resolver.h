@@ -21,6 +21,14 @@ enum dns_via {
 	DNS_VIA_GONE,	/* that connection closed: the answer is dropped */
 };
 
+/*
+ * Answers taken per recvmmsg(): one call reads what a wake-up finds, where
+ * recvfrom() took one call per answer and one more to hit EAGAIN (README,
+ * Performance). Each has a whole packet buffer (PKT_BUF_SIZE), so an answer
+ * is written back in place, its headers in front of it.
+ */
+#define RESOLVER_RX_BATCH	16
+
 int resolver_init(struct daemon *d);
 void resolver_fini(struct daemon *d);
 /*

@@ -203,7 +203,8 @@ static int init_one(struct daemon *d, struct worker *w, uint32_t id,
 		return -ENOMEM;
 	w->e = engine_new_worker(d->e, ec);
 	w->eb = calloc(d->cfg.bottles, sizeof(*w->eb));
-	w->buf = malloc(PKT_BUF_SIZE);
+	w->burst = malloc((size_t)DATAPATH_BURST * PKT_BUF_SIZE);
+	w->buf = w->burst;
 	w->aux = malloc(PKT_BUF_SIZE);
 	w->ring = calloc(1, sizeof(*w->ring));
 	if (!w->e || !w->eb || !w->buf || !w->aux || !w->ring)
@@ -306,7 +307,7 @@ void workers_free(struct daemon *d)
 			close(w->notifyfd);
 		engine_free(w->e);
 		free(w->eb);
-		free(w->buf);
+		free(w->burst);
 		free(w->aux);
 		free(w->ring);
 		if (w->d)

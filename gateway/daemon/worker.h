@@ -35,7 +35,8 @@ struct worker {
 	struct engine *e;
 	struct bottle *eb;		/* cfg.bottles views, for @e's counters */
 	pthread_mutex_t shard;		/* @e's tables: see daemon.h */
-	uint8_t *buf;			/* PKT_BUF_SIZE: the packet being handled */
+	uint8_t *burst;			/* DATAPATH_BURST buffers of PKT_BUF_SIZE */
+	uint8_t *buf;			/* the one of them holding the packet being handled */
 	uint8_t *aux;			/* PKT_BUF_SIZE: replies built beside it */
 	uint8_t seghdr[GSO_HDR_MAX];	/* one software segment's headers */
 	struct daemon_counters c;	/* relaxed atomics: summed by ctl stats */

@@ -28,9 +28,10 @@
 #              sizeof(struct worker) + sizeof(struct engine)
 #              + flow_table_bytes(flows_i) + frag_table_bytes(fragments_i)
 #              + bottles * sizeof(struct bottle)
-#              + 2 * PKT_BUF_SIZE + sizeof(struct handoff_ring)
+#              + (DATAPATH_BURST + 1) * PKT_BUF_SIZE + sizeof(struct handoff_ring)
 #          + bottles * sizeof(struct gw_bottle)
 #          + dnspend_table_bytes(pending_dns) + pending_dns * 1248   query copies
+#          + RESOLVER_RX_BATCH * PKT_BUF_SIZE                  answers read at once
 #          + PKT_BUF_SIZE + 64 * 65601 + 128 * 266378     reply buffer, TCP
 #                                     retries, DNS-over-TCP connections
 #   flows_i, fragments_i: the tables split over the workers (worker.c share())

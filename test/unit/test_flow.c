@@ -290,7 +290,9 @@ TEST(capacity_n_evicts_longest_idle)
 		      443, PROTO_UDP, 0, 100);
 	for (int i = 0; i < N; i++)
 		pass(t, &p[i], now++);
-	/* 0, 1 and 2 are used again: 3, 4 and 5 are now idle the longest */
+	/* 0, 1 and 2 are used again, a second later (the LRU's grain, flow.h):
+	 * 3, 4 and 5 are now idle the longest */
+	now += 2 * SEC;
 	for (int i = 0; i < 3; i++)
 		pass(t, &p[i], now++);
 	for (int i = N; i < N + K; i++)
@@ -304,6 +306,34 @@ TEST(capacity_n_evicts_longest_idle)
 	CHECK_EQ(st.used, N);
 	CHECK_EQ(st.evicted, K);
 	CHECK_EQ(st.inserted, N + K);
+	flow_table_free(t);
+}
+
+/* Within FLOW_LRU_GRAIN a packet does not reorder the LRU: eviction's order is
+ * last use to within about a second */
+TEST(lru_moves_once_per_grain)
+{
+	enum { N = 2 };
+	struct flow_table *t = table(N);
+	struct tpkt p[N + 1];
+	uint64_t now = SEC;
+	int se;
+
+	for (int i = 0; i < N + 1; i++)
+		mkpkt(&p[i], "10.0.0.2", (uint16_t)(2000 + i), "198.18.0.1",
+		      443, PROTO_UDP, 0, 100);
+	pass(t, &p[0], now);
+	pass(t, &p[1], now + 1);
+	/* 0 again, 1 ms on: it stays at the tail */
+	pass(t, &p[0], now + SEC / 1000);
+	pass(t, &p[2], now + SEC / 500);
+	CHECK(!find(t, &p[0], 1, now + SEC / 500, &se));
+	CHECK(find(t, &p[1], 1, now + SEC / 500, &se));
+	/* 1 again, two seconds on: it moves, so 2 is now the tail */
+	pass(t, &p[1], now + 2 * SEC);
+	pass(t, &p[0], now + 2 * SEC + 1);
+	CHECK(find(t, &p[1], 1, now + 2 * SEC + 1, &se));
+	CHECK(!find(t, &p[2], 1, now + 2 * SEC + 1, &se));
 	flow_table_free(t);
 }
 
@@ -649,9 +679,14 @@ enum { S_CAP = 64, S_KEYS = 160, S_STEPS = 100000 };
 
 struct ref {
 	bool in;
-	uint64_t seq;		/* last use */
+	uint64_t seq;		/* last move to the LRU head */
+	uint32_t lru_at;	/* FLOW_LRU_CLOCK() then */
 	uint64_t expires;
 };
+
+/* flow.c's bounds on live flows stepped over, looking for expired ones */
+#define REF_EXPIRE_SKIP	64
+#define REF_INSERT_SKIP	8
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
@@ -695,6 +730,34 @@ static int ref_oldest(const struct ref *r)
 		if (r[i].in && (best < 0 || r[i].seq < r[best].seq))
 			best = i;
 	return best;
+}
+
+/* flow.c's reclaim(): from the LRU tail up, expired flows go (at most
+ * @budget), past at most @skip_max live ones; returns how many went */
+static uint32_t ref_reclaim(struct ref *r, uint64_t now, uint32_t budget,
+			    uint32_t skip_max)
+{
+	uint32_t done = 0, skipped = 0;
+	uint64_t after = 0;
+
+	while (done < budget) {
+		int o = -1;
+
+		for (int i = 0; i < S_KEYS; i++)
+			if (r[i].in && r[i].seq >= after &&
+			    (o < 0 || r[i].seq < r[o].seq))
+				o = i;
+		if (o < 0)
+			break;
+		after = r[o].seq + 1;
+		if (now >= r[o].expires) {
+			r[o].in = false;
+			done++;
+		} else if (++skipped > skip_max) {
+			break;
+		}
+	}
+	return done;
 }
 
 struct order {
@@ -750,19 +813,23 @@ TEST(stress_against_reference)
 		if (op < 60) {			/* packet: lookup or insert, touch */
 			if (!f) {
 				if (ref_count(r) == S_CAP) {
-					int o = ref_oldest(r);
-
-					if (now >= r[o].expires)
+					if (ref_reclaim(r, now, 1, REF_INSERT_SKIP)) {
 						expired++;
-					else
+					} else {
+						r[ref_oldest(r)].in = false;
 						evicted++;
-					r[o].in = false;
+					}
 				}
 				f = flow_insert(t, &k, h, 0, se, now);
 				r[i].in = true;
+				r[i].seq = ++seq;
+				r[i].lru_at = FLOW_LRU_CLOCK(now);
 			}
 			flow_touch(t, f, &tp.p, se, now);
-			r[i].seq = ++seq;
+			if (FLOW_LRU_CLOCK(now) - r[i].lru_at >= FLOW_LRU_GRAIN) {
+				r[i].seq = ++seq;
+				r[i].lru_at = FLOW_LRU_CLOCK(now);
+			}
 			r[i].expires = now + 50 * SEC;
 		} else if (op < 85) {		/* remove */
 			if (f) {
@@ -770,14 +837,9 @@ TEST(stress_against_reference)
 				r[i].in = false;
 			}
 		} else if (op < 95) {		/* expiry run */
-			uint32_t budget = (uint32_t)(rnd() % 8), n = 0;
-			int o;
+			uint32_t budget = (uint32_t)(rnd() % 8);
+			uint32_t n = ref_reclaim(r, now, budget, REF_EXPIRE_SKIP);
 
-			while (n < budget && (o = ref_oldest(r)) >= 0 &&
-			       now >= r[o].expires) {
-				r[o].in = false;
-				n++;
-			}
 			expired += n;
 			CHECK_EQ(flow_expire(t, now, budget), n);
 		} else {			/* full membership and order */
@@ -816,6 +878,7 @@ int main(void)
 	RUN(insert_lookup_remove);
 	RUN(capacity_one);
 	RUN(capacity_n_evicts_longest_idle);
+	RUN(lru_moves_once_per_grain);
 	RUN(tcp_states_and_timeouts);
 	RUN(tcp_rst_closes);
 	RUN(tcp_first_packet_not_syn);

@@ -31,6 +31,7 @@
 #include "daemon/bottles.h"
 #include "daemon/daemon.h"
 #include "daemon/datapath.h"
+#include "daemon/resolver.h"
 #include "dnspend.h"
 /* the bound counts the engine's own structure: a measuring tool may look inside */
 #define SENTRY_ENGINE_INTERNALS
@@ -85,9 +86,11 @@ int main(int argc, char **argv)
 			   flow_table_bytes(share(flows, nworkers, i)) +
 			   frag_table_bytes(share(frags, nworkers, i)) +
 			   (size_t)nbottles * sizeof(struct bottle) +
-			   2 * (size_t)PKT_BUF_SIZE + sizeof(struct handoff_ring);
+			   (DATAPATH_BURST + 1) * (size_t)PKT_BUF_SIZE +
+			   sizeof(struct handoff_ring);
 	bottles = (size_t)nbottles * sizeof(struct gw_bottle);
-	pending = dnspend_table_bytes(npending) + (size_t)npending * RQ_BYTES;
+	pending = dnspend_table_bytes(npending) + (size_t)npending * RQ_BYTES +
+		  RESOLVER_RX_BATCH * (size_t)PKT_BUF_SIZE;
 	fixed = (size_t)PKT_BUF_SIZE + (size_t)UPTCP_MAX * UPTCP_BYTES +
 		(size_t)DNSTCP_MAX * DCONN_BYTES;
 	printf("root %zu\nworkers %zu\nbottles %zu\npending %zu\nfixed %zu\ntotal %zu\n",

@@ -12,6 +12,7 @@
 #define SENTRY_ENGINE_INTERNALS
 #include "engine_internal.h"
 #include "frag.h"
+#include "namecheck.h"
 #include "log.h"
 
 void engine_config_default(struct engine_config *c)
@@ -35,7 +36,7 @@ size_t engine_memory(const struct engine_config *cfg)
 {
 	return sizeof(struct engine) + flow_table_bytes(cfg->flow_capacity) +
 	       learn_table_bytes(&cfg->learn) +
-	       frag_table_bytes(cfg->frag_capacity);
+	       frag_table_bytes(cfg->frag_capacity) + namecheck_bytes();
 }
 
 static struct engine *alloc(const struct engine_config *cfg)
@@ -68,6 +69,7 @@ static struct engine *alloc(const struct engine_config *cfg)
 	}
 	e->flows = flow_table_new(cfg->flow_capacity, &cfg->timeouts);
 	e->frags = frag_new(cfg->frag_capacity, cfg->frag_timeout);
+	e->nc = namecheck_new();
 	return e;
 }
 
@@ -78,7 +80,7 @@ struct engine *engine_new(const struct engine_config *cfg)
 	if (!e)
 		return NULL;
 	e->learn = learn_new(&cfg->learn);
-	if (!e->flows || !e->learn || !e->frags) {
+	if (!e->flows || !e->learn || !e->frags || !e->nc) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -95,7 +97,7 @@ struct engine *engine_new_worker(struct engine *root,
 		return NULL;
 	e->root = root;
 	e->learn = root->learn;
-	if (!e->flows || !e->frags) {
+	if (!e->flows || !e->frags || !e->nc) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -126,6 +128,7 @@ void engine_free(struct engine *e)
 	if (e->root == e)
 		learn_free(e->learn);
 	frag_free(e->frags);
+	namecheck_free(e->nc);
 	pthread_mutex_destroy(&e->bucket_lock);
 	pthread_rwlock_destroy(&e->lock);
 	free(e);

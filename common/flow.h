@@ -101,11 +101,13 @@ struct flow {
 	uint32_t lru_next;	/* towards the least recently used */
 	uint8_t initiator;	/* key endpoint that sent the first packet (flow.c) */
 	uint8_t fin_seen;	/* TCP: bit (1 << end) per key endpoint that sent a FIN */
+	uint8_t name_check;	/* enum namecheck_state (namecheck.h), owned by the engine */
 	uint64_t created;	/* ns */
 	uint64_t last_seen;	/* ns */
 	uint64_t expires;	/* ns: last_seen + the state's timeout */
 	uint32_t packets[2];	/* per key endpoint as source */
 	uint64_t bytes[2];
+	uint32_t name_seq;	/* TCP under a name check: sequence number of the stream's first byte */
 };
 
 struct flow_stats {

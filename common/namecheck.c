@@ -271,6 +271,27 @@ static bool name_allowed(const struct policy *pol, const uint8_t *raw,
 	return m.action == ACTION_ALLOW;
 }
 
+/*
+ * An address literal ("198.18.0.10", "[2001:db8::1]") names no host: the
+ * server answers with its default site, as it does for a ClientHello
+ * without server_name, so it is decided as a flow that presents no name.
+ */
+static bool address_literal(const uint8_t *raw, size_t len)
+{
+	char text[ADDR_TEXT_MAX];
+	struct ipaddr a;
+
+	if (len >= 2 && raw[0] == '[' && raw[len - 1] == ']') {
+		raw++;
+		len -= 2;
+	}
+	if (!len || len >= sizeof(text))
+		return false;
+	memcpy(text, raw, len);
+	text[len] = '\0';
+	return addr_parse(text, &a) == 0;
+}
+
 /* @raw for a log line: rule-safe bytes as they are, others as \DDD */
 static void log_text(const uint8_t *raw, size_t len, char *out, size_t cap)
 {
@@ -346,7 +367,8 @@ static bool judge(struct engine *e, const struct bottle *b, struct flow *f,
 	switch (r) {
 	case SCAN_NAME:
 		for (unsigned int i = 0; i < names->n; i++)
-			if (!name_allowed(pol, names->name[i], names->len[i],
+			if (!address_literal(names->name[i], names->len[i]) &&
+			    !name_allowed(pol, names->name[i], names->len[i],
 					  p->proto, p->dport)) {
 				refuse(e, b, f, p, DROP_NAME_MISMATCH,
 				       names->name[i], names->len[i], what, now);

@@ -206,6 +206,9 @@ TEST(http_host_checked)
 	/* the absolute target names the vhost, whatever Host says */
 	req = "GET http://other.example/ HTTP/1.1\r\nHost: allowed.example\r\n\r\n";
 	CHECK_EQ(connect_send("198.18.7.7", 40022, 80, req, strlen(req), &r), ENGINE_REJECT);
+	/* an address literal names no host: decided as today */
+	req = "GET / HTTP/1.1\r\nHost: 198.18.7.7:80\r\n\r\n";
+	CHECK_EQ(connect_send("198.18.7.7", 40024, 80, req, strlen(req), &r), ENGINE_FORWARD);
 	/* two Host headers: unreadable, refused */
 	req = "GET / HTTP/1.1\r\nHost: allowed.example\r\nHost: other.example\r\n\r\n";
 	CHECK_EQ(connect_send("198.18.7.7", 40023, 80, req, strlen(req), &r), ENGINE_REJECT);

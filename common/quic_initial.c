@@ -34,6 +34,29 @@ struct quic_initial {
 	EVP_CIPHER_CTX *gcm;	/* payload */
 };
 
+static int hp_mask(struct quic_initial *q, const uint8_t *hp,
+		   const uint8_t *sample, uint8_t mask[QUIC_HP_SAMPLE_LEN]);
+
+/*
+ * libcrypto loads its configuration and providers on first use, which
+ * opens files: do it here, at start-up, before the daemon's sandbox
+ * forbids that, by deriving a key set and running both ciphers once.
+ */
+static int warm_up(struct quic_initial *q)
+{
+	static const uint8_t dcid[8];
+	uint8_t mask[QUIC_HP_SAMPLE_LEN];
+	struct quic_keys k;
+	int n = 0;
+
+	if (quic_initial_keys(dcid, sizeof(dcid), false, &k) ||
+	    hp_mask(q, k.hp, k.key, mask) ||
+	    EVP_DecryptInit_ex(q->gcm, EVP_aes_128_gcm(), NULL, k.key, k.iv) != 1 ||
+	    EVP_DecryptUpdate(q->gcm, NULL, &n, mask, sizeof(mask)) != 1)
+		return -EIO;
+	return 0;
+}
+
 struct quic_initial *quic_initial_new(void)
 {
 	struct quic_initial *q = calloc(1, sizeof(*q));
@@ -42,7 +65,7 @@ struct quic_initial *quic_initial_new(void)
 		return NULL;
 	q->ecb = EVP_CIPHER_CTX_new();
 	q->gcm = EVP_CIPHER_CTX_new();
-	if (!q->ecb || !q->gcm) {
+	if (!q->ecb || !q->gcm || warm_up(q)) {
 		quic_initial_free(q);
 		return NULL;
 	}

@@ -45,6 +45,7 @@ struct slot {
 struct namecheck {
 	struct quic_initial *quic;
 	struct slot slot[NAMECHECK_SLOTS];
+	unsigned int used;		/* slots with an owner: none, no walk */
 	uint8_t plain[QUIC_PLAIN_MAX];
 };
 
@@ -88,14 +89,23 @@ void namecheck_free(struct namecheck *nc)
 
 /* ---- slots ---- */
 
+static bool same_key(const struct flow_key *a, const struct flow_key *b)
+{
+	return a->zone == b->zone && a->family == b->family &&
+	       a->proto == b->proto && a->port[0] == b->port[0] &&
+	       a->port[1] == b->port[1] && !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
 static bool slot_is(const struct slot *s, const struct flow *f)
 {
-	return s->owner == f && !memcmp(&s->key, &f->key, sizeof(f->key));
+	return s->owner == f && same_key(&s->key, &f->key);
 }
 
 static struct slot *slot_find(struct namecheck *nc, const struct flow *f,
 			      const uint8_t *dcid, uint8_t dcid_len)
 {
+	if (!nc->used)
+		return NULL;
 	for (unsigned int i = 0; i < NAMECHECK_SLOTS; i++) {
 		struct slot *s = &nc->slot[i];
 
@@ -106,17 +116,18 @@ static struct slot *slot_find(struct namecheck *nc, const struct flow *f,
 	return NULL;
 }
 
-static void slot_free(struct slot *s)
+static void slot_free(struct namecheck *nc, struct slot *s)
 {
 	s->owner = NULL;
+	nc->used--;
 }
 
 /* Release every slot of @f (a new SYN starts its stream over) */
 static void slots_release(struct namecheck *nc, const struct flow *f)
 {
-	for (unsigned int i = 0; i < NAMECHECK_SLOTS; i++)
+	for (unsigned int i = 0; i < NAMECHECK_SLOTS && nc->used; i++)
 		if (slot_is(&nc->slot[i], f))
-			slot_free(&nc->slot[i]);
+			slot_free(nc, &nc->slot[i]);
 }
 
 /*
@@ -142,6 +153,8 @@ static struct slot *slot_take(struct namecheck *nc, const struct flow *f,
 	}
 	if (!best)
 		return NULL;
+	if (!best->owner)
+		nc->used++;
 	best->owner = f;
 	best->key = f->key;
 	best->used = now;
@@ -476,7 +489,7 @@ static enum drop_reason tcp_packet(struct engine *e, struct bottle *b,
 	engine_read_lock(e);
 	judge(e, b, f, p, r, &names, what, now);
 	engine_read_unlock(e);
-	slot_free(s);
+	slot_free(e->nc, s);
 	return DROP_NONE;
 }
 
@@ -547,7 +560,7 @@ static enum drop_reason quic_packet(struct engine *e, struct bottle *b,
 		return DROP_NONE;
 	engine_read_lock(e);
 	if (judge(e, b, f, p, r, &names, what, now))
-		slot_free(q.s);
+		slot_free(e->nc, q.s);
 	else
 		q.s->decided = true;
 	engine_read_unlock(e);

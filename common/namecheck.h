@@ -31,10 +31,13 @@
  *               payload's sequence number is taken as the stream's start
  *   NC_WAIT     TCP: waiting for the first payload at name_seq (SYN + 1)
  *   NC_READING  TCP: the first bytes were split; a slot holds them
- *   NC_DONE     TCP: read and passed; a new SYN on the same ports re-arms
  *   NC_QUIC     UDP/443: every long-header Initial is read (a new Initial
  *               on the same ports may open a new connection)
+ *   NC_DONE     TCP: read and passed; a new SYN on the same ports re-arms
  *   NC_REFUSED  refused; kept denied
+ *
+ * The order matters to namecheck_wants(): the states that read a payload
+ * (NC_SYN .. NC_QUIC), then those a SYN re-arms (.. NC_DONE).
  *
  * Cost: established TCP flows pay one byte compare; a pending flow's
  * bare ACKs return at once. Only a flow's first payload is parsed, from
@@ -68,8 +71,8 @@ enum namecheck_state {
 	NC_SYN,
 	NC_WAIT,
 	NC_READING,
-	NC_DONE,
 	NC_QUIC,
+	NC_DONE,
 	NC_REFUSED,
 };
 
@@ -92,11 +95,26 @@ size_t namecheck_bytes(void);
 void namecheck_arm(struct engine *e, const struct bottle *b, struct flow *f,
 		   const struct pkt *p, const struct verdict *v);
 
-/* namecheck_wants() - must namecheck_packet() see outbound packet @p? */
+/*
+ * namecheck_wants() - must namecheck_packet() see outbound packet @p?
+ * Every packet of every flow asks, so the common answer (no) is one
+ * branch on values computed without branches: the flow's state is random
+ * from packet to packet, and a branch on it would be mispredicted. Yes
+ * for a SYN on an armed flow (a connection (re)opens), a payload on a
+ * flow still to be read, and a QUIC long header.
+ */
 static inline bool namecheck_wants(const struct flow *f, const struct pkt *p)
 {
-	return f->name_check != NC_NONE &&
-	       (f->name_check != NC_DONE || (p->tcp_flags & TCP_SYN));
+	unsigned int s = f->name_check;
+	bool reads = s - NC_SYN <= NC_QUIC - NC_SYN;	/* wraps for NC_NONE */
+	bool armed = s - NC_SYN <= NC_DONE - NC_SYN;
+	bool syn = p->tcp_flags & TCP_SYN;
+
+	if (__builtin_expect(!((armed & syn) | (reads & (p->payload_len != 0))), 1))
+		return false;
+	if (s == NC_QUIC)
+		return p->data[p->payload_off] & QUIC_LONG_HEADER;
+	return true;
 }
 
 /*

@@ -124,9 +124,9 @@ static int policy_key(struct compile *c, const char *key, const char *v)
 	case K_MIN_TTL:
 		return ttl_value(c, key, v, TTL_MIN_MAX, &p->min_ttl);
 	case K_NAME_CHECK:
-		for (uint8_t i = 0; i <= NAME_CHECK_OFF; i++)
+		for (unsigned int i = 0; i <= NAME_CHECK_OFF; i++)
 			if (!strcmp(v, name_check_text[i])) {
-				p->name_check = i;
+				p->name_check = (uint8_t)i;
 				return 1;
 			}
 		return fail(c, "expected enforce, log or off for name_check, "

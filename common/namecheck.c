@@ -441,10 +441,19 @@ static enum drop_reason tcp_packet(struct engine *e, struct bottle *b,
 	uint32_t off;
 
 	if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-		/* a connection (re)opens: its stream starts after the SYN */
-		slots_release(e->nc, f);
-		f->name_check = NC_WAIT;
-		f->name_seq = seq + 1;
+		/*
+		 * A connection opens (NC_SYN) or reopens on the same ports
+		 * after the last one's first message was read (NC_DONE): its
+		 * stream starts after this SYN. A SYN while the first bytes
+		 * are awaited or being read is a resend (same number) or a
+		 * lie: a new start would let the rest of the real stream be
+		 * read as a fresh, harmless first message.
+		 */
+		if (f->name_check == NC_SYN || f->name_check == NC_DONE) {
+			slots_release(e->nc, f);
+			f->name_check = NC_WAIT;
+			f->name_seq = seq + 1;
+		}
 		seq++;
 	}
 	if (f->name_check == NC_DONE || !p->payload_len)

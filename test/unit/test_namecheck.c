@@ -264,6 +264,24 @@ TEST(new_syn_rearms)
 	CHECK_EQ(r.reason, DROP_NAME_MISMATCH);
 }
 
+/* A SYN in the middle of a split hello must not start the stream over:
+ * the rest of the real hello would be read as a fresh first message */
+TEST(syn_while_reading_ignored)
+{
+	struct engine_result r;
+	size_t n = tls("other.example", 1800);
+
+	CHECK(!setup(""));
+	CHECK_EQ(seg("198.18.7.7", 40045, 443, SYN, ISN, NULL, 0, &r), ENGINE_FORWARD);
+	CHECK_EQ(seg("198.18.7.7", 40045, 443, PSHACK, ISN + 1, rec, 1400, &r),
+		 ENGINE_FORWARD);
+	/* a SYN whose number makes the second half look like offset 0 */
+	CHECK_EQ(seg("198.18.7.7", 40045, 443, SYN, ISN + 1400, NULL, 0, &r), ENGINE_FORWARD);
+	CHECK_EQ(seg("198.18.7.7", 40045, 443, PSHACK, ISN + 1 + 1400, rec + 1400,
+		     n - 1400, &r), ENGINE_REJECT);
+	CHECK_EQ(r.reason, DROP_NAME_MISMATCH);
+}
+
 TEST(cidr_admitted_not_checked)
 {
 	struct engine_result r;
@@ -332,6 +350,7 @@ int main(void)
 	RUN(http_host_checked);
 	RUN(split_hello_reassembled);
 	RUN(new_syn_rearms);
+	RUN(syn_while_reading_ignored);
 	RUN(cidr_admitted_not_checked);
 	RUN(log_mode_and_off);
 	RUN(quic_initial_checked);

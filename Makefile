@@ -25,7 +25,7 @@ Q  :=
 QP  = @true
 endif
 
-LIBS     := lmdb inih libpcap libmnl libnftables libnftnl libnetfilter_queue libseccomp libcap-ng libmicrohttpd libpsl
+LIBS     := lmdb inih libpcap libmnl libnftables libnftnl libnetfilter_queue libseccomp libcap-ng libmicrohttpd libpsl libcrypto
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wcast-qual -Wformat=2 -Wvla -Werror
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g $(WARN) \

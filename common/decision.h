@@ -13,7 +13,9 @@
  *            before policy (spoofed_source, dot_denied, dns_private_answer ...)
  *   rule     the deciding rule, "allow domain *.example.com tcp/443",
  *            "deny cidr 169.254.169.254/32", or "default deny"
- *   name     the learnt name whose rule decided a flow
+ *   name     the learnt name whose rule decided a flow; for name_mismatch,
+ *            the name the flow presented (escaped: \DDD for bytes outside
+ *            [a-z0-9_-.])
  *   proto    "tcp" | "udp" | "icmp" | "icmpv6" | a number
  *   src, sport, dst, dport
  *   qname    the query name, escaped (dns.h) - then JSON-escaped here

@@ -57,6 +57,11 @@
 	X(DOT_DENIED,		"dot_denied",		"DNS over TLS (port 853) without a CIDR rule") \
 	X(DNS_TCP_NO_SYN,	"dns_tcp_no_syn",	"TCP to port 53 that does not open with a bare SYN") \
 	X(DNS_TCP_POOL,		"dns_tcp_pool",		"TCP to port 53 addressed to sentry's own pools") \
+	/* names a flow presents: common/namecheck.c */		\
+	X(NAME_MISMATCH,	"name_mismatch",	"flow presents a name (TLS SNI, HTTP Host, QUIC SNI) its policy does not allow on that port") \
+	X(NAME_UNREADABLE,	"name_unreadable",	"first bytes claim TLS, HTTP or QUIC but no name can be read from them within the bound") \
+	X(NAME_GAP,		"name_gap",		"segment beyond the first bytes still being read (out of order): dropped, the sender resends") \
+	X(NAME_BUSY,		"name_busy",		"no free slot to read a split first message: dropped, the sender resends") \
 	/* DNS: common/dns*.c and the DNS path */			\
 	X(DNS_TRUNCATED,	"dns_truncated",	"DNS message ends inside a header, name or record") \
 	X(DNS_NOT_QUERY,	"dns_not_query",	"query has QR set, or an opcode other than QUERY") \

@@ -12,6 +12,7 @@
 #define SENTRY_ENGINE_INTERNALS
 #include "engine_internal.h"
 #include "frag.h"
+#include "namecheck.h"
 #include "log.h"
 #include "share.h"
 
@@ -40,7 +41,7 @@ size_t engine_memory(const struct engine_config *cfg)
 	return sizeof(struct engine) + flow_table_bytes(cfg->flow_capacity) +
 	       2 * share_bytes(owners) +
 	       learn_table_bytes(&cfg->learn) +
-	       frag_table_bytes(cfg->frag_capacity);
+	       frag_table_bytes(cfg->frag_capacity) + namecheck_bytes();
 }
 
 static struct engine *alloc(const struct engine_config *cfg)
@@ -74,6 +75,7 @@ static struct engine *alloc(const struct engine_config *cfg)
 	e->flows = flow_table_new(cfg->flow_capacity, cfg->owners ? cfg->owners : 1,
 				  &cfg->timeouts);
 	e->frags = frag_new(cfg->frag_capacity, cfg->frag_timeout);
+	e->nc = namecheck_new();
 	return e;
 }
 
@@ -86,7 +88,7 @@ struct engine *engine_new(const struct engine_config *cfg)
 		return NULL;
 	lim.owners = cfg->owners;
 	e->learn = learn_new(&lim);
-	if (!e->flows || !e->learn || !e->frags) {
+	if (!e->flows || !e->learn || !e->frags || !e->nc) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -103,7 +105,7 @@ struct engine *engine_new_worker(struct engine *root,
 		return NULL;
 	e->root = root;
 	e->learn = root->learn;
-	if (!e->flows || !e->frags) {
+	if (!e->flows || !e->frags || !e->nc) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -134,6 +136,7 @@ void engine_free(struct engine *e)
 	if (e->root == e)
 		learn_free(e->learn);
 	frag_free(e->frags);
+	namecheck_free(e->nc);
 	pthread_mutex_destroy(&e->bucket_lock);
 	pthread_rwlock_destroy(&e->lock);
 	free(e);

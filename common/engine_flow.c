@@ -10,6 +10,7 @@
 #define SENTRY_ENGINE_INTERNALS
 #include "engine_internal.h"
 #include "frag.h"
+#include "namecheck.h"
 
 /* Learnt names consulted per new flow; more than this share one address rarely */
 #define NAMES_PER_DECISION	16
@@ -205,6 +206,11 @@ static void recheck_locked(struct engine *e, struct bottle *b, struct flow *f,
 static void recheck(struct engine *e, struct bottle *b, struct flow *f,
 		    const struct pkt *p, uint64_t now)
 {
+	if (f->name_check == NC_REFUSED) {
+		/* refused for the name it presented: no rule change admits it */
+		f->gen = engine_epoch(e);
+		return;
+	}
 	engine_read_lock(e);
 	recheck_locked(e, b, f, p, now);
 	engine_read_unlock(e);
@@ -273,7 +279,13 @@ static enum engine_action new_flow(struct engine *e, struct bottle *b,
 	set_verdict(e, f, &v);
 	fill_decision(&d, p);
 	engine_log(e, b, &d, &v, now);
+	namecheck_arm(e, b, f, p, &v);
 	engine_read_unlock(e);
+	if (namecheck_wants(f, p)) {
+		no = namecheck_packet(e, b, f, p, now);
+		if (no != DROP_NONE)
+			return drop(e, b, r, no);
+	}
 	flow_touch(e->flows, f, p, src_end, now);
 	e->stats.flows++;
 	if (v.allow) {
@@ -307,6 +319,8 @@ static struct flow *steal(struct engine *e, const struct flow_key *k,
 	f->rule = got.rule;
 	f->initiator = got.initiator;
 	f->fin_seen = got.fin_seen;
+	f->name_check = got.name_check;
+	f->name_seq = got.name_seq;
 	f->created = got.created;
 	f->last_seen = got.last_seen;
 	f->expires = got.expires;
@@ -341,6 +355,12 @@ static enum engine_action via_flow(struct engine *e, struct bottle *b,
 	r->dns_flow = f->verdict == FV_DNS;
 	if (verdict_stale(e, f))
 		recheck(e, b, f, p, now);
+	if (outbound && namecheck_wants(f, p)) {
+		enum drop_reason no = namecheck_packet(e, b, f, p, now);
+
+		if (no != DROP_NONE)
+			return drop(e, b, r, no);
+	}
 	flow_touch(e->flows, f, p, src_end, now);
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_first(e->frags, b->id, p, f->verdict != FV_DENY || e->cfg.audit, now);

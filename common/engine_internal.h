@@ -44,6 +44,7 @@ struct engine {
 	engine_steal_fn steal;		/* worker: asked on a flow miss, or NULL */
 	void *steal_ctx;
 	uint64_t stolen;		/* flows moved into this engine's table */
+	struct namecheck *nc;		/* split first messages being read (namecheck.h) */
 };
 
 

@@ -25,7 +25,7 @@
  * the longest, so "evicted" counts only live flows pushed out.
  * flow_expire() takes the owners in turn, resuming where it stopped.
  *
- * A flow moves to its LRU's head at most once per FLOW_LRU_GRAIN: moving it
+ * A flow moves to its LRU's head at most once per FLOW_LRU_CLOCK() tick: moving it
  * writes three other entries (its neighbours and the old head), three
  * cache misses per packet once the table outgrows the caches, for an order
  * that only eviction reads. So the LRU orders flows by their last packet
@@ -482,7 +482,7 @@ void flow_touch(struct flow_table *t, struct flow *f, const struct pkt *p,
 	f->bytes[src_end] += p->len;
 
 	/* unsigned difference: right across the clock's wrap */
-	if (FLOW_LRU_CLOCK(now) - f->lru_at >= FLOW_LRU_GRAIN) {
+	if (FLOW_LRU_MOVES(FLOW_LRU_CLOCK(now), f->lru_at)) {
 		if (t->share.o[f->owner].head != i) {
 			lru_unlink(t, f);
 			lru_push_head(t, f, i);

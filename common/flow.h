@@ -94,12 +94,14 @@ struct flow_timeouts {
 void flow_timeouts_default(struct flow_timeouts *t);
 
 /*
- * A flow moves to its owner's LRU head at most once per FLOW_LRU_GRAIN of
- * FLOW_LRU_CLOCK() (ns in units of 2^20, about 1 ms; it wraps after 52 days,
- * compared by unsigned difference): about 1.07 s (flow.c says why)
+ * A flow moves to its owner's LRU head at most once per tick of
+ * FLOW_LRU_CLOCK(), ns in units of 2^30 (about 1.07 s), kept in 16 bits
+ * (it wraps after 18 hours; compared by difference modulo 2^16, which can
+ * only skip one move of a flow idle for a whole multiple of that): flow.c
+ * says why
  */
-#define FLOW_LRU_CLOCK(ns)	((uint32_t)((ns) >> 20))
-#define FLOW_LRU_GRAIN		1024u
+#define FLOW_LRU_CLOCK(ns)	((uint16_t)((ns) >> 30))
+#define FLOW_LRU_MOVES(now_clock, at)	((uint16_t)((now_clock) - (at)) != 0)
 
 struct flow {
 	struct flow_key key;	/* 44 bytes */
@@ -114,8 +116,10 @@ struct flow {
 	uint32_t lru_next;	/* towards the least recently used */
 	uint8_t initiator;	/* key endpoint that sent the first packet (flow.c) */
 	uint8_t fin_seen;	/* TCP: bit (1 << end) per key endpoint that sent a FIN */
+	uint8_t name_check;	/* enum namecheck_state (namecheck.h), owned by the engine */
 	uint16_t owner;		/* the opening bottle's share slot (share.h) */
-	uint32_t lru_at;	/* FLOW_LRU_CLOCK() when last moved to its LRU's head */
+	uint16_t lru_at;	/* FLOW_LRU_CLOCK() when last moved to its LRU's head */
+	uint32_t name_seq;	/* TCP under a name check: sequence number of the stream's first byte */
 	uint64_t created;	/* ns */
 	uint64_t last_seen;	/* ns */
 	uint64_t expires;	/* ns: last_seen + the state's timeout */

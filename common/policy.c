@@ -35,6 +35,7 @@ struct policy *policy_new(const char *name)
 	p->default_action = ACTION_DENY;
 	p->private_answers = ACTION_DENY;
 	p->dns_refusal = DNS_RCODE_NXDOMAIN;
+	p->name_check = NAME_CHECK_ENFORCE;
 	p->min_ttl = 30;
 	p->max_ttl = 3600;
 	return p;

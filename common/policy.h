@@ -89,11 +89,23 @@ struct rule {
 
 struct policy_index;
 
+/*
+ * What a flow admitted through a learnt name must present (namecheck.h):
+ * the [policy] key name_check. Enforce is 0 so that a store written
+ * before the key existed (a zero byte) enforces.
+ */
+enum name_check_mode {
+	NAME_CHECK_ENFORCE = 0,	/* a name the policy refuses refuses the flow */
+	NAME_CHECK_LOG = 1,	/* logged as would_deny, forwarded */
+	NAME_CHECK_OFF = 2,	/* not read */
+};
+
 struct policy {
 	char name[POLICY_NAME_MAX + 1];
 	uint8_t default_action;		/* enum policy_action */
 	uint8_t private_answers;	/* ACTION_ALLOW: accept loopback/private/... answers */
 	uint8_t dns_refusal;		/* DNS_RCODE_NXDOMAIN or DNS_RCODE_REFUSED */
+	uint8_t name_check;		/* enum name_check_mode */
 	uint32_t min_ttl, max_ttl;	/* seconds, clamp for learnt addresses */
 	uint32_t nrules;
 	struct rule *rules;		/* nrules, in source order */

@@ -30,7 +30,8 @@
 #define TTL_MAX_MAX	604800
 #define LINE_CHARS	INIFILE_LINE_MAX
 
-enum pkey { K_NAME, K_DEFAULT, K_PRIVATE, K_REFUSAL, K_MIN_TTL, K_MAX_TTL, K_N };
+enum pkey { K_NAME, K_DEFAULT, K_PRIVATE, K_REFUSAL, K_MIN_TTL, K_MAX_TTL,
+	    K_NAME_CHECK, K_N };
 
 static const char *const pkey_names[K_N] = {
 	[K_NAME] = "name",
@@ -39,6 +40,13 @@ static const char *const pkey_names[K_N] = {
 	[K_REFUSAL] = "dns_refusal",
 	[K_MIN_TTL] = "min_ttl",
 	[K_MAX_TTL] = "max_ttl",
+	[K_NAME_CHECK] = "name_check",
+};
+
+static const char *const name_check_text[] = {
+	[NAME_CHECK_ENFORCE] = "enforce",
+	[NAME_CHECK_LOG] = "log",
+	[NAME_CHECK_OFF] = "off",
 };
 
 enum psection { S_POLICY, S_ALLOW, S_DENY };
@@ -89,7 +97,7 @@ static int policy_key(struct compile *c, const char *key, const char *v)
 	if (k == K_N)
 		return fail(c, "unknown key '%s' in [policy] (expected name, "
 			    "default, private_answers, dns_refusal, min_ttl, "
-			    "max_ttl)", key);
+			    "max_ttl, name_check)", key);
 	if (!inifile_once(&c->ini, &c->seen[k], "policy", key))
 		return 0;
 	switch (k) {
@@ -115,6 +123,14 @@ static int policy_key(struct compile *c, const char *key, const char *v)
 		return 1;
 	case K_MIN_TTL:
 		return ttl_value(c, key, v, TTL_MIN_MAX, &p->min_ttl);
+	case K_NAME_CHECK:
+		for (unsigned int i = 0; i <= NAME_CHECK_OFF; i++)
+			if (!strcmp(v, name_check_text[i])) {
+				p->name_check = (uint8_t)i;
+				return 1;
+			}
+		return fail(c, "expected enforce, log or off for name_check, "
+			    "got '%s'", v);
 	default:
 		return ttl_value(c, key, v, TTL_MAX_MAX, &p->max_ttl);
 	}
@@ -348,7 +364,7 @@ int policy_write_ini(const struct policy *p, FILE *f)
 	/* refuse what would not compile back, rather than write it */
 	if (!policy_name_valid(p->name) || !def || !priv || !refusal ||
 	    p->min_ttl > TTL_MIN_MAX || p->max_ttl > TTL_MAX_MAX ||
-	    p->min_ttl > p->max_ttl)
+	    p->min_ttl > p->max_ttl || p->name_check > NAME_CHECK_OFF)
 		return -EINVAL;
 	for (i = 0; i < p->nrules; i++) {
 		n = rule_format(&p->rules[i], line, sizeof(line));
@@ -368,8 +384,10 @@ int policy_write_ini(const struct policy *p, FILE *f)
 		"private_answers = %s\n"
 		"dns_refusal = %s\n"
 		"min_ttl = %u\n"
-		"max_ttl = %u\n",
-		p->name, p->name, def, priv, refusal, p->min_ttl, p->max_ttl);
+		"max_ttl = %u\n"
+		"name_check = %s\n",
+		p->name, p->name, def, priv, refusal, p->min_ttl, p->max_ttl,
+		name_check_text[p->name_check]);
 	for (i = 0; i < p->nrules; i++) {
 		const struct rule *r = &p->rules[i];
 

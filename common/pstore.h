@@ -27,7 +27,9 @@
  *   named database "policies"
  *     NAME              -> policy header, 24 bytes:
  *                          u8 default_action, u8 private_answers,
- *                          u8 dns_refusal, u8 reserved(0),
+ *                          u8 dns_refusal, u8 name_check (policy.h: 0
+ *                          enforce, 1 log, 2 off; a store written before
+ *                          the key held 0 here, so it enforces),
  *                          u32 min_ttl, u32 max_ttl, u32 nrules,
  *                          u32 cidr_plens_v4 (bit n: a /n, n = 0..31),
  *                          u32 cidr_plens_v4_hi (bit 0: a /32; other bits 0)

@@ -196,6 +196,7 @@ void pstore_rec_encode_header(const struct policy *p, const struct plens *pl,
 	b[0] = p->default_action;
 	b[1] = p->private_answers;
 	b[2] = p->dns_refusal;
+	b[3] = p->name_check;
 	put_le32(b + 4, p->min_ttl);
 	put_le32(b + 8, p->max_ttl);
 	put_le32(b + 12, p->nrules);
@@ -211,6 +212,7 @@ bool pstore_rec_settings_valid(const struct policy *p)
 	       p->private_answers <= ACTION_ALLOW &&
 	       (p->dns_refusal == DNS_RCODE_NXDOMAIN ||
 		p->dns_refusal == DNS_RCODE_REFUSED) &&
+	       p->name_check <= NAME_CHECK_OFF &&
 	       p->min_ttl <= p->max_ttl && p->nrules <= POLICY_RULES_MAX;
 }
 
@@ -226,19 +228,21 @@ int pstore_rec_decode_header(const MDB_val *v, struct policy *p, uint32_t *nrule
 	tmp.default_action = b[0];
 	tmp.private_answers = b[1];
 	tmp.dns_refusal = b[2];
+	tmp.name_check = b[3];
 	tmp.min_ttl = get_le32(b + 4);
 	tmp.max_ttl = get_le32(b + 8);
 	tmp.nrules = get_le32(b + 12);
 	pl->v4 = get_le32(b + 16) | (uint64_t)get_le32(b + 20) << 32;
 	memcpy(pl->v6, b + 24, sizeof(pl->v6));
-	/* reserved bytes, bits past /32 and /128, enums */
-	if (b[3] || pl->v4 >> 33 || pl->v6[16] & 0xfe || !pstore_rec_settings_valid(&tmp))
+	/* bits past /32 and /128, enums */
+	if (pl->v4 >> 33 || pl->v6[16] & 0xfe || !pstore_rec_settings_valid(&tmp))
 		return -EPROTO;
 	*nrules = tmp.nrules;
 	if (p) {
 		p->default_action = tmp.default_action;
 		p->private_answers = tmp.private_answers;
 		p->dns_refusal = tmp.dns_refusal;
+		p->name_check = tmp.name_check;
 		p->min_ttl = tmp.min_ttl;
 		p->max_ttl = tmp.max_ttl;
 	}

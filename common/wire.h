@@ -238,4 +238,46 @@
 #define SVC_KEY_IPV4HINT	4	/* ipv4hint: 4-byte addresses */
 #define SVC_KEY_IPV6HINT	6	/* ipv6hint: 16-byte addresses */
 
+/* ---- names a flow presents: TLS, HTTP/1.x, QUIC (namecheck.h) ---- */
+
+/* TLS record and handshake (RFC 8446 5.1, 4; RFC 6066 3) */
+#define TLS_RECORD_HDR_LEN	5	/* content type, legacy version, length */
+#define TLS_CT_HANDSHAKE	22	/* content type: handshake */
+#define TLS_VERSION_MAJOR	3	/* first byte of every legacy_record_version */
+#define TLS_RECORD_MAX		16384	/* 2^14: the longest plaintext fragment */
+#define TLS_HS_HDR_LEN		4	/* handshake type and 24-bit length */
+#define TLS_HS_CLIENT_HELLO	1	/* handshake type: ClientHello */
+#define TLS_RANDOM_LEN		32	/* ClientHello.random */
+#define TLS_SESSION_ID_MAX	32	/* legacy_session_id <0..32> */
+#define TLS_EXT_SERVER_NAME	0	/* extension: server_name (RFC 6066 3) */
+#define TLS_SNI_HOST_NAME	0	/* ServerName.name_type: host_name */
+#define TLS_EXT_ECH		0xfe0d	/* encrypted_client_hello (draft-ietf-tls-esni) */
+
+/* QUIC version 1 (RFC 9000 17.2, RFC 9001 5) */
+#define QUIC_LONG_HEADER	0x80	/* first byte: header form, long */
+#define QUIC_FIXED_BIT		0x40	/* first byte: fixed bit */
+#define QUIC_LONG_TYPE_MASK	0x30	/* first byte: long packet type */
+#define QUIC_LONG_TYPE_SHIFT	4
+#define QUIC_TYPE_INITIAL	0	/* long packet type: Initial (v1) */
+#define QUIC_TYPE_RETRY		3	/* long packet type: Retry (no Length field) */
+#define QUIC_PN_LEN_MASK	0x03	/* first byte: packet number length - 1 (protected) */
+#define QUIC_LONG_HP_MASK	0x0f	/* first byte bits header protection covers (long) */
+#define QUIC_VERSION_1		0x00000001u
+#define QUIC_CID_MAX		20	/* connection ID length bound (v1) */
+#define QUIC_HP_SAMPLE_OFF	4	/* sample starts 4 bytes after the packet number offset */
+#define QUIC_HP_SAMPLE_LEN	16
+#define QUIC_AEAD_TAG_LEN	16	/* AEAD_AES_128_GCM */
+#define QUIC_AEAD_KEY_LEN	16
+#define QUIC_AEAD_IV_LEN	12
+#define QUIC_HP_KEY_LEN		16
+#define QUIC_SECRET_LEN		32	/* SHA-256 */
+#define QUIC_VARINT_LEN_SHIFT	6	/* top two bits of a varint's first byte: log2 length */
+#define QUIC_FRAME_PADDING	0x00	/* frames allowed in an Initial (RFC 9000 12.4) */
+#define QUIC_FRAME_PING		0x01
+#define QUIC_FRAME_ACK		0x02
+#define QUIC_FRAME_ACK_ECN	0x03
+#define QUIC_FRAME_CRYPTO	0x06
+#define QUIC_FRAME_CLOSE	0x1c	/* CONNECTION_CLOSE, transport */
+#define QUIC_PORT		443	/* UDP port whose datagrams are read as QUIC */
+
 #endif /* SENTRY_WIRE_H */

@@ -15,7 +15,7 @@ set -eu
 
 BUILD="gcc make pkg-config libc6-dev liblmdb-dev libinih-dev libpcap-dev
        libmnl-dev libnftables-dev libnftnl-dev libnetfilter-queue-dev libseccomp-dev libcap-ng-dev
-       libmicrohttpd-dev libpsl-dev publicsuffix"
+       libmicrohttpd-dev libpsl-dev publicsuffix libssl-dev"
 NETTEST="iproute2 nftables dnsmasq-base tcpdump dnsutils curl wget procps
          psmisc python3 python3-scapy lmdb-utils prometheus"
 PODMAN="podman runc slirp4netns passt busybox-static uidmap debootstrap

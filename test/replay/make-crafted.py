@@ -1049,6 +1049,212 @@ def ipv6_disabled():
 # ---------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------
+# Names a flow presents (common/namecheck.c): allowed.example and
+# other.example share 198.18.7.7; the policy allows allowed.example only.
+
+NAMECHECK_POLICY = """[policy]
+name = names
+default = deny
+
+[allow]
+domain = allowed.example tcp/443 tcp/80 udp/443
+"""
+SHARED = "198.18.7.7"
+ALLOWED_RULE = "allow domain allowed.example tcp/443 tcp/80 udp/443"
+
+
+def learn_shared(sport=51000, ident=0x5001):
+    """allowed.example resolves to the shared address"""
+    return [q(sport, ident, "allowed.example"),
+            r(sport, answer(ident, "allowed.example",
+                            [rr(ptr(QNAME_OFF), "A", 300, a(SHARED))]))]
+
+
+def client_hello(sni, pad=0):
+    """a TLS 1.3-shaped ClientHello handshake message naming @sni"""
+    ext = b""
+    if pad:
+        ext += struct.pack("!HH", 21, pad) + bytes(pad)	# padding
+    if sni is not None:
+        n = sni.encode()
+        ext += struct.pack("!HHHBH", 0, len(n) + 5, len(n) + 3, 0, len(n)) + n
+    ext += struct.pack("!HHBH", 43, 3, 2, 0x0304)		# supported_versions
+    body = (b"\x03\x03" + b"\xab" * 32 + b"\x00" + struct.pack("!HH", 2, 0x1301)
+            + b"\x01\x00" + struct.pack("!H", len(ext)) + ext)
+    return b"\x01" + struct.pack("!I", len(body))[1:] + body
+
+
+def tls_record(hello):
+    return b"\x16\x03\x01" + struct.pack("!H", len(hello)) + hello
+
+
+def seg(sport, dport, flags, seq, payload=b"", dst=SHARED):
+    p = IP(src=BOT, dst=dst) / TCP(sport=sport, dport=dport, flags=flags,
+                                   seq=seq, ack=1 if "A" in flags else 0,
+                                   window=64240)
+    return p / Raw(payload) if payload else p
+
+
+def hkdf_label(secret, label, length):
+    import hashlib
+    import hmac
+    full = b"tls13 " + label.encode()
+    info = struct.pack("!HB", length, len(full)) + full + b"\x00\x01"
+    return hmac.new(secret, info, hashlib.sha256).digest()[:length]
+
+
+def quic_initial(dcid, crypto_off, data, pn=0):
+    """a client Initial (QUIC v1) with one CRYPTO frame, padded to 1200
+    bytes, protected with the Initial keys of RFC 9001 5"""
+    import hashlib
+    import hmac
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    salt = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
+    initial = hmac.new(salt, dcid, hashlib.sha256).digest()
+    secret = hkdf_label(initial, "client in", 32)
+    key, iv, hp = (hkdf_label(secret, "quic key", 16), hkdf_label(secret, "quic iv", 12),
+                   hkdf_label(secret, "quic hp", 16))
+    frame = (b"\x06" + struct.pack("!I", 0x80000000 | crypto_off)
+             + struct.pack("!H", 0x4000 | len(data)) + data)
+    head = b"\xc0" + struct.pack("!I", 1) + bytes([len(dcid)]) + dcid + b"\x00\x00"
+    plen = 1200 - len(head) - 2
+    head += struct.pack("!H", 0x4000 | plen) + bytes([pn])
+    frame += bytes(plen - 1 - 16 - len(frame))
+    nonce = iv[:-1] + bytes([iv[-1] ^ pn])
+    sealed = AESGCM(key).encrypt(nonce, frame, head)
+    pkt = bytearray(head + sealed)
+    pn_off = len(head) - 1
+    enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+    mask = enc.update(bytes(pkt[pn_off + 4:pn_off + 20])) + enc.finalize()
+    pkt[0] ^= mask[0] & 0x0f
+    pkt[pn_off] ^= mask[1]
+    return bytes(pkt)
+
+
+def nc_flow(sport, dport=443, proto="tcp"):
+    return flow("allow", "rule", ALLOWED_RULE, SHARED, dport, sport, proto=proto,
+                name_="allowed.example")
+
+
+def nc_refused(sport, presented, dport=443, proto="tcp", reason="name_mismatch"):
+    o = flow("deny", reason, None, SHARED, dport, sport, proto=proto)
+    if presented:
+        o = dict(list(o.items())[:3] + [("name", presented)] + list(o.items())[3:])
+    return o
+
+
+NC_DNS = dns("allow", "rule", ALLOWED_RULE, "allowed.example", 51000)
+
+
+@case(NAMECHECK_POLICY, [
+    NC_DNS,
+    nc_flow(51001),
+    nc_flow(51002),
+    nc_refused(51002, "other.example"),
+    nc_flow(51003),
+], dict(packets=10, allowed=8, dropped=2, dns_allowed=1, drop_name_mismatch=2), """
+TLS server_name must be a name the policy allows. allowed.example resolves
+to 198.18.7.7, which other.example shares. A connection presenting
+`allowed.example` passes; one presenting `other.example` is refused at its
+ClientHello (name_mismatch, the decision names other.example) and stays
+refused (its next segment too); a ClientHello with no server_name passes,
+decided as today.
+""")
+def sni_mismatch():
+    ok, bad, none = (tls_record(client_hello(n)) for n in
+                     ("allowed.example", "other.example", None))
+    return learn_shared() + [
+        seg(51001, 443, "S", 1000), seg(51001, 443, "PA", 1001, ok),
+        seg(51002, 443, "S", 2000), seg(51002, 443, "PA", 2001, bad),
+        seg(51002, 443, "A", 2001 + len(bad)),
+        seg(51003, 443, "S", 3000), seg(51003, 443, "PA", 3001, none),
+        seg(51003, 443, "A", 3001 + len(none)),
+    ]
+
+
+@case(NAMECHECK_POLICY, [
+    NC_DNS,
+    nc_flow(51101, 80),
+    nc_flow(51102, 80),
+    nc_refused(51102, "other.example", 80),
+    nc_flow(51103, 80),
+    nc_refused(51103, "other.example", 80),
+], dict(packets=8, allowed=6, dropped=2, dns_allowed=1, drop_name_mismatch=2), """
+The HTTP/1.1 Host header (a port suffix allowed) must be a name the policy
+allows: `Host: allowed.example:80` passes, `Host: other.example` is refused
+(name_mismatch). So is a request whose absolute target names
+other.example while Host says allowed.example: a server must prefer the
+target (RFC 9112 3.2.2).
+""")
+def host_mismatch():
+    return learn_shared() + [
+        seg(51101, 80, "S", 1000),
+        seg(51101, 80, "PA", 1001, b"GET / HTTP/1.1\r\nHost: allowed.example:80\r\n\r\n"),
+        seg(51102, 80, "S", 2000),
+        seg(51102, 80, "PA", 2001, b"GET / HTTP/1.1\r\nHost: other.example\r\n\r\n"),
+        seg(51103, 80, "S", 3000),
+        seg(51103, 80, "PA", 3001,
+            b"GET http://other.example/ HTTP/1.1\r\nHost: allowed.example\r\n\r\n"),
+    ]
+
+
+@case(NAMECHECK_POLICY, [
+    NC_DNS,
+    nc_flow(51201),
+    nc_flow(51202),
+    nc_refused(51202, "other.example"),
+], dict(packets=9, allowed=7, dropped=2, dns_allowed=1, drop_name_gap=1,
+        drop_name_mismatch=1), """
+A ClientHello as long as a post-quantum key share makes it (~2 kB) spans
+two segments; the name is read once both are in (reassembled in a bounded
+slot). allowed.example, split 1000 + rest, passes. other.example, split the
+same way, sent second half first: the early half is dropped (name_gap: the
+first bytes are missing, the sender resends), the first half passes, and the
+resent second half completes the hello: name_mismatch.
+""")
+def sni_split():
+    ok = tls_record(client_hello("allowed.example", 1800))
+    bad = tls_record(client_hello("other.example", 1800))
+    return learn_shared() + [
+        seg(51201, 443, "S", 1000), seg(51201, 443, "PA", 1001, ok[:1000]),
+        seg(51201, 443, "PA", 2001, ok[1000:]),
+        seg(51202, 443, "S", 5000), seg(51202, 443, "PA", 6001, bad[1000:]),
+        seg(51202, 443, "PA", 5001, bad[:1000]),
+        seg(51202, 443, "PA", 6001, bad[1000:]),
+    ]
+
+
+@case(NAMECHECK_POLICY, [
+    NC_DNS,
+    nc_flow(51301, proto="udp"),
+    nc_flow(51302, proto="udp"),
+    nc_refused(51302, "other.example", proto="udp"),
+    nc_flow(51303, proto="udp"),
+    nc_refused(51303, None, proto="udp", reason="name_unreadable"),
+], dict(packets=6, allowed=3, dropped=3, dns_allowed=1, drop_name_mismatch=2,
+        drop_name_unreadable=1), """
+QUIC (UDP 443): the ClientHello travels in the client's Initial packets,
+encrypted with keys derived from the Destination Connection ID (RFC 9001
+5); sentry derives them, opens the packet and reads server_name. An
+Initial naming allowed.example passes; one naming other.example is refused
+(name_mismatch) and its flow stays refused (a second Initial too). A
+version sentry cannot open (QUIC v2's 0x6b3343cf) is refused as
+name_unreadable: the client falls back to TCP, where the name is read.
+""")
+def quic_sni():
+    dcid = bytes.fromhex("8394c8f03e515708")
+    return learn_shared() + [
+        udp(BOT, 51301, SHARED, 443, quic_initial(dcid, 0, client_hello("allowed.example"))),
+        udp(BOT, 51302, SHARED, 443, quic_initial(dcid, 0, client_hello("other.example"))),
+        udp(BOT, 51302, SHARED, 443, quic_initial(dcid, 0, client_hello("other.example"), 1)),
+        udp(BOT, 51303, SHARED, 443, quic_initial(dcid, 0, client_hello("allowed.example"))[:1]
+            + struct.pack("!I", 0x6b3343cf)
+            + quic_initial(dcid, 0, client_hello("allowed.example"))[5:]),
+    ]
+
+
 def write_case(cname, c):
     d = os.path.join(HERE, cname)
     os.makedirs(d, exist_ok=True)

@@ -309,7 +309,7 @@ TEST(capacity_n_evicts_longest_idle)
 	flow_table_free(t);
 }
 
-/* Within FLOW_LRU_GRAIN a packet does not reorder the LRU: eviction's order is
+/* Within a FLOW_LRU_CLOCK() tick a packet does not reorder the LRU: eviction's order is
  * last use to within about a second */
 TEST(lru_moves_once_per_grain)
 {
@@ -680,7 +680,7 @@ enum { S_CAP = 64, S_KEYS = 160, S_STEPS = 100000 };
 struct ref {
 	bool in;
 	uint64_t seq;		/* last move to the LRU head */
-	uint32_t lru_at;	/* FLOW_LRU_CLOCK() then */
+	uint16_t lru_at;	/* FLOW_LRU_CLOCK() then */
 	uint64_t expires;
 };
 
@@ -826,7 +826,7 @@ TEST(stress_against_reference)
 				r[i].lru_at = FLOW_LRU_CLOCK(now);
 			}
 			flow_touch(t, f, &tp.p, se, now);
-			if (FLOW_LRU_CLOCK(now) - r[i].lru_at >= FLOW_LRU_GRAIN) {
+			if (FLOW_LRU_MOVES(FLOW_LRU_CLOCK(now), r[i].lru_at)) {
 				r[i].seq = ++seq;
 				r[i].lru_at = FLOW_LRU_CLOCK(now);
 			}

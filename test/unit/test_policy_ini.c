@@ -201,7 +201,8 @@ TEST(policy_key_messages)
 {
 	CHECK(fails("[policy]\nname = x\ndefualt = deny\n", "x.ini",
 		    "x.ini:3: unknown key 'defualt' in [policy] (expected name, "
-		    "default, private_answers, dns_refusal, min_ttl, max_ttl)"));
+		    "default, private_answers, dns_refusal, min_ttl, max_ttl, "
+		    "name_check)"));
 	CHECK(fails("[policy]\ndefault = deny\n[allow]\n[policy]\ndefault = allow\n",
 		    "x.ini", "x.ini:5: duplicate key 'default' in [policy] "
 		    "(first set on line 2)"));
@@ -445,6 +446,7 @@ TEST(canonical_text)
 		"dns_refusal = refused\n"
 		"min_ttl = 5\n"
 		"max_ttl = 60\n"
+		"name_check = enforce\n"
 		"\n"
 		"[deny]\n"
 		"domain = *.example.com tcp/22\n"

@@ -748,7 +748,7 @@ TEST(corrupt_cidr_and_header_are_eproto)
 			int off;
 			uint8_t v;
 		} cases[] = {
-			{ 0, 2 }, { 1, 7 }, { 2, 4 }, { 3, 1 }, { 4, 0xff },
+			{ 0, 2 }, { 1, 7 }, { 2, 4 }, { 3, 3 }, { 4, 0xff },
 			{ 12, 17 }, { 20, 2 }, { 40, 2 }, { 16, 0 },
 		};
 		const char *d = stored("c");

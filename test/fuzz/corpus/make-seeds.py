@@ -53,6 +53,37 @@ for pcap in sorted(glob.glob(os.path.join(TOP, "test/replay/*/input.pcap"))):
         seq += struct.pack("!BH", inbound | (1 << 1), len(f)) + f
     put(engine, seq)
 
+
+def namecheck_seed():
+    """fuzz_engine's policy allows allowed.test tcp/80: learn it, then
+    present other names over the learnt address (common/namecheck.c), in
+    one segment, split in two, and as HTTP"""
+    from scapy.all import TCP, UDP, Raw
+    bot, srv = "10.0.2.100", "198.18.1.5"
+    ans = (struct.pack("!HHHHHH", 1, 0x8180, 1, 1, 0, 0)
+           + b"\x07allowed\x04test\x00" + struct.pack("!HH", 1, 1)
+           + b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + bytes([198, 18, 1, 5]))
+    sni = b"other.test"
+    ext = struct.pack("!HHHBH", 0, len(sni) + 5, len(sni) + 3, 0, len(sni)) + sni
+    body = (b"\x03\x03" + bytes(32) + b"\x00\x00\x02\x13\x01\x01\x00"
+            + struct.pack("!H", len(ext)) + ext)
+    hello = b"\x01" + struct.pack("!I", len(body))[1:] + body
+    rec = b"\x16\x03\x01" + struct.pack("!H", len(hello)) + hello
+
+    def tcp(sport, flags, seq, data=b""):
+        p = IP(src=bot, dst=srv) / TCP(sport=sport, dport=80, flags=flags, seq=seq)
+        return bytes(p / Raw(data)) if data else bytes(p)
+    pkts = [(1, bytes(IP(src="10.0.2.3", dst=bot) / UDP(sport=53, dport=4000) / Raw(ans))),
+            (0, tcp(40000, "S", 100)), (0, tcp(40000, "PA", 101, rec)),
+            (0, tcp(40001, "S", 200)), (0, tcp(40001, "PA", 221, rec[20:])),
+            (0, tcp(40001, "PA", 201, rec[:20])), (0, tcp(40001, "PA", 221, rec[20:])),
+            (0, tcp(40002, "S", 300)),
+            (0, tcp(40002, "PA", 301, b"GET / HTTP/1.1\r\nHost: other.test\r\n\r\n"))]
+    return b"".join(struct.pack("!BH", d | (1 << 1), len(f)) + f for d, f in pkts)
+
+
+put(engine, namecheck_seed())
+
 pol = reset("policy_ini")
 for f in glob.glob(os.path.join(TOP, "policies/*.ini")) + \
         glob.glob(os.path.join(TOP, "test/replay/*/policy.ini")):

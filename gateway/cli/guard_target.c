@@ -29,7 +29,7 @@
 
 int guard_container_pid(const char *name, int *pid, char *err, size_t len)
 {
-	char out[512] = "", running[16] = "", ctr[256];
+	char out[512] = "", ctr[256], *running;
 	char *argv[] = { "timeout", "-k", "5", PODMAN_TIMEOUT, "podman", "inspect",
 			 "--type", "container", "--format",
 			 "{{.State.Pid}} {{.State.Running}}", ctr, NULL };
@@ -37,7 +37,7 @@ int guard_container_pid(const char *name, int *pid, char *err, size_t len)
 	size_t got = 0;
 	ssize_t n;
 	pid_t child;
-	long long p = 0;
+	uint64_t p = 0;
 
 	if (!name[0] || name[0] == '-' || strpbrk(name, " \t\n") ||
 	    strlen(name) >= sizeof(ctr)) {
@@ -80,11 +80,15 @@ int guard_container_pid(const char *name, int *pid, char *err, size_t len)
 			 code == 124 ? "timed out" : "exit status", out);
 		return -ENOEXEC;
 	}
-	if (sscanf(out, "%lld %15s", &p, running) != 2) {
+	/* "PID RUNNING": a stopped container has pid 0 */
+	running = strchr(out, ' ');
+	if (running)
+		*running++ = '\0';
+	if (!running || num_parse(out, 10, 0, 0x3fffffff, &p)) {
 		snprintf(err, len, "podman inspect %s: unexpected answer '%s'", name, out);
 		return -ENOEXEC;
 	}
-	if (strcmp(running, "true") || p <= 0 || p > 0x3fffffff) {
+	if (strcmp(running, "true") || !p) {
 		snprintf(err, len, "container '%s' is not running: start it first", name);
 		return -ESRCH;
 	}

@@ -356,7 +356,15 @@ int nfqr_set_mark(const struct nfqr_spec *s, uint32_t mark, char *err, size_t le
 
 int nfqr_remove(const char *table, char *err, size_t len)
 {
-	int rc = nft_table_delete("ip", table, err, len);
+	char text[4 * NFQR_TABLE_MAX + 64];
 
-	return rc ? rc : nft_table_delete("ip6", table, err, len);
+	/* not nft_table_delete(): a guard's table name is longer than the egress's */
+	if (!nft_name_valid(table, NFQR_TABLE_MAX)) {
+		snprintf(err, len, "invalid table name");
+		return -EINVAL;
+	}
+	/* creating first makes the delete succeed whether or not it existed */
+	snprintf(text, sizeof(text), "table ip %s\ndelete table ip %s\n"
+		 "table ip6 %s\ndelete table ip6 %s\n", table, table, table, table);
+	return nft_apply(text, err, len);
 }

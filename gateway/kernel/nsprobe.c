@@ -90,7 +90,7 @@ static int link_attr(const struct nlattr *a, void *data)
 {
 	struct probe *p = data;
 	struct link *l = &p->cur;
-	const struct nlattr *in;
+	struct nlattr *in;	/* not const: libmnl's macro casts it to char * */
 
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_IFNAME:
@@ -158,7 +158,8 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 {
 	struct probe *p = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a, *local = NULL, *address = NULL;
+	const struct nlattr *local = NULL, *address = NULL;
+	struct nlattr *a;	/* not const: libmnl's macro casts it to char * */
 	struct nsprobe_iface *i;
 	struct ipaddr addr;
 	size_t alen = ifa->ifa_family == AF_INET6 ? 16 : 4;
@@ -194,7 +195,7 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 static int on_nsid(const struct nlmsghdr *nlh, void *data)
 {
 	struct probe *p = data;
-	const struct nlattr *a;
+	struct nlattr *a;	/* not const: libmnl's macro casts it to char * */
 
 	if (nlh->nlmsg_type != RTM_NEWNSID)
 		return MNL_CB_OK;

@@ -120,7 +120,8 @@ int guard_target_resolve(const char *sock, const char *path, int pid,
 		goto out;
 	}
 	snprintf(req->iface, sizeof(req->iface), "%s", f->bridge[0] ? f->bridge : f->peer);
-	req->shared = f->bridge[0] != '\0';
+	if (f->bridge[0])
+		snprintf(req->port, sizeof(req->port), "%s", f->peer);
 	req->addr4 = (struct ctl_prefix){ .set = f->has4, .addr = f->addr4, .plen = 32 };
 	req->addr6 = (struct ctl_prefix){ .set = f->has6, .addr = f->addr6, .plen = 128 };
 	printf("%s: %s%s%s via %s%s%s\n", f->name, f->has4 ? addr_format(&f->addr4, a4) : "",
@@ -131,9 +132,9 @@ int guard_target_resolve(const char *sock, const char *path, int pid,
 		       "each is guarded, traffic from the others is dropped%s\n", f->name,
 		       f->n4, f->n6, f->bridge[0] ? " (on a bridge: not matched at all)" : "");
 	if (f->bridge[0])
-		printf("note: %s is shared: the bottle is matched by its address on it "
-		       "(traffic between hosts of the bridge is not routed, not seen)\n",
-		       f->bridge);
+		printf("note: %s is shared: the bottle is matched by its address on it, "
+		       "and port %s may send from no other (traffic between hosts of "
+		       "the bridge is not routed, not seen)\n", f->bridge, f->peer);
 	fflush(stdout);
 out:
 	if (bottle_fd >= 0)

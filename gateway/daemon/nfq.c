@@ -295,7 +295,8 @@ int nfq_guard(struct daemon *d, const struct ctl_request *req, char *err,
 		if (*c == '.')
 			*c = '_';
 	snprintf(g->spec.ifname, sizeof(g->spec.ifname), "%s", req->iface);
-	g->spec.shared = req->shared;
+	g->spec.shared = req->port[0] != '\0';
+	snprintf(g->spec.port, sizeof(g->spec.port), "%s", req->port);
 	g->spec.has4 = req->addr4.set;
 	g->spec.has6 = req->addr6.set;
 	memcpy(g->spec.addr4, req->addr4.addr.b, 4);
@@ -340,7 +341,7 @@ int nfq_guard(struct daemon *d, const struct ctl_request *req, char *err,
 	     req->addr4.set ? addr_format(&req->addr4.addr, (char[ADDR_TEXT_MAX]){ 0 }) : "",
 	     req->addr4.set && req->addr6.set ? " " : "",
 	     req->addr6.set ? addr_format(&req->addr6.addr, (char[ADDR_TEXT_MAX]){ 0 }) : "",
-	     req->iface, req->shared ? ", a shared bridge" : "", req->queue, req->policy,
+	     req->iface, req->port[0] ? ", a shared bridge" : "", req->queue, req->policy,
 	     g->spec.table);
 	return 0;
 fail:

@@ -15,7 +15,10 @@
  * alone: anything on it from another address is dropped, and a family the
  * bottle has no address in gets a table that drops it all) or, on a bridge
  * other hosts share (spec->shared: Podman's networks), by its addresses on
- * that bridge. Its traffic goes through:
+ * that bridge; there a "bridge sentry_g_NAME" table on the bottle's port
+ * drops what it sends from any other address (but neighbour discovery),
+ * so it cannot leave its match by changing address. Its traffic goes
+ * through:
  *
  *   ct mark @allow accept                       decided, kernel fast path
  *   meta mark @allow ct mark set meta mark ...  sentry's verdict (NF_REPEAT
@@ -308,6 +311,34 @@ int nfqr_ruleset(const struct nfqr_spec *s, bool v6, char *buf, size_t cap)
 	return rc ? rc : (int)o;
 }
 
+int nfqr_port_ruleset(const struct nfqr_spec *s, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+	const char *p = s->port;
+	size_t o = 0;
+	int rc = 0;
+
+	if (!s->shared || !p[0])
+		return 0;
+	if (!nft_name_valid(s->table, NFQR_TABLE_MAX) || !nft_name_valid(p, 16))
+		return -EINVAL;
+	put(buf, cap, &o, &rc, "table bridge %s {\n chain port {\n"
+	    "  type filter hook prerouting priority -5; policy accept;\n", s->table);
+	if (s->has4) {
+		inet_ntop(AF_INET, s->addr4, a, sizeof(a));
+		put(buf, cap, &o, &rc, "  iifname \"%s\" ip saddr != %s counter drop\n", p, a);
+	} else {
+		put(buf, cap, &o, &rc, "  iifname \"%s\" ether type ip counter drop\n", p);
+	}
+	/* link-local and unspecified sources: neighbour discovery only */
+	put(buf, cap, &o, &rc, "  iifname \"%s\" ip6 saddr { ::, fe80::/10 } "
+	    "meta l4proto != ipv6-icmp counter drop\n", p);
+	inet_ntop(AF_INET6, s->addr6, a, sizeof(a));
+	put(buf, cap, &o, &rc, "  iifname \"%s\" ip6 saddr != { %s%s::, fe80::/10 } "
+	    "counter drop\n }\n}\n", p, s->has6 ? a : "", s->has6 ? ", " : "");
+	return rc ? rc : (int)o;
+}
+
 int nfqr_install(const struct nfqr_spec *s, char *err, size_t len)
 {
 	char text[4096], e2[256];
@@ -333,7 +364,12 @@ int nfqr_install(const struct nfqr_spec *s, char *err, size_t len)
 		    (rc = append_compat(v6, s->table, "to_bottle", s->queue, err, len)))
 			return rc;
 	}
-	return 0;
+	n = nfqr_port_ruleset(s, text, sizeof(text));
+	if (n < 0) {
+		snprintf(err, len, n == -EINVAL ? "invalid bridge port name" : "ruleset too long");
+		return n;
+	}
+	return n ? nft_apply(text, err, len) : 0;
 }
 
 int nfqr_set_mark(const struct nfqr_spec *s, uint32_t mark, char *err, size_t len)
@@ -356,7 +392,8 @@ int nfqr_set_mark(const struct nfqr_spec *s, uint32_t mark, char *err, size_t le
 
 int nfqr_remove(const char *table, char *err, size_t len)
 {
-	char text[4 * NFQR_TABLE_MAX + 64];
+	char text[4 * NFQR_TABLE_MAX + 64], e2[256];
+	int rc;
 
 	/* not nft_table_delete(): a guard's table name is longer than the egress's */
 	if (!nft_name_valid(table, NFQR_TABLE_MAX)) {
@@ -366,5 +403,10 @@ int nfqr_remove(const char *table, char *err, size_t len)
 	/* creating first makes the delete succeed whether or not it existed */
 	snprintf(text, sizeof(text), "table ip %s\ndelete table ip %s\n"
 		 "table ip6 %s\ndelete table ip6 %s\n", table, table, table, table);
-	return nft_apply(text, err, len);
+	rc = nft_apply(text, err, len);
+	/* apart: a kernel without the bridge family has no such table either */
+	snprintf(text, sizeof(text), "table bridge %s\ndelete table bridge %s\n", table,
+		 table);
+	nft_apply(text, e2, sizeof(e2));
+	return rc;
 }

@@ -30,6 +30,9 @@ enum nfqr_method {
  *		it the interface is the bottle's alone, and every packet on it
  *		that is not the bottle's own address is dropped, in both
  *		families (a family without an address has no traffic at all)
+ * @port:	with @shared, the bottle's port of the bridge: a "bridge"
+ *		table drops what enters from it with another source address,
+ *		so the bottle cannot step outside its match by changing address
  * @has4, @addr4, @has6, @addr6:	the bottle's addresses (one per family)
  * @has_dns4, @dns4, @has_dns6, @dns6, @dns_port:	dnstcp.c's listeners,
  *		where the bottle's TCP DNS is redirected; without, it is dropped
@@ -38,6 +41,7 @@ struct nfqr_spec {
 	char table[NFQR_TABLE_MAX];
 	char ifname[16];
 	bool shared;
+	char port[16];
 	bool has4, has6, has_dns4, has_dns6;
 	uint8_t addr4[4], addr6[16];
 	uint8_t dns4[4], dns6[16];
@@ -70,6 +74,13 @@ int nfqr_install(const struct nfqr_spec *s, char *err, size_t len);
  * -E2BIG / -EINVAL.
  */
 int nfqr_ruleset(const struct nfqr_spec *s, bool v6, char *buf, size_t cap);
+
+/*
+ * nfqr_port_ruleset() - the "bridge" table text that pins @s->port to the
+ * bottle's addresses. Return: its length, 0 without a port, or -E2BIG /
+ * -EINVAL.
+ */
+int nfqr_port_ruleset(const struct nfqr_spec *s, char *buf, size_t cap);
 
 /* nfqr_set_mark() - make @mark the one allow mark of @s's tables. Return: 0 or -errno */
 int nfqr_set_mark(const struct nfqr_spec *s, uint32_t mark, char *err, size_t len);

@@ -15,6 +15,7 @@
 #  |  cni-sg$$    10.89.x.1/24 --- veth -- sgn-$$ (eth0)  |  |                         |
 #  |  tables ip/ip6 sentry_g_sgd-$$, sentry_g_sgn-$$       |  |                         |
 #  |    (forward + input, matched by address on the bridge)|  |                         |
+#  |  tables bridge sentry_g_*: each port its own address  |  |                         |
 #  |  CNI masquerade -> rn 198.18.1.2/24 ======= veth ======= net0 198.18.1.1/24      |
 #  |  default via 198.18.1.1 (the only way out)           |  +-------------------------+
 #  +------------------------------------------------------+
@@ -93,6 +94,10 @@ setup() {
 	ip -n $N addr add 198.18.1.1/24 dev net0 && ip -n $N link set net0 up &&
 	ip -n $N addr add 198.18.0.80/32 dev lo && ip -n $N addr add 198.18.0.81/32 dev lo &&
 	ip -n $N addr add 198.18.0.53/32 dev lo || return 1
+	# a way back to Podman's default network that needs no masquerade: what
+	# a container sends from an address CNI does not masquerade would be
+	# answered (t_spoof)
+	ip -n $N route add 10.88.0.0/16 via 198.18.1.2 || return 1
 	mkdir -p "$tmp/www" && echo hello >"$tmp/www/index.html"
 	spawn srv inns $N sh -c "cd '$tmp/www' && exec $NK serve --http 198.18.0.80:80 \
 		--http 198.18.0.81:80" >"$tmp/srv.log" 2>&1
@@ -242,6 +247,22 @@ t_traffic() {	# t_traffic CTR
 t_default_traffic() { t_traffic "$DEF"; }
 t_named_traffic() { t_traffic "$NAMED"; }
 
+t_spoof() {
+	# a second address on the container's eth0 (it could do this itself with
+	# CAP_NET_ADMIN, or answer ARP for it with CAP_NET_RAW): the bridge port
+	# table drops what it sends from there, so it cannot step outside its match
+	local pid
+	pm inspect --format '{{.State.Pid}}' "$DEF" || return 1
+	pid=$pm_out
+	run ip netns exec $R nft list table bridge "sentry_g_$DEF"
+	expect "a bridge table pins the container's port" $rc = 0 || return 1
+	nsenter -t "$pid" -n ip addr add 10.88.0.250/16 dev eth0 || return 1
+	run nsenter -t "$pid" -n curl -sS --max-time 3 --interface 10.88.0.250 http://198.18.0.81/
+	nsenter -t "$pid" -n ip addr del 10.88.0.250/16 dev eth0
+	expect "another source address gets nothing through" $rc != 0 || return 1
+	[[ $out != *"hello"* ]]
+}
+
 t_errors() {
 	run in_r "$SENTRY" guard --socket "$SOCK" --container "nosuch$$" --policy p
 	expect "a missing container: exit 1" $rc = 1 || return 1
@@ -265,6 +286,7 @@ check "guard --container: default bridge network" t_guard_default
 check "guard --container: named network" t_guard_named
 check "default bridge: allowed, denied, DNS" t_default_traffic
 check "named network: allowed, denied, DNS" t_named_traffic
+check "a container cannot leave its match by changing address" t_spoof
 check "missing and stopped containers: clear errors" t_errors
 check "unguard lifts it" t_unguard
 [ $gw_failed = 0 ]

@@ -59,6 +59,28 @@ TEST(shared_bridge)
 	/* a shared bridge, a family without an address: no table at all */
 	s.has4 = false;
 	CHECK_EQ(nfqr_ruleset(&s, false, text, sizeof(text)), 0);
+	/* no port: no bridge table */
+	CHECK_EQ(nfqr_port_ruleset(&s, text, sizeof(text)), 0);
+}
+
+TEST(bridge_port)
+{
+	struct nfqr_spec s = spec(true, true, false);
+
+	memcpy(s.port, "veth1", 6);
+	CHECK(nfqr_port_ruleset(&s, text, sizeof(text)) > 0);
+	HAS("table bridge sentry_g_b {");
+	HAS("type filter hook prerouting priority -5");
+	HAS("iifname \"veth1\" ip saddr != 10.77.0.2 counter drop");
+	HAS("iifname \"veth1\" ip6 saddr != { ::, fe80::/10 } counter drop");
+	s.has4 = false;
+	s.has6 = true;
+	CHECK(nfqr_port_ruleset(&s, text, sizeof(text)) > 0);
+	HAS("iifname \"veth1\" ether type ip counter drop");
+	HAS("ip6 saddr != { fd77::2, ::, fe80::/10 }");
+	/* a routed bottle's interface is its own: no port table */
+	s.shared = false;
+	CHECK_EQ(nfqr_port_ruleset(&s, text, sizeof(text)), 0);
 }
 
 TEST(bounds)
@@ -74,6 +96,7 @@ int main(void)
 {
 	RUN(routed_v4);
 	RUN(shared_bridge);
+	RUN(bridge_port);
 	RUN(bounds);
 	return t_done();
 }

@@ -162,6 +162,10 @@ static int apply(struct ctl_request *r, const char *key, const char *val)
 		return parse_bool(val, &r->pidfd);
 	if (!strcmp(key, "inotify"))
 		return parse_bool(val, &r->inotify);
+	if (!strcmp(key, "port"))
+		return val[0] && strlen(val) < sizeof(r->port) &&
+		       !strpbrk(val, "/\"\\%:") ?
+		       copy(r->port, sizeof(r->port), val) : -1;
 	if (!strcmp(key, "queues"))
 		return num_u32(val, 1, CTL_QUEUES_MAX, &r->queues) ? -1 : 0;
 	if (!strcmp(key, "addr4"))
@@ -281,8 +285,8 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		break;
 	case CTL_GUARD:
 		if (!req->name[0] || !req->policy[0] || !req->iface[0] ||
-		    !req->addr4.set || !req->has_queue)
-			return fail(err, errlen, "guard needs name, policy, iface, addr4 and queue");
+		    (!req->addr4.set && !req->addr6.set) || !req->has_queue)
+			return fail(err, errlen, "guard needs name, policy, iface, addr4 or addr6, and queue");
 		break;
 	default:
 		break;
@@ -366,6 +370,8 @@ int ctl_format_request(const struct ctl_request *req, char *buf, size_t cap)
 		rc |= put(buf, cap, &o, "netns", req->netns);
 	if (req->iface[0])
 		rc |= put(buf, cap, &o, "iface", req->iface);
+	if (req->port[0])
+		rc |= put(buf, cap, &o, "port", req->port);
 	if (req->has_queue) {
 		snprintf(num, sizeof(num), "%u", req->queue);
 		rc |= put(buf, cap, &o, "queue", num);

@@ -24,8 +24,11 @@
  *   detach   name=
  *   bottles | stats [name=] | flows [name=] | names [name=]   (json=1: JSON)
  *   reload | ping | metrics   (metrics: Prometheus text)
- *   guard    name= policy= addr4=A/32 iface=IFNAME queue=N   (an NFQUEUE
- *            bottle: its traffic on the daemon's forward path through IFNAME)
+ *   guard    name= policy= addr4=A/32 addr6=A/128 iface=IFNAME queue=N
+ *            port=PORT (an NFQUEUE bottle: its traffic on the daemon's
+ *            forward path through IFNAME, at least one address; port:
+ *            IFNAME is a bridge others use too and PORT the bottle's
+ *            port of it: matched by address, its sources pinned there)
  *   unguard  name=
  *
  * Malformed requests are answered with an error, never a crash: the parser
@@ -82,6 +85,7 @@ struct ctl_request {
 	char iface[16];				/* guard: "" if absent */
 	bool has_queue;
 	uint32_t queue;				/* guard: NFQUEUE number */
+	char port[16];				/* guard: its bridge port, or "" */
 };
 
 /*

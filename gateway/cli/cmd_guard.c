@@ -6,7 +6,10 @@
  *
  * The daemon must run in the namespace that routes the bottle's traffic
  * (the host, or a router namespace): it hooks the forward path there,
- * where the bottle cannot remove the rules.
+ * where the bottle cannot remove the rules. The bottle is named by its
+ * interface there and its addresses, or by its namespace (a file, a
+ * process, a Podman container), whose interface and addresses
+ * guard_target.c finds.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "cli/ctl_client.h"
+#include "cli/guard_target.h"
 #include "num.h"
 
 static int call(const char *cmd, const char *sock_opt, const char *config,
@@ -45,6 +49,7 @@ int cmd_guard(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "addr4", required_argument, NULL, 'a' },
+		{ "addr6", required_argument, NULL, '6' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "queue", required_argument, NULL, 'q' },
@@ -56,9 +61,11 @@ int cmd_guard(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock_opt = NULL, *config = NULL;
+	const char *sock_opt = NULL, *config = NULL, *netns = NULL, *container = NULL;
 	struct ctl_request req = { .verb = CTL_GUARD, .has_queue = true };
-	int c;
+	char sockbuf[128], msg[512];
+	const char *sock;
+	int c, pid = 0, targets = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -75,6 +82,13 @@ int cmd_guard(int argc, char **argv)
 				return usage_error("guard", "--addr4: not an IPv4 address: %s", optarg);
 			req.addr4.set = true;
 			break;
+		case '6':
+			req.addr6.plen = 128;
+			if (addr_parse(optarg, &req.addr6.addr) ||
+			    req.addr6.addr.family != ADDR_FAMILY_V6)
+				return usage_error("guard", "--addr6: not an IPv6 address: %s", optarg);
+			req.addr6.set = true;
+			break;
 		case 'p':
 			snprintf(req.policy, sizeof(req.policy), "%s", optarg);
 			break;
@@ -89,21 +103,65 @@ int cmd_guard(int argc, char **argv)
 			break;
 		case 's': sock_opt = optarg; break;
 		case 'c': config = optarg; break;
-		case 'N': case 'P': case 'C':
-			fprintf(stderr, "sentry guard: --netns, --pid and --container are not "
-				"implemented yet: give --interface (the bottle's interface in "
-				"this namespace) and --addr4\n");
-			return 2;
+		case 'N':
+			netns = optarg;
+			targets++;
+			break;
+		case 'P':
+			if (num_u32(optarg, 1, 0x3fffffff, (uint32_t *)&pid))
+				return usage_error("guard", "--pid: expected a process id");
+			targets++;
+			break;
+		case 'C':
+			container = optarg;
+			targets++;
+			break;
 		case 'h':
-			printf("usage: sentry guard --interface IFNAME --addr4 A --policy NAME "
-			       "--name BOTTLE [--queue N] [--socket PATH | -c sentry.ini]\n");
+			printf("usage: sentry guard (--netns PATH | --pid PID | --container NAME|ID |\n"
+			       "                    --interface IFNAME [--addr4 A] [--addr6 A])\n"
+			       "                    --policy NAME [--name BOTTLE] [--queue N]\n"
+			       "                    [--socket PATH | -c sentry.ini]\n");
 			return 0;
 		default:
 			return usage_error("guard", "bad option");
 		}
 	}
-	if (!req.iface[0] || !req.addr4.set || !req.policy[0])
-		return usage_error("guard", "--interface, --addr4 and --policy are required");
+	if (!req.policy[0])
+		return usage_error("guard", "--policy is required");
+	if (targets + (req.iface[0] != '\0') != 1)
+		return usage_error("guard", "give one of --netns, --pid, --container, --interface");
+	if (targets && (req.addr4.set || req.addr6.set))
+		return usage_error("guard", "--addr4/--addr6 go with --interface: a namespace's "
+				   "addresses are found in it");
+	if (!targets && !req.addr4.set && !req.addr6.set)
+		return usage_error("guard", "--interface needs --addr4 or --addr6 (or both)");
+	if (targets) {
+		sock = ctl_socket_path(sock_opt, config, sockbuf, sizeof(sockbuf), msg,
+				       sizeof(msg));
+		if (!sock) {
+			fprintf(stderr, "sentry guard: %s\n", msg);
+			return 2;
+		}
+		if (container && guard_container_pid(container, &pid, msg, sizeof(msg))) {
+			fprintf(stderr, "sentry guard: %s\n", msg);
+			return 1;
+		}
+		if (guard_target_resolve(sock, netns, pid, &req, msg, sizeof(msg))) {
+			fprintf(stderr, "sentry guard: %s\n", msg);
+			return 1;
+		}
+		if (!req.name[0] && container && ctl_bottle_name_valid(container))
+			snprintf(req.name, sizeof(req.name), "%s", container);
+		if (!req.name[0] && netns && ctl_bottle_name_valid(strrchr(netns, '/') ?
+								   strrchr(netns, '/') + 1 : netns))
+			snprintf(req.name, sizeof(req.name), "%s", strrchr(netns, '/') ?
+				 strrchr(netns, '/') + 1 : netns);
+		if (!req.name[0] && pid)
+			snprintf(req.name, sizeof(req.name), "pid%d", pid);
+		if (!req.name[0])
+			return usage_error("guard", "give the bottle a --name");
+		sock_opt = sock;
+	}
 	if (!req.name[0])
 		snprintf(req.name, sizeof(req.name), "%s", req.iface);
 	return call("guard", sock_opt, config, &req);

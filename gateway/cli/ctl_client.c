@@ -37,25 +37,12 @@ const char *ctl_socket_path(const char *opt, const char *config, char *buf,
 	return env && *env ? env : CTL_SOCKET_DEFAULT;
 }
 
-int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
-	     int nfds, struct sbuf *reply, char *err, size_t errlen)
+/* A connected socket to the daemon at @path, or -errno with @err */
+static int connect_to(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = REPLY_TIMEOUT_S };
-	char line[CTL_REQUEST_MAX];
-	union {
-		char buf[CMSG_SPACE((CTL_QUEUES_MAX + 2) * sizeof(int))];
-		struct cmsghdr align;
-	} cm;
-	struct iovec iov;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int len = ctl_format_request(req, line, sizeof(line));
-	int fd, rc, send_rc;
+	int fd, rc;
 
-	if (len < 0) {
-		snprintf(err, errlen, "request too long");
-		return -EINVAL;
-	}
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return -ENAMETOOLONG;
@@ -73,6 +60,55 @@ int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
 			close(fd);
 		return rc;
 	}
+	return fd;
+}
+
+int ctl_peer_pid(const char *path, int *pid, char *err, size_t errlen)
+{
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	char buf[256];
+	int fd = connect_to(path, err, errlen), rc = 0;
+
+	if (fd < 0)
+		return fd;
+	errno = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.pid <= 0) {
+		rc = errno ? -errno : -ESRCH;
+		snprintf(err, errlen, "the daemon at %s: no peer credentials: %s", path,
+			 strerror(-rc));
+	} else {
+		*pid = cred.pid;
+	}
+	/* a whole request, so the daemon has nothing to complain about */
+	if (write(fd, "ping\n", 5) == 5)
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+	close(fd);
+	return rc;
+}
+
+int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
+	     int nfds, struct sbuf *reply, char *err, size_t errlen)
+{
+	struct timeval tv = { .tv_sec = REPLY_TIMEOUT_S };
+	char line[CTL_REQUEST_MAX];
+	union {
+		char buf[CMSG_SPACE((CTL_QUEUES_MAX + 2) * sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int len = ctl_format_request(req, line, sizeof(line));
+	int fd, rc, send_rc;
+
+	if (len < 0) {
+		snprintf(err, errlen, "request too long");
+		return -EINVAL;
+	}
+	fd = connect_to(path, err, errlen);
+	if (fd < 0)
+		return fd;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	iov.iov_base = line;
 	iov.iov_len = (size_t)len;

@@ -25,4 +25,10 @@ const char *ctl_socket_path(const char *opt, const char *config, char *buf,
 int ctl_call(const char *path, const struct ctl_request *req, const int *fds,
 	     int nfds, struct sbuf *reply, char *err, size_t errlen);
 
+/*
+ * ctl_peer_pid() - the process id of the daemon at @path (SO_PEERCRED), to
+ * find its network namespace. Return: 0 with @pid set, or -errno with @err.
+ */
+int ctl_peer_pid(const char *path, int *pid, char *err, size_t errlen);
+
 #endif /* SENTRY_CTL_CLIENT_H */

@@ -99,7 +99,7 @@ struct nfq {
 	enum nfqr_method method;
 	char method_err[256];
 	struct engine *e;
-	int raw;			/* IPPROTO_RAW: refusals to bottles, or -1 */
+	int raw, raw6;			/* IPPROTO_RAW: refusals and answers to bottles, or -1 */
 	uint32_t mark_gen;		/* the generation the tables' sets hold */
 	uint8_t *rbuf;			/* RECV_BUF */
 	uint8_t *aux;			/* PKT_BUF_SIZE: replies */
@@ -127,7 +127,7 @@ int nfq_init(struct daemon *d)
 	if (!q)
 		return -ENOMEM;
 	d->nfq = q;
-	q->raw = -1;
+	q->raw = q->raw6 = -1;
 	config_engine(&d->cfg, &ec);
 	/* guarded bottles' flows stay in the kernel once decided: a small table */
 	ec.flow_capacity = d->cfg.flows / 4 ? d->cfg.flows / 4 : 1;
@@ -145,6 +145,11 @@ int nfq_init(struct daemon *d)
 	if (q->raw < 0)
 		warn("nfqueue: no raw socket (%s): refusals to guarded bottles are silent drops",
 		     strerror(errno));
+	/* IPv6's IPPROTO_RAW sends whole packets, header included, as IPv4's */
+	q->raw6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_RAW);
+	if (q->raw6 < 0)
+		warn("nfqueue: no IPv6 raw socket (%s): refusals and DNS answers to "
+		     "guarded bottles over IPv6 are lost", strerror(errno));
 	if (nfqr_detect(&q->method, q->method_err, sizeof(q->method_err))) {
 		q->method = NFQR_NONE;
 		warn("nfqueue: this kernel cannot queue packets (%s): sentry guard is unavailable",
@@ -173,6 +178,8 @@ void nfq_fini(struct daemon *d)
 	}
 	if (q->raw >= 0)
 		close(q->raw);
+	if (q->raw6 >= 0)
+		close(q->raw6);
 	if (q->e)
 		engine_free(q->e);
 	free(q->rbuf);
@@ -261,8 +268,9 @@ int nfq_guard(struct daemon *d, const struct ctl_request *req, char *err,
 		snprintf(err, len, "a bottle named %s exists", req->name);
 		return -EEXIST;
 	}
-	if (req->addr4.plen != 32) {
-		snprintf(err, len, "addr4 must be one address (/32)");
+	if ((req->addr4.set && req->addr4.plen != 32) ||
+	    (req->addr6.set && req->addr6.plen != 128)) {
+		snprintf(err, len, "addr4 and addr6 must be one address each (/32, /128)");
 		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < NFQ_GUARDS_MAX; i++) {
@@ -287,13 +295,24 @@ int nfq_guard(struct daemon *d, const struct ctl_request *req, char *err,
 		if (*c == '.')
 			*c = '_';
 	snprintf(g->spec.ifname, sizeof(g->spec.ifname), "%s", req->iface);
+	g->spec.shared = req->port[0] != '\0';
+	snprintf(g->spec.port, sizeof(g->spec.port), "%s", req->port);
+	g->spec.has4 = req->addr4.set;
+	g->spec.has6 = req->addr6.set;
 	memcpy(g->spec.addr4, req->addr4.addr.b, 4);
+	memcpy(g->spec.addr6, req->addr6.addr.b, 16);
 	g->spec.queue = (uint16_t)req->queue;
-	if (d->cfg.pool4.enabled && d->cfg.dns_tcp_port) {
-		/* dnstcp.c listens on the egress TUN's own address, the pool's first */
+	/* dnstcp.c listens on the egress TUN's own addresses, the pools' first */
+	g->spec.dns_port = (uint16_t)d->cfg.dns_tcp_port;
+	if (d->cfg.pool4.enabled) {
+		g->spec.has_dns4 = true;
 		memcpy(g->spec.dns4, d->cfg.pool4.net.b, 4);
 		g->spec.dns4[3] |= 1;
-		g->spec.dns_port = (uint16_t)d->cfg.dns_tcp_port;
+	}
+	if (d->cfg.pool6.enabled) {
+		g->spec.has_dns6 = true;
+		memcpy(g->spec.dns6, d->cfg.pool6.net.b, 16);
+		g->spec.dns6[15] |= 1;
 	}
 	g->spec.mark = NFQR_MARK(q->mark_gen);
 	g->spec.method = q->method;
@@ -312,13 +331,19 @@ int nfq_guard(struct daemon *d, const struct ctl_request *req, char *err,
 	g->gb.eb.slot = d->cfg.bottles + (uint32_t)(g - q->g);
 	/* no TUN, no process: nothing of gb but eb may ever be used */
 	g->gb.fds[0] = g->gb.pidfd = g->gb.nswatch = g->gb.watch_wd = -1;
-	g->gb.eb.has4 = true;
+	g->gb.eb.has4 = req->addr4.set;
 	g->gb.eb.addr4 = req->addr4.addr;
+	g->gb.eb.has6 = req->addr6.set;
+	g->gb.eb.addr6 = req->addr6.addr;
 	g->guarded_ns = now_ns();
 	g->used = true;
-	info("nfqueue: guarding %s (%s via %s, queue %u) with policy %s; table ip %s",
-	     req->name, addr_format(&req->addr4.addr, (char[ADDR_TEXT_MAX]){ 0 }),
-	     req->iface, req->queue, req->policy, g->spec.table);
+	info("nfqueue: guarding %s (%s%s%s via %s%s, queue %u) with policy %s; "
+	     "tables ip and ip6 %s", req->name,
+	     req->addr4.set ? addr_format(&req->addr4.addr, (char[ADDR_TEXT_MAX]){ 0 }) : "",
+	     req->addr4.set && req->addr6.set ? " " : "",
+	     req->addr6.set ? addr_format(&req->addr6.addr, (char[ADDR_TEXT_MAX]){ 0 }) : "",
+	     req->iface, req->port[0] ? ", a shared bridge" : "", req->queue, req->policy,
+	     g->spec.table);
 	return 0;
 fail:
 	if (g->nl)
@@ -344,7 +369,8 @@ int nfq_unguard(struct daemon *d, const char *name, char *err, size_t len)
 	mnl_socket_close(g->nl);
 	dnstcp_forget_bottle(d, g->gb.eb.id);
 	engine_policy_put(d->e, g->gb.eb.policy);
-	info("nfqueue: %s unguarded; table ip %s removed", g->gb.eb.name, g->spec.table);
+	info("nfqueue: %s unguarded; tables ip and ip6 %s removed", g->gb.eb.name,
+	     g->spec.table);
 	memset(g, 0, sizeof(*g));
 	return 0;
 }
@@ -375,10 +401,23 @@ static void verdict(struct nfq *q, struct guard *g, uint32_t id, int v,
 	mnl_nlmsg_batch_next(q->vb);
 }
 
+/* Write IP packet @pkt (checksums complete, from a parsed or built header) */
 static void send_to_bottle(struct nfq *q, const uint8_t *pkt, size_t len)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_in6 to6 = { .sin6_family = AF_INET6 };
 
+	if (len >= IPV6_HDR_LEN && (pkt[0] >> 4) == 6) {
+		memcpy(&to6.sin6_addr, pkt + 24, 16);	/* IPv6 destination */
+		if (q->raw6 < 0 || sendto(q->raw6, pkt, len, 0, (struct sockaddr *)&to6,
+					  sizeof(to6)) != (ssize_t)len)
+			q->send_errors++;
+		return;
+	}
+	if (len < IPV4_HDR_MIN || (pkt[0] >> 4) != 4) {
+		q->send_errors++;
+		return;
+	}
 	memcpy(&to.sin_addr, pkt + 16, 4);	/* IPv4 destination */
 	if (q->raw < 0 || sendto(q->raw, pkt, len, 0, (struct sockaddr *)&to,
 				 sizeof(to)) != (ssize_t)len)
@@ -454,7 +493,12 @@ static void one_packet(struct daemon *d, struct nfq *q, struct guard *g,
 	struct pkt p;
 
 	reason = pkt_parse(pkt, len, &p);
-	out = len >= 20 && !memcmp(pkt + 12, g->spec.addr4, 4);
+	/* from the bottle when its source is the bottle's (the table let only
+	 * the bottle's own source in, and the bottle's destination out) */
+	if (len >= IPV6_HDR_LEN && (pkt[0] >> 4) == 6)
+		out = g->spec.has6 && !memcmp(pkt + 8, g->spec.addr6, 16);
+	else
+		out = len >= IPV4_HDR_MIN && g->spec.has4 && !memcmp(pkt + 12, g->spec.addr4, 4);
 	if (reason != DROP_NONE) {
 		engine_tally(q->e, &g->gb.eb, out ? TALLY_PACKET_OUT : TALLY_PACKET_IN,
 			     len, reason);
@@ -548,7 +592,7 @@ void nfq_tick(struct daemon *d, uint64_t now)
 	q->mark_gen = gen;
 	for (uint32_t i = 0; i < NFQ_GUARDS_MAX; i++)
 		if (q->g[i].used &&
-		    nfqr_set_mark(q->g[i].spec.table, NFQR_MARK(gen), err, sizeof(err)))
+		    nfqr_set_mark(&q->g[i].spec, NFQR_MARK(gen), err, sizeof(err)))
 			warn("nfqueue: %s: cannot renew the allow mark: %s",
 			     q->g[i].gb.eb.name, err);
 }
@@ -564,8 +608,9 @@ struct gw_bottle *nfq_bottle_by_zone(struct daemon *d, uint32_t zone)
 struct gw_bottle *nfq_bottle_by_addr(struct daemon *d, const struct ipaddr *a)
 {
 	for (uint32_t i = 0; d->nfq && i < NFQ_GUARDS_MAX; i++)
-		if (d->nfq->g[i].used && d->nfq->g[i].gb.eb.has4 &&
-		    addr_equal(&d->nfq->g[i].gb.eb.addr4, a))
+		if (d->nfq->g[i].used &&
+		    ((d->nfq->g[i].gb.eb.has4 && addr_equal(&d->nfq->g[i].gb.eb.addr4, a)) ||
+		     (d->nfq->g[i].gb.eb.has6 && addr_equal(&d->nfq->g[i].gb.eb.addr6, a))))
 			return &d->nfq->g[i].gb;
 	return NULL;
 }
@@ -578,10 +623,7 @@ bool nfq_owns(struct daemon *d, const struct gw_bottle *b)
 
 void nfq_to_bottle(struct daemon *d, const uint8_t *pkt, size_t len)
 {
-	if (len >= IPV4_HDR_MIN && (pkt[0] >> 4) == 4)
-		send_to_bottle(d->nfq, pkt, len);
-	else
-		d->nfq->send_errors++;	/* IPv6 guards do not exist yet */
+	send_to_bottle(d->nfq, pkt, len);
 }
 
 bool nfq_has(struct daemon *d, const char *name)
@@ -624,27 +666,28 @@ void nfq_view_bottles(struct daemon *d, bool json, bool first, struct sbuf *o)
 
 	for (uint32_t i = 0; q && i < NFQ_GUARDS_MAX; i++) {
 		const struct guard *g = &q->g[i];
-		char a[ADDR_TEXT_MAX];
+		char a4[ADDR_TEXT_MAX], a6[ADDR_TEXT_MAX], a[2 * ADDR_TEXT_MAX + 16];
 
 		if (!g->used)
 			continue;
-		addr_format(&g->gb.eb.addr4, a);
+		snprintf(a, sizeof(a), "%s%s%s%s%s",
+			 g->gb.eb.has4 ? addr_format(&g->gb.eb.addr4, a4) : "",
+			 g->gb.eb.has4 ? "/32" : "", g->gb.eb.has4 && g->gb.eb.has6 ? "," : "",
+			 g->gb.eb.has6 ? addr_format(&g->gb.eb.addr6, a6) : "",
+			 g->gb.eb.has6 ? "/128" : "");
 		if (json) {
 			sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
 			sbuf_json_str(o, g->gb.eb.name);
 			sbuf_printf(o, ",\"policy\":");
 			sbuf_json_str(o, g->gb.eb.policy->name);
-			sbuf_printf(o, ",\"addresses\":\"%s/32\",\"source\":\"nfqueue\","
+			sbuf_printf(o, ",\"addresses\":\"%s\",\"source\":\"nfqueue\","
 				    "\"interface\":", a);
 			sbuf_json_str(o, g->spec.ifname);
 			sbuf_printf(o, ",\"queue\":%u,\"uptime\":%.1f}", g->spec.queue,
 				    (double)(now - g->guarded_ns) / 1e9);
 		} else {
-			char addrs[ADDR_TEXT_MAX + 4];
-
-			snprintf(addrs, sizeof(addrs), "%s/32", a);
 			sbuf_printf(o, "%-42s %-16s %-34s %-14s %.0fs nfqueue\n",
-				    g->gb.eb.name, g->gb.eb.policy->name, addrs, "-",
+				    g->gb.eb.name, g->gb.eb.policy->name, a, "-",
 				    (double)(now - g->guarded_ns) / 1e9);
 		}
 		first = false;

@@ -5,10 +5,20 @@
  *
  * Theory of operation
  *
- * One table per guarded bottle, "ip sentry_g_NAME", hooked on the forward
- * path of the namespace the daemon runs in (the router or the host): the
- * bottle cannot reach it, however many capabilities it holds in its own
- * namespace. Traffic in or out of the bottle's interface goes through:
+ * One table per guarded bottle and family, "ip sentry_g_NAME" and "ip6
+ * sentry_g_NAME", hooked on the forward path of the namespace the daemon
+ * runs in (the router or the host): the bottle cannot reach it, however
+ * many capabilities it holds in its own namespace. The input hook too: the
+ * bottle's packets to the router's own sockets are decided as any other
+ * (the redirected DNS over TCP to dnstcp.c's listener is let through).
+ * The bottle is matched by its interface (the veth peer, the bottle's
+ * alone: anything on it from another address is dropped, and a family the
+ * bottle has no address in gets a table that drops it all) or, on a bridge
+ * other hosts share (spec->shared: Podman's networks), by its addresses on
+ * that bridge; there a "bridge sentry_g_NAME" table on the bottle's port
+ * drops what it sends from any other address (but neighbour discovery),
+ * so it cannot leave its match by changing address. Its traffic goes
+ * through:
  *
  *   ct mark @allow accept                       decided, kernel fast path
  *   meta mark @allow ct mark set meta mark ...  sentry's verdict (NF_REPEAT
@@ -44,6 +54,8 @@
  * scratch table (no packet ever passes there) and deleting it.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,10 +89,11 @@ const char *nfqr_method_name(enum nfqr_method m)
 	       m == NFQR_COMPAT ? "xtables NFQUEUE target (nft_compat)" : "none";
 }
 
-/* Append one rule to @chain of "ip @table" whose only expression is the
- * NFQUEUE target for queue @num, as one acknowledged netlink batch */
-static int append_compat(const char *table, const char *chain, uint16_t num,
-			 char *err, size_t len)
+/* Append one rule to @chain of "ip @table" ("ip6" with @v6) whose only
+ * expression is the NFQUEUE target for queue @num, as one acknowledged
+ * netlink batch */
+static int append_compat(bool v6, const char *table, const char *chain,
+			 uint16_t num, char *err, size_t len)
 {
 	char buf[8192];		/* the batch, then its acknowledgement */
 	struct nfq_info_v3 info = { .queuenum = num, .queues_total = 1 };
@@ -91,6 +104,7 @@ static int append_compat(const char *table, const char *chain, uint16_t num,
 	struct nlmsghdr *nlh;
 	void *tginfo;
 	uint32_t seq = (uint32_t)time(NULL), portid;
+	uint16_t family = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 	int rc = -ENOMEM;
 	ssize_t n;
 
@@ -102,7 +116,7 @@ static int append_compat(const char *table, const char *chain, uint16_t num,
 		snprintf(err, len, "out of memory building the NFQUEUE rule");
 		goto out;
 	}
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, family);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
@@ -126,7 +140,7 @@ static int append_compat(const char *table, const char *chain, uint16_t num,
 	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
 	mnl_nlmsg_batch_next(batch);
 	nlh = nftnl_rule_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch),
-					 NFT_MSG_NEWRULE, NFPROTO_IPV4,
+					 NFT_MSG_NEWRULE, family,
 					 NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK,
 					 seq++);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
@@ -152,8 +166,8 @@ static int append_compat(const char *table, const char *chain, uint16_t num,
 	rc = n < 0 ? -errno : mnl_cb_run(buf, (size_t)n, 0, portid, NULL, NULL);
 	if (rc < 0) {
 		rc = -errno;
-		snprintf(err, len, "NFQUEUE target in %s/%s: %s", table, chain,
-			 strerror(errno));
+		snprintf(err, len, "NFQUEUE target in %s %s/%s: %s",
+			 v6 ? "ip6" : "ip", table, chain, strerror(errno));
 	} else {
 		rc = 0;
 	}
@@ -184,7 +198,7 @@ int nfqr_detect(enum nfqr_method *m, char *err, size_t len)
 	rc = nft_apply("table ip " PROBE_TABLE " {\n chain probe {\n }\n}\n",
 		       err, len);
 	if (!rc)
-		rc = append_compat(PROBE_TABLE, "probe", 0, err, len);
+		rc = append_compat(false, PROBE_TABLE, "probe", 0, err, len);
 	nft_table_delete("ip", PROBE_TABLE, e2, sizeof(e2));
 	if (rc)
 		return rc;
@@ -192,91 +206,207 @@ int nfqr_detect(enum nfqr_method *m, char *err, size_t len)
 	return 0;
 }
 
-int nfqr_install(const struct nfqr_spec *s, char *err, size_t len)
+/* Append printf(@fmt) to @buf; a sticky -E2BIG in *@rc once it overflows */
+__attribute__((format(printf, 5, 6)))
+static void put(char *buf, size_t cap, size_t *o, int *rc, const char *fmt, ...)
 {
-	char text[2048], a4[INET_ADDRSTRLEN], d4[INET_ADDRSTRLEN], e2[256];
-	char qline[64] = "", dns[256] = "";
-	int rc;
+	va_list ap;
+	int n;
 
-	if (!nft_name_valid(s->table, NFQR_TABLE_MAX) ||
-	    !nft_name_valid(s->ifname, 16)) {
-		snprintf(err, len, "invalid table or interface name");
-		return -EINVAL;
-	}
-	inet_ntop(AF_INET, s->addr4, a4, sizeof(a4));
-	if (s->method == NFQR_NATIVE)
-		snprintf(qline, sizeof(qline), "  queue num %u\n", s->queue);
-	if (s->dns_port) {
-		inet_ntop(AF_INET, s->dns4, d4, sizeof(d4));
-		snprintf(dns, sizeof(dns),
-			 " chain dns {\n"
-			 "  type nat hook prerouting priority dstnat; policy accept;\n"
-			 "  iifname \"%s\" ip saddr %s tcp dport 53 dnat to %s:%u\n"
-			 " }\n", s->ifname, a4, d4, s->dns_port);
-	}
-	/*
-	 * Both directions of the bottle's interface; the drop after each jump
-	 * catches whatever the chain did not decide (a queue rule missing).
-	 * Only the bottle's own address leaves: the rest is dropped here,
-	 * before the queue, and counted by the rule.
-	 */
-	/* no positional arguments (%1$s): cppcheck cannot check them */
-	rc = snprintf(text, sizeof(text),
-		"table ip %s {\n"
-		" set allow { type mark; }\n"
-		" chain guard {\n"
-		"  type filter hook forward priority -5; policy accept;\n"
-		"  iifname \"%s\" ip saddr != %s counter drop\n"
-		"  iifname \"%s\" tcp dport 53 counter drop\n"
-		"  iifname \"%s\" jump from_bottle\n"
-		"  iifname \"%s\" drop\n"
-		"  oifname \"%s\" jump to_bottle\n"
-		"  oifname \"%s\" drop\n"
-		" }\n"
-		" chain from_bottle {\n"
-		"  ct mark @allow counter accept\n"
-		"  meta mark @allow ct mark set meta mark meta mark set 0 accept\n"
-		"%s"
-		" }\n"
-		" chain to_bottle {\n"
-		"  ct mark @allow counter accept\n"
-		"  meta mark @allow ct mark set meta mark meta mark set 0 accept\n"
-		"%s"
-		" }\n"
-		"%s"
-		"}\n"
-		"add element ip %s allow { 0x%08x }\n",
-		s->table, s->ifname, a4, s->ifname, s->ifname, s->ifname, s->ifname,
-		s->ifname, qline, qline, dns, s->table, s->mark);
-	if (rc < 0 || (size_t)rc >= sizeof(text)) {
-		snprintf(err, len, "ruleset too long");
-		return -E2BIG;
-	}
-	/* a table left by an earlier daemon is replaced whole */
-	nft_table_delete("ip", s->table, e2, sizeof(e2));
-	rc = nft_apply(text, err, len);
-	if (rc || s->method == NFQR_NATIVE)
-		return rc;
-	if ((rc = append_compat(s->table, "from_bottle", s->queue, err, len)) ||
-	    (rc = append_compat(s->table, "to_bottle", s->queue, err, len)))
-		return rc;	/* the table stays: traffic is dropped, not passed */
-	return 0;
+	if (*rc)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *o, cap - *o, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap - *o)
+		*rc = -E2BIG;
+	else
+		*o += (size_t)n;
 }
 
-int nfqr_set_mark(const char *table, uint32_t mark, char *err, size_t len)
+/* A verdict chain: decided flows stay in the kernel, the rest is queued */
+static void verdict_chain(char *buf, size_t cap, size_t *o, int *rc,
+			  const char *name, const char *qline)
 {
-	char text[256];
+	put(buf, cap, o, rc, " chain %s {\n"
+	    "  ct mark @allow counter accept\n"
+	    "  meta mark @allow ct mark set meta mark meta mark set 0 accept\n"
+	    "%s }\n", name, qline);
+}
 
-	if (!nft_name_valid(table, NFQR_TABLE_MAX)) {
+int nfqr_ruleset(const struct nfqr_spec *s, bool v6, char *buf, size_t cap)
+{
+	const char *fam = v6 ? "ip6" : "ip", *ifn = s->ifname;
+	char a[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], qline[64] = "";
+	char from[96], to[96];	/* what says "the bottle's packet", each way */
+	bool has = v6 ? s->has6 : s->has4;
+	bool has_dns = s->dns_port && (v6 ? s->has_dns6 : s->has_dns4);
+	size_t o = 0;
+	int rc = 0;
+
+	if (!nft_name_valid(s->table, NFQR_TABLE_MAX) || !nft_name_valid(ifn, 16))
+		return -EINVAL;
+	if (!has && s->shared)
+		return 0;	/* nothing of the bottle's to match on a shared bridge */
+	put(buf, cap, &o, &rc, "table %s %s {\n", fam, s->table);
+	if (!has) {
+		/* the bottle's own interface, a family it has no address in: nothing passes */
+		put(buf, cap, &o, &rc, " chain guard {\n"
+		    "  type filter hook forward priority -5; policy accept;\n"
+		    "  iifname \"%s\" counter drop\n  oifname \"%s\" counter drop\n }\n"
+		    " chain local {\n"
+		    "  type filter hook input priority -5; policy accept;\n"
+		    "  iifname \"%s\" counter drop\n }\n}\n", ifn, ifn, ifn);
+		return rc ? rc : (int)o;
+	}
+	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (const void *)s->addr6 :
+		  (const void *)s->addr4, a, sizeof(a));
+	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (const void *)s->dns6 :
+		  (const void *)s->dns4, d, sizeof(d));
+	if (s->method == NFQR_NATIVE)
+		snprintf(qline, sizeof(qline), "  queue num %u\n", s->queue);
+	if (s->shared) {
+		snprintf(from, sizeof(from), "iifname \"%s\" %s saddr %s", ifn, fam, a);
+		snprintf(to, sizeof(to), "oifname \"%s\" %s daddr %s", ifn, fam, a);
+	} else {
+		snprintf(from, sizeof(from), "iifname \"%s\"", ifn);
+		snprintf(to, sizeof(to), "oifname \"%s\"", ifn);
+	}
+	put(buf, cap, &o, &rc, " set allow { type mark; }\n");
+	/*
+	 * The drop after each jump catches whatever the chain did not decide
+	 * (a queue rule missing). TCP to port 53 that reaches these hooks was
+	 * not redirected (no listener, or older than the table): dropped,
+	 * counted. On the bottle's own interface only its address leaves.
+	 */
+	put(buf, cap, &o, &rc, " chain guard {\n"
+	    "  type filter hook forward priority -5; policy accept;\n");
+	if (!s->shared)
+		put(buf, cap, &o, &rc, "  %s %s saddr != %s counter drop\n", from, fam, a);
+	put(buf, cap, &o, &rc, "  %s tcp dport 53 counter drop\n"
+	    "  %s jump from_bottle\n  %s drop\n  %s jump to_bottle\n  %s drop\n }\n",
+	    from, from, from, to, to);
+	/* the router's own sockets: the same decision; the redirected DNS passes */
+	put(buf, cap, &o, &rc, " chain local {\n"
+	    "  type filter hook input priority -5; policy accept;\n");
+	if (v6)	/* neighbour discovery, from link-local addresses: never routed */
+		put(buf, cap, &o, &rc, "  iifname \"%s\" icmpv6 type { nd-neighbor-solicit, "
+		    "nd-neighbor-advert, nd-router-solicit } ip6 hoplimit 255 accept\n", ifn);
+	if (!s->shared)
+		put(buf, cap, &o, &rc, "  %s %s saddr != %s counter drop\n", from, fam, a);
+	if (has_dns)
+		put(buf, cap, &o, &rc, "  %s %s daddr %s tcp dport %u ct status dnat accept\n",
+		    from, fam, d, s->dns_port);
+	put(buf, cap, &o, &rc, "  %s tcp dport 53 counter drop\n"
+	    "  %s jump from_bottle\n  %s drop\n }\n", from, from, from);
+	verdict_chain(buf, cap, &o, &rc, "from_bottle", qline);
+	verdict_chain(buf, cap, &o, &rc, "to_bottle", qline);
+	if (has_dns)
+		put(buf, cap, &o, &rc, " chain dns {\n"
+		    "  type nat hook prerouting priority dstnat; policy accept;\n"
+		    "  %s tcp dport 53 dnat to %s%s%s:%u\n }\n",
+		    from, v6 ? "[" : "", d, v6 ? "]" : "", s->dns_port);
+	put(buf, cap, &o, &rc, "}\nadd element %s %s allow { 0x%08x }\n", fam,
+	    s->table, s->mark);
+	return rc ? rc : (int)o;
+}
+
+int nfqr_port_ruleset(const struct nfqr_spec *s, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+	const char *p = s->port;
+	size_t o = 0;
+	int rc = 0;
+
+	if (!s->shared || !p[0])
+		return 0;
+	if (!nft_name_valid(s->table, NFQR_TABLE_MAX) || !nft_name_valid(p, 16))
+		return -EINVAL;
+	put(buf, cap, &o, &rc, "table bridge %s {\n chain port {\n"
+	    "  type filter hook prerouting priority -5; policy accept;\n", s->table);
+	if (s->has4) {
+		inet_ntop(AF_INET, s->addr4, a, sizeof(a));
+		put(buf, cap, &o, &rc, "  iifname \"%s\" ip saddr != %s counter drop\n", p, a);
+	} else {
+		put(buf, cap, &o, &rc, "  iifname \"%s\" ether type ip counter drop\n", p);
+	}
+	/* link-local and unspecified sources: neighbour discovery only */
+	put(buf, cap, &o, &rc, "  iifname \"%s\" ip6 saddr { ::, fe80::/10 } "
+	    "meta l4proto != ipv6-icmp counter drop\n", p);
+	inet_ntop(AF_INET6, s->addr6, a, sizeof(a));
+	put(buf, cap, &o, &rc, "  iifname \"%s\" ip6 saddr != { %s%s::, fe80::/10 } "
+	    "counter drop\n }\n}\n", p, s->has6 ? a : "", s->has6 ? ", " : "");
+	return rc ? rc : (int)o;
+}
+
+int nfqr_install(const struct nfqr_spec *s, char *err, size_t len)
+{
+	char text[4096], e2[256];
+	int rc, n;
+
+	/* tables left by an earlier daemon are replaced whole */
+	nfqr_remove(s->table, e2, sizeof(e2));
+	for (int v6 = 0; v6 <= 1; v6++) {
+		n = nfqr_ruleset(s, v6, text, sizeof(text));
+		if (n < 0) {
+			snprintf(err, len, n == -EINVAL ? "invalid table or interface name"
+				 : "ruleset too long");
+			return n;
+		}
+		if (!n)
+			continue;
+		if ((rc = nft_apply(text, err, len)))
+			return rc;
+		if (s->method == NFQR_NATIVE || !(v6 ? s->has6 : s->has4))
+			continue;
+		/* on failure the table stays: traffic is dropped, not passed */
+		if ((rc = append_compat(v6, s->table, "from_bottle", s->queue, err, len)) ||
+		    (rc = append_compat(v6, s->table, "to_bottle", s->queue, err, len)))
+			return rc;
+	}
+	n = nfqr_port_ruleset(s, text, sizeof(text));
+	if (n < 0) {
+		snprintf(err, len, n == -EINVAL ? "invalid bridge port name" : "ruleset too long");
+		return n;
+	}
+	return n ? nft_apply(text, err, len) : 0;
+}
+
+int nfqr_set_mark(const struct nfqr_spec *s, uint32_t mark, char *err, size_t len)
+{
+	char text[512];
+	size_t o = 0;
+	int rc = 0;
+
+	if (!nft_name_valid(s->table, NFQR_TABLE_MAX)) {
 		snprintf(err, len, "invalid table name");
 		return -EINVAL;
 	}
-	snprintf(text, sizeof(text), "flush set ip %s allow\n"
-		 "add element ip %s allow { 0x%08x }\n", table, table, mark);
-	return nft_apply(text, err, len);
+	for (int v6 = 0; v6 <= 1; v6++)
+		if (v6 ? s->has6 : s->has4)
+			put(text, sizeof(text), &o, &rc, "flush set %s %s allow\n"
+			    "add element %s %s allow { 0x%08x }\n", v6 ? "ip6" : "ip",
+			    s->table, v6 ? "ip6" : "ip", s->table, mark);
+	return rc ? rc : nft_apply(text, err, len);
 }
 
 int nfqr_remove(const char *table, char *err, size_t len)
 {
-	return nft_table_delete("ip", table, err, len);
+	char text[4 * NFQR_TABLE_MAX + 64], e2[256];
+	int rc;
+
+	/* not nft_table_delete(): a guard's table name is longer than the egress's */
+	if (!nft_name_valid(table, NFQR_TABLE_MAX)) {
+		snprintf(err, len, "invalid table name");
+		return -EINVAL;
+	}
+	/* creating first makes the delete succeed whether or not it existed */
+	snprintf(text, sizeof(text), "table ip %s\ndelete table ip %s\n"
+		 "table ip6 %s\ndelete table ip6 %s\n", table, table, table, table);
+	rc = nft_apply(text, err, len);
+	/* apart: a kernel without the bridge family has no such table either */
+	snprintf(text, sizeof(text), "table bridge %s\ndelete table bridge %s\n", table,
+		 table);
+	nft_apply(text, e2, sizeof(e2));
+	return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef SENTRY_KERNEL_NFQUEUE_RULES_H
 #define SENTRY_KERNEL_NFQUEUE_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,12 +22,30 @@ enum nfqr_method {
 	NFQR_COMPAT,	/* the xtables NFQUEUE target through nft_compat */
 };
 
+/*
+ * struct nfqr_spec - one guarded bottle's tables ("ip" and "ip6" TABLE)
+ * @ifname:	the interface its traffic crosses in this namespace: its own
+ *		(the veth peer), or with @shared a bridge other hosts use too
+ * @shared:	match the bottle by its addresses only (a bridge); without
+ *		it the interface is the bottle's alone, and every packet on it
+ *		that is not the bottle's own address is dropped, in both
+ *		families (a family without an address has no traffic at all)
+ * @port:	with @shared, the bottle's port of the bridge: a "bridge"
+ *		table drops what enters from it with another source address,
+ *		so the bottle cannot step outside its match by changing address
+ * @has4, @addr4, @has6, @addr6:	the bottle's addresses (one per family)
+ * @has_dns4, @dns4, @has_dns6, @dns6, @dns_port:	dnstcp.c's listeners,
+ *		where the bottle's TCP DNS is redirected; without, it is dropped
+ */
 struct nfqr_spec {
 	char table[NFQR_TABLE_MAX];
-	char ifname[16];	/* the bottle's interface on the forward path */
-	uint8_t addr4[4];	/* the bottle's address: nothing else leaves */
-	uint8_t dns4[4];	/* dnstcp.c's listener: TCP DNS is redirected there */
-	uint16_t dns_port;	/* its port; 0: none, TCP DNS is dropped */
+	char ifname[16];
+	bool shared;
+	char port[16];
+	bool has4, has6, has_dns4, has_dns6;
+	uint8_t addr4[4], addr6[16];
+	uint8_t dns4[4], dns6[16];
+	uint16_t dns_port;
 	uint16_t queue;
 	uint32_t mark;		/* the allow mark of the current generation */
 	enum nfqr_method method;
@@ -48,10 +67,25 @@ int nfqr_detect(enum nfqr_method *m, char *err, size_t len);
  */
 int nfqr_install(const struct nfqr_spec *s, char *err, size_t len);
 
-/* nfqr_set_mark() - make @mark the one allow mark of @table. Return: 0 or -errno */
-int nfqr_set_mark(const char *table, uint32_t mark, char *err, size_t len);
+/*
+ * nfqr_ruleset() - the nftables text of @s's table for family @v6 (without
+ * the queue rule where @s->method is NFQR_COMPAT: nfqr_install() appends
+ * it). Return: its length, 0 when @s needs no table of this family, or
+ * -E2BIG / -EINVAL.
+ */
+int nfqr_ruleset(const struct nfqr_spec *s, bool v6, char *buf, size_t cap);
 
-/* nfqr_remove() - delete @table if it exists. Return: 0 or -errno */
+/*
+ * nfqr_port_ruleset() - the "bridge" table text that pins @s->port to the
+ * bottle's addresses. Return: its length, 0 without a port, or -E2BIG /
+ * -EINVAL.
+ */
+int nfqr_port_ruleset(const struct nfqr_spec *s, char *buf, size_t cap);
+
+/* nfqr_set_mark() - make @mark the one allow mark of @s's tables. Return: 0 or -errno */
+int nfqr_set_mark(const struct nfqr_spec *s, uint32_t mark, char *err, size_t len);
+
+/* nfqr_remove() - delete both families' @table if they exist. Return: 0 or -errno */
 int nfqr_remove(const char *table, char *err, size_t len);
 
 #endif /* SENTRY_KERNEL_NFQUEUE_RULES_H */

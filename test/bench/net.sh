@@ -24,6 +24,11 @@
 #  | (e) $P-qb        | tap  | $P-qh: pasta 2025 (the  |  veth   |                           |
 #  | tap0 (copies the |======| Debian 13 tree's), as   |---------|                           |
 #  | host: .50.2/24)  |      | (c); 198.18.50.2/24     |         |                           |
+#  +------------------+      +-------------------------+         |                           |
+#  | (f) $P-fb        | veth | $P-fr: kernel routing,  |  veth   |                           |
+#  | 198.18.61.2/24   |------| sentry run + sentry     |---------|                           |
+#  |                  |      | guard --netns (NFQUEUE) |         |                           |
+#  |                  |      | 198.18.60.2/24, no NAT  |         |                           |
 #  +------------------+      +-------------------------+         +---------------------------+
 #
 # Every address is in 198.18.0.0/15 and every link is between namespaces
@@ -38,6 +43,9 @@
 # run with the tree's own dynamic loader and libc (--library-path), the
 # same options as (c). It is skipped, with the reason in the results,
 # when the tree is absent or the binary does not start.
+# (f) is (a) with sentry's NFQUEUE source: a daemon of its own in $P-fr
+# guards the bottle (`sentry guard --netns`), so a flow's first packets
+# go through the queue and the rest stay in the kernel (conntrack mark).
 # slirp4netns with --disable-host-loopback. Both keep their taps as they
 # make them (TAP_QLEN changes that); sentry sets txqueuelen on its TUNs.
 #
@@ -78,8 +86,8 @@
 #                     attach's own, one per CPU)
 #   OFFLOAD           [egress] offload (default yes); ATTACH_ARGS more
 #                     attach options, e.g. --no-offload
-#   SETUPS            which to run (default "kernel sentry pasta pasta25
-#                     slirp")
+#   SETUPS            which to run (default "kernel sentry nfqueue pasta
+#                     pasta25 slirp")
 #   DIRS              which ways TCP and UDP run (default "up dn")
 #   T_CACHE           where the Debian 13 tree is (default test/cache)
 #   REPS TCP_TIME UDP_TIME UDP_STEPS CPS_TIME DNS_TIME CONN_PARALLEL
@@ -110,7 +118,7 @@ fi
 CONN_PARALLEL=${CONN_PARALLEL:-32}
 WORKERS=${WORKERS:-0}
 OFFLOAD=${OFFLOAD:-yes}
-SETUPS=${SETUPS:-kernel sentry pasta pasta25 slirp}
+SETUPS=${SETUPS:-kernel sentry nfqueue pasta pasta25 slirp}
 DIRS=${DIRS:-up dn}
 T_CACHE=${T_CACHE:-$top/test/cache}
 TREE25=$T_CACHE/trixie
@@ -135,12 +143,17 @@ HZ=$(getconf CLK_TCK)
 t_start=$SECONDS
 
 # Per setup: its bottle, its forwarder's namespace and its iperf3 port
-declare -A BOTTLE=([kernel]=$P-ka [sentry]=$P-sb [pasta]=$P-pb [slirp]=$P-lb [pasta25]=$P-qb)
-declare -A FWD=([kernel]=$P-kr [sentry]=$P-gw [pasta]=$P-ph [slirp]=$P-lh [pasta25]=$P-qh)
-declare -A PORT=([kernel]=5201 [sentry]=5202 [pasta]=5203 [slirp]=5204 [pasta25]=5205)
+declare -A BOTTLE=([kernel]=$P-ka [sentry]=$P-sb [pasta]=$P-pb [slirp]=$P-lb [pasta25]=$P-qb
+	[nfqueue]=$P-fb)
+declare -A FWD=([kernel]=$P-kr [sentry]=$P-gw [pasta]=$P-ph [slirp]=$P-lh [pasta25]=$P-qh
+	[nfqueue]=$P-fr)
+declare -A PORT=([kernel]=5201 [sentry]=5202 [pasta]=5203 [slirp]=5204 [pasta25]=5205
+	[nfqueue]=5206)
 # The bottle's interface and the test internet's end of the forwarder's veth
-declare -A BIF=([kernel]=$P-ka0 [sentry]=tun0 [pasta]=tap0 [slirp]=tap0 [pasta25]=tap0)
-declare -A NIF=([kernel]=$P-nk [sentry]=$P-ns [pasta]=$P-np [slirp]=$P-nl [pasta25]=$P-nq)
+declare -A BIF=([kernel]=$P-ka0 [sentry]=tun0 [pasta]=tap0 [slirp]=tap0 [pasta25]=tap0
+	[nfqueue]=$P-fb0)
+declare -A NIF=([kernel]=$P-nk [sentry]=$P-ns [pasta]=$P-np [slirp]=$P-nl [pasta25]=$P-nq
+	[nfqueue]=$P-nf)
 declare -A FPID=()	# the forwarder process of the current phase
 declare -A HWM=()	# its peak RSS, kB, the highest over the phases
 
@@ -151,11 +164,11 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	# Anything still inside our namespaces was started by this script
-	for ns in $NET $P-ka $P-kr $P-sb $P-gw $P-pb $P-ph $P-lb $P-lh $P-qb $P-qh; do
+	for ns in $NET $P-ka $P-kr $P-sb $P-gw $P-pb $P-ph $P-lb $P-lh $P-qb $P-qh $P-fb $P-fr; do
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
 	done
 	sleep 0.2
-	for ns in $NET $P-ka $P-kr $P-sb $P-gw $P-pb $P-ph $P-lb $P-lh $P-qb $P-qh; do
+	for ns in $NET $P-ka $P-kr $P-sb $P-gw $P-pb $P-ph $P-lb $P-lh $P-qb $P-qh $P-fb $P-fr; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$tmp"
@@ -246,6 +259,18 @@ build_topology() {
 		in_ns $P-kr sysctl -qw net.ipv4.ip_forward=1
 		ip -n $NET route add 198.18.11.0/24 via 198.18.10.2
 	fi
+	if has nfqueue; then
+		veth $P-fr $P-fr0 198.18.60.2/24 $P-nf 198.18.60.1/24
+		ip link add $P-fb0 netns $P-fb type veth peer name $P-fr1 netns $P-fr
+		ip -n $P-fb addr add 198.18.61.2/24 dev $P-fb0
+		ip -n $P-fr addr add 198.18.61.1/24 dev $P-fr1
+		ip -n $P-fb link set $P-fb0 up
+		ip -n $P-fr link set $P-fr1 up
+		ip -n $P-fb route add default via 198.18.61.1
+		ip -n $P-fr route add default via 198.18.60.1
+		in_ns $P-fr sysctl -qw net.ipv4.ip_forward=1
+		ip -n $NET route add 198.18.61.0/24 via 198.18.60.2
+	fi
 	if has sentry; then
 		veth $P-gw $P-gw0 198.18.20.2/24 $P-ns 198.18.20.1/24
 		ip -n $P-gw route add default via 198.18.20.1
@@ -268,7 +293,8 @@ build_topology() {
 set_mtu() {	# set_mtu MTU - every veth of every path
 	local l
 	for l in $P-ka:$P-ka0 $P-kr:$P-kr1 $P-kr:$P-kr0 $NET:$P-nk $P-gw:$P-gw0 $NET:$P-ns \
-		 $P-ph:$P-ph0 $NET:$P-np $P-lh:$P-lh0 $NET:$P-nl $P-qh:$P-qh0 $NET:$P-nq; do
+		 $P-ph:$P-ph0 $NET:$P-np $P-lh:$P-lh0 $NET:$P-nl $P-qh:$P-qh0 $NET:$P-nq \
+		 $P-fb:$P-fb0 $P-fr:$P-fr1 $P-fr:$P-fr0 $NET:$P-nf; do
 		ip -n "${l%%:*}" link set "${l#*:}" mtu "$1" 2>/dev/null
 	done
 }
@@ -336,6 +362,35 @@ start_sentry() {	# start_sentry MTU
 		die "sentry attach failed (see $LOGDIR/daemon.log)"
 }
 
+start_nfqueue() {	# start_nfqueue MTU - a daemon in $P-fr guarding $P-fb
+	cat >"$tmp/nfq.ini" <<-EOF
+	[daemon]
+	control_socket = $tmp/nfq.sock
+	policy_store = $tmp/store
+	decision_log = $tmp/nfq-decisions.log
+	log_level = warning
+	workers = $WORKERS
+	[dns]
+	upstream = $DNS
+	rate = 0
+	[egress]
+	interface = $P-fe
+	nft_table = ${P}fe
+	pool4 = 198.18.62.0/24
+	pool6 = none
+	[nfqueue]
+	queue_maxlen = 4096
+	EOF
+	ip netns exec $P-fr "$SENTRY" run -c "$tmp/nfq.ini" 2>>"$LOGDIR/nfq-daemon.log" &
+	FPID[nfqueue]=$!
+	pids+=($!)
+	wait_for 10 "$SENTRY" ctl --socket "$tmp/nfq.sock" ping ||
+		{ tail "$LOGDIR/nfq-daemon.log"; die "sentry (nfqueue) did not start"; }
+	"$SENTRY" guard --socket "$tmp/nfq.sock" --netns /run/netns/$P-fb --policy bench \
+		--name fb --queue 7 >>"$LOGDIR/nfq-daemon.log" 2>&1 ||
+		die "sentry guard failed (see $LOGDIR/nfq-daemon.log)"
+}
+
 start_pasta() {	# start_pasta MTU
 	ip netns exec $P-ph pasta --config-net --netns /run/netns/$P-pb -I tap0 -m "$1" \
 		-t none -u none -T none -U none -f -q --runas 0 \
@@ -386,7 +441,7 @@ start_slirp() {	# start_slirp MTU
 
 stop_forwarders() {
 	local s pid
-	for s in sentry pasta pasta25 slirp; do
+	for s in sentry nfqueue pasta pasta25 slirp; do
 		pid=${FPID[$s]:-}
 		[ -n "$pid" ] || continue
 		note_hwm "$s"
@@ -400,6 +455,7 @@ start_phase() {	# start_phase MTU - the forwarders, checked end to end
 	local s
 	set_mtu "$1"
 	has sentry && start_sentry "$1"
+	has nfqueue && start_nfqueue "$1"
 	has pasta && start_pasta "$1"
 	has slirp && start_slirp "$1"
 	has pasta25 && start_pasta25 "$1"
@@ -415,6 +471,10 @@ end_phase() {	# end_phase MTU
 	if [ -n "${FPID[sentry]:-}" ]; then
 		{ echo "== MTU $1"; "$SENTRY" ctl --socket "$tmp/ctl.sock" stats; } \
 			>>"$LOGDIR/sentry-stats.txt" 2>&1
+	fi
+	if [ -n "${FPID[nfqueue]:-}" ]; then
+		{ echo "== MTU $1"; "$SENTRY" ctl --socket "$tmp/nfq.sock" stats; } \
+			>>"$LOGDIR/nfq-stats.txt" 2>&1
 	fi
 	stop_forwarders
 }
@@ -579,8 +639,16 @@ each() {	# each FUNCTION ARGS... - REPS times, the setups interleaved
 }
 tcp_each() { tcp_run "$4" "$1" "$2" "$3" "$5"; }	# tcp_each STREAMS MTU DIR SETUP REP
 udp_each() { udp_run "$2" "$1" "$3"; }	# udp_each DIR SETUP REP
-dns_each() { [ "$1" = allow ] || [ "$2" = sentry ] && dns_run "$2" "$1" "$3"; }
-trunc_log() { [ -f "$tmp/decisions.log" ] && : >"$tmp/decisions.log"; return 0; }
+dns_each() {	# dns_each allow|deny SETUP REP - denied names only where sentry answers
+	{ [ "$1" = allow ] || [ "$2" = sentry ] || [ "$2" = nfqueue ]; } && dns_run "$2" "$1" "$3"
+}
+trunc_log() {
+	local f
+	for f in "$tmp/decisions.log" "$tmp/nfq-decisions.log"; do
+		[ -f "$f" ] && : >"$f"
+	done
+	return 0
+}
 
 # ---- the run ---------------------------------------------------------------
 
@@ -664,7 +732,7 @@ for mtu in 1500 65520; do
 	fi
 	end_phase $mtu
 done
-for s in sentry pasta pasta25 slirp; do
+for s in sentry nfqueue pasta pasta25 slirp; do
 	[ -n "${HWM[$s]:-}" ] && record rss "$s" "${HWM[$s]}"
 done
 

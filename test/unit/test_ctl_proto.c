@@ -158,6 +158,25 @@ TEST(bottle_names)
 	CHECK(ctl_bottle_name_valid(n64));
 }
 
+TEST(guard_requests)
+{
+	char line[CTL_REQUEST_MAX];
+	struct ctl_request a;
+
+	/* IPv6 alone is a bottle; port= says the interface is a bridge */
+	CHECK_EQ(parse("guard name=c policy=p addr6=fd00::2/128 iface=br0 queue=3 port=veth1"), 0);
+	CHECK_EQ(req.verb, CTL_GUARD);
+	CHECK(req.addr6.set && !req.addr4.set && req.queue == 3);
+	CHECK_STR(req.port, "veth1");
+	a = req;
+	CHECK(ctl_format_request(&a, line, sizeof(line)) > 0);
+	CHECK_EQ(parse(line), 0);
+	CHECK(!strcmp(req.port, "veth1") && req.addr6.set);
+	CHECK_EQ(parse("guard name=c policy=p iface=rb queue=3"), -22);
+	CHECK(strstr(err, "addr4 or addr6") != NULL);
+	CHECK_EQ(parse("guard name=c policy=p addr4=10.0.0.2/32 iface=rb queue=3 port=a\"b"), -22);
+}
+
 int main(void)
 {
 	RUN(simple_verbs);
@@ -168,5 +187,6 @@ int main(void)
 	RUN(regress_duplicate_key);
 	RUN(format_round_trip);
 	RUN(bottle_names);
+	RUN(guard_requests);
 	return t_done();
 }

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""pubkit.py - servers and clients for test/netns/publish.sh
+
+Standard library only. Subcommands:
+
+  serve TCPPORT UDPPORT
+        in the bottle: a TCP server on every address that reads a
+        connection until EOF, then sends back what it read and closes (so
+        the client's half-close must come through), and a UDP server that
+        sends each datagram back. Prints "ready" once both listen.
+  echo HOST PORT SIZE
+        sends SIZE bytes, shuts its sending side, reads until EOF; prints
+        "ok SIZE" when what came back is what was sent, else "fail ...".
+  udp HOST PORT
+        one datagram, one reply within 3 s: "ok" or "fail ...".
+  hold HOST PORT N
+        opens N connections and keeps them (each sends one byte, so it is
+        accepted and relayed), then one more: prints "held N" and then
+        "extra reset" when the extra one is reset or closed without an
+        answer, "extra open" when it lives; then waits for stdin to close.
+  connect HOST PORT
+        one TCP connection, 3 s: "ok" or "fail ERROR".
+"""
+import socket
+import sys
+import threading
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def serve(tport, uport):
+    t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    t.bind(("::", tport))
+    t.listen(128)
+    u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    u.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    u.bind(("::", uport))
+
+    def one(c):
+        data = bytearray()
+        try:
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                data += b
+            c.sendall(data)
+        except OSError:
+            pass
+        c.close()
+
+    def udp():
+        while True:
+            d, a = u.recvfrom(65536)
+            u.sendto(d, a)
+
+    threading.Thread(target=udp, daemon=True).start()
+    print("ready", flush=True)
+    while True:
+        c, _ = t.accept()
+        threading.Thread(target=one, args=(c,), daemon=True).start()
+
+
+def echo(host, port, size):
+    payload = bytes((i * 7 + 3) & 0xFF for i in range(size))
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(10)
+    try:
+        s.connect((host, port))
+        s.sendall(payload)
+        s.shutdown(socket.SHUT_WR)
+        got = bytearray()
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += b
+    except OSError as e:
+        print("fail %s" % e)
+        return
+    print("ok %d" % size if bytes(got) == payload else "fail got %d bytes" % len(got))
+
+
+def udp(host, port):
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    s.settimeout(3)
+    try:
+        s.sendto(b"ping-udp", (host, port))
+        d, _ = s.recvfrom(100)
+        print("ok" if d == b"ping-udp" else "fail %r" % d)
+    except OSError as e:
+        print("fail %s" % e)
+
+
+def hold(host, port, n):
+    held = []
+    for _ in range(n):
+        s = socket.create_connection((host, port), timeout=5)
+        s.sendall(b"x")
+        held.append(s)
+    print("held %d" % len(held), flush=True)
+    x = socket.create_connection((host, port), timeout=5)
+    x.settimeout(5)
+    try:
+        x.sendall(b"x")
+        x.shutdown(socket.SHUT_WR)
+        b = x.recv(10)
+        print("extra reset" if not b else "extra open", flush=True)
+    except (ConnectionResetError, BrokenPipeError):
+        print("extra reset", flush=True)
+    except socket.timeout:
+        print("extra open", flush=True)
+    sys.stdin.read()
+
+
+def connect(host, port):
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        print("ok")
+    except OSError as e:
+        print("fail %s" % e)
+
+
+def main():
+    a = sys.argv[1:]
+    if a[0] == "serve":
+        serve(int(a[1]), int(a[2]))
+    elif a[0] == "echo":
+        echo(a[1], int(a[2]), int(a[3]))
+    elif a[0] == "udp":
+        udp(a[1], int(a[2]))
+    elif a[0] == "hold":
+        hold(a[1], int(a[2]), int(a[3]))
+    elif a[0] == "connect":
+        connect(a[1], int(a[2]))
+
+
+if __name__ == "__main__":
+    main()

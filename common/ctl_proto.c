@@ -26,6 +26,7 @@ static const struct {
 	{ "reload", CTL_RELOAD }, { "ping", CTL_PING },
 	{ "guard", CTL_GUARD }, { "unguard", CTL_UNGUARD },
 	{ "metrics", CTL_METRICS }, { "inbound", CTL_INBOUND },
+	{ "publish", CTL_PUBLISH }, { "unpublish", CTL_UNPUBLISH },
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -377,6 +378,12 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 			return fail(err, errlen, "attach needs addr4 or addr6");
 		if (!req->name[0])
 			return fail(err, errlen, "attach needs name");
+		break;
+	case CTL_PUBLISH:
+	case CTL_UNPUBLISH:
+		if (!req->name[0] || !req->npublish)
+			return fail(err, errlen, "%s needs name and publish",
+				    req->verb == CTL_PUBLISH ? "publish" : "unpublish");
 		break;
 	case CTL_INBOUND:
 		if (!req->name[0] || !req->in_proto || !req->in_port || !req->in_to ||

@@ -24,6 +24,9 @@
  *            published ports, MAP = tcp:HOST-HI:GUEST[@BINDADDR] or udp:...;
  *            refused by a daemon with [helper] publish = deny)
  *   detach   name=
+ *   publish  name= publish=MAP[,MAP]...   (a live bottle's helper publishes
+ *            more: slirp4netns's add_hostfwd; owner only, [helper] publish)
+ *   unpublish name= publish=MAP[,MAP]...  (remove_hostfwd)
  *   inbound  name= proto=tcp|udp port=HOST to=GUEST src=ADDR sport=N
  *            [refused=1]   (a bottle's publish relay reports one accepted,
  *            or refused, inbound connection: a decision line; only the
@@ -67,6 +70,8 @@ enum ctl_verb {
 	CTL_UNGUARD,
 	CTL_METRICS,
 	CTL_INBOUND,
+	CTL_PUBLISH,
+	CTL_UNPUBLISH,
 };
 
 /*

@@ -429,6 +429,10 @@ static void handle(struct daemon *d, struct cconn *c)
 		inbound_report(d, &req, c->uid, peer.admin, &c->out);
 		goto out;
 	}
+	if (req.verb == CTL_PUBLISH || req.verb == CTL_UNPUBLISH) {
+		inbound_publish(d, &req, req.verb == CTL_PUBLISH, c->uid, peer.admin, &c->out);
+		goto out;
+	}
 	if (req.verb == CTL_GUARD || req.verb == CTL_UNGUARD) {
 		/* rules on the daemon's forward path: the administrator's alone */
 		if (!peer.admin)

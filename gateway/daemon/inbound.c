@@ -132,3 +132,48 @@ void inbound_report(struct daemon *d, const struct ctl_request *req, uint32_t ui
 	daemon_decision_emit(d, line, n);
 	sbuf_printf(out, "ok\n");
 }
+
+static bool same_map(const struct ctl_publish *a, const struct ctl_publish *b)
+{
+	return a->proto == b->proto && a->host_lo == b->host_lo &&
+	       a->host_hi == b->host_hi && a->guest_lo == b->guest_lo &&
+	       a->has_bind == b->has_bind && (!a->has_bind || addr_equal(&a->bind, &b->bind));
+}
+
+void inbound_publish(struct daemon *d, const struct ctl_request *req, bool add,
+		     uint32_t uid, bool admin, struct sbuf *out)
+{
+	struct gw_bottle *b = bottle_by_name(d, req->name);
+	struct ctl_request *have;
+	char msg[256];
+
+	if (!b || (!admin && b->owner != uid)) {
+		sbuf_printf(out, "error no bottle '%s' of yours\n", req->name);
+		return;
+	}
+	have = &b->req;
+	if (add && inbound_attach_check(d, req, msg, sizeof(msg))) {
+		sbuf_printf(out, "error %s\n", msg);
+		return;
+	}
+	if (add && have->npublish + req->npublish > CTL_PUBLISH_MAX) {
+		sbuf_printf(out, "error bottle %s would publish more than %d mappings\n",
+			    req->name, CTL_PUBLISH_MAX);
+		return;
+	}
+	for (uint32_t i = 0; i < req->npublish; i++) {
+		const struct ctl_publish *m = &req->publish[i];
+		uint32_t k;
+
+		for (k = 0; k < have->npublish && !same_map(&have->publish[k], m); k++)
+			;
+		if (add && k == have->npublish)
+			have->publish[have->npublish++] = *m;
+		else if (!add && k < have->npublish)
+			have->publish[k] = have->publish[--have->npublish];
+	}
+	inbound_map_text(&req->publish[0], msg, sizeof(msg));
+	info("bottle %s: %s %s%s", b->eb.name, add ? "publishes" : "no longer publishes", msg,
+	     req->npublish > 1 ? " and more" : "");
+	sbuf_printf(out, "ok\n");
+}

@@ -41,6 +41,15 @@ int inbound_attach_check(const struct daemon *d, const struct ctl_request *req,
 void inbound_report(struct daemon *d, const struct ctl_request *req, uint32_t uid,
 		    bool admin, struct sbuf *out);
 
+/*
+ * inbound_publish() - answer `publish` (@add) or `unpublish` for a live
+ * bottle: its helper serves slirp4netns's add_hostfwd/remove_hostfwd.
+ * Owner or admin only; [helper] publish = deny refuses; at most
+ * CTL_PUBLISH_MAX mappings, a host port not twice.
+ */
+void inbound_publish(struct daemon *d, const struct ctl_request *req, bool add,
+		     uint32_t uid, bool admin, struct sbuf *out);
+
 /* inbound_map_text() - "tcp 127.0.0.1:8081->80", "udp *:5353-5354->53-54" */
 void inbound_map_text(const struct ctl_publish *m, char *buf, size_t len);
 

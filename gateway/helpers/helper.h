@@ -122,6 +122,7 @@ enum slirp_netns_type {
  * @netns:	the first positional with SLIRP_NETNS_PATH
  * @pid:	the first positional with SLIRP_NETNS_PID
  * @ifname:	the second positional, HELPER_SLIRP_IFNAME when absent
+ * @api_socket:	--api-socket PATH (published ports: slirp_hostfwd.h), or NULL
  *
  * Pointers point into the argv given to the parser.
  */
@@ -140,6 +141,7 @@ struct slirp_args {
 	const char *netns;
 	uint32_t pid;
 	const char *ifname;
+	const char *api_socket;
 };
 
 /**
@@ -174,7 +176,6 @@ int helper_argv_pasta(int argc, char *const *argv, struct pasta_args *out,
  * As helper_argv_pasta() for the syntax. Options and positionals may be
  * mixed, as GNU getopt allows. Unless --help or --version is given, a
  * namespace (PID or PATH) must be; the interface name may be left out.
- * --api-socket is refused: Podman passes it only to publish ports.
  *
  * Return: 0, or -EINVAL with @err set
  */

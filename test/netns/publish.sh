@@ -206,6 +206,77 @@ t_detach_ends_relay() {
 	wait_for 5 not_listening b4 8084 || { note "8084 still listens after detach"; return 1; }
 }
 
+# slirp4netns's --api-socket, as Podman 4 drives it with port_handler=slirp4netns
+api() {	# api JSON - one request through the coprocess; the answer in $out
+	printf '%s\n' "$1" >&"${SL[1]}"
+	out=
+	read -r -t 20 out <&"${SL[0]}"
+	note "api $1 -> $out"
+}
+
+t_slirp_api() {
+	mkns "$P-b5" || return 1
+	ln -sf "$SENTRY" "$tmp/bin/slirp4netns"
+	spawn srv5_pid ip netns exec "$P-b5" $PK serve 80 53 >"$tmp/srv5.out"
+	wait_for 5 grep -q ready "$tmp/srv5.out" || { note "bottle server not ready"; return 1; }
+	coproc SL { ip netns exec "$P-host" env SENTRY_SOCKET="$SOCK" SENTRY_CONFIG="$tmp/sentry.ini" \
+		$PK slirp "$tmp/api.sock" "$tmp/bin/slirp4netns" --mtu=65520 -c -e 3 -r 4 \
+		--api-socket "$tmp/api.sock" --netns-type=path "/run/netns/$P-b5" tap0 2>"$tmp/slirp.err"; }
+	gw_pids+=("$SL_PID")
+	local l
+	read -r -t 20 l <&"${SL[0]}"
+	expect "the helper is ready" "$l" = ready || { run cat "$tmp/slirp.err"; return 1; }
+	api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "0.0.0.0", "host_port": 8095, "guest_addr": "10.0.2.100", "guest_port": 80}}'
+	expect "add answers an id" "$out" = '{"return":{"id":1}}' || return 1
+	run ip netns exec "$P-cli" $PK echo 198.18.5.1 8095 100000
+	expect "TCP through the forward" "$out" = "ok 100000" || return 1
+	api '{"execute": "list_hostfwd"}'
+	expect "list as slirp4netns" "$out" = '{"return":{"entries":[{"id":1,"proto":"tcp","host_addr":"0.0.0.0","host_port":8095,"guest_addr":"10.0.2.100","guest_port":80}]}}' || return 1
+	run ctl bottles
+	printf '%s\n' "$out" | grep -q "published: tcp 0.0.0.0:8095->80" || { note "ctl bottles shows it"; return 1; }
+	expect_log event=inbound verdict=allow bottle="$P-b5" "rule=publish tcp 0.0.0.0:8095->80" || return 1
+	api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_port": 8095, "guest_port": 80}}'
+	case $out in *'"desc":"bad request: add_hostfwd: slirp_add_hostfwd failed: port 8095/tcp on 0.0.0.0 is in use"'*) ;;
+	*) note "a port in use is an error naming it"; return 1 ;; esac
+	api '{"execute": "add_hostfwd", "arguments": {"proto": "udp", "host_port": 5395, "guest_port": 53}}'
+	expect "a UDP forward" "$out" = '{"return":{"id":2}}' || return 1
+	run ip netns exec "$P-cli" $PK udp 198.18.5.1 5395
+	expect "UDP through it" "$out" = ok || return 1
+	api '{"execute": "remove_hostfwd", "arguments": {"id": 1}}'
+	expect "remove" "$out" = '{"return":{}}' || return 1
+	wait_for 5 not_listening b5 8095 || { note "8095 still listens"; return 1; }
+	run ctl bottles
+	printf '%s\n' "$out" | grep -q "8095" && { note "ctl bottles still lists 8095"; return 1; }
+	api '{"execute": "remove_hostfwd", "arguments": {"id": 1}}'
+	expect "remove twice" "$out" = '{"error":{"desc":"bad request: remove_hostfwd: bad arguments.id"}}' || return 1
+	api '{"execute": "add_hostfwd"'
+	expect "bad JSON" "$out" = '{"error":{"desc":"bad request: cannot parse JSON"}}' || return 1
+	exec {SL[1]}>&-
+	read -r -t 20 l <&"${SL[0]}"
+	expect "the helper exits 0 at the exit fd's EOF" "$l" = "exit 0" || return 1
+	wait_for 5 not_listening b5 5395 || { note "5395 still bound after the helper exited"; return 1; }
+	run ctl bottles
+	! printf '%s\n' "$out" | grep -q "^$P-b5 " || { note "bottle detached"; return 1; }
+}
+
+t_slirp_deny() {
+	mkns "$P-b6" || return 1
+	coproc SL { ip netns exec "$P-host" env SENTRY_SOCKET="$SOCK2" SENTRY_CONFIG="$tmp/sentry.ini" \
+		$PK slirp "$tmp/api6.sock" "$tmp/bin/slirp4netns" -c -e 3 -r 4 \
+		--api-socket "$tmp/api6.sock" --netns-type=path "/run/netns/$P-b6" tap0 2>"$tmp/slirp6.err"; }
+	gw_pids+=("$SL_PID")
+	local l
+	read -r -t 20 l <&"${SL[0]}"
+	expect "the helper is ready" "$l" = ready || return 1
+	api '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_port": 8096, "guest_port": 80}}'
+	case $out in *'slirp_add_hostfwd failed: published ports are denied'*) ;;
+	*) note "publish = deny refuses add_hostfwd"; return 1 ;; esac
+	not_listening b6 8096 || { note "8096 closed again"; return 1; }
+	exec {SL[1]}>&-
+	read -r -t 20 l <&"${SL[0]}"
+	expect "exit 0" "$l" = "exit 0"
+}
+
 t_netns_gone() {
 	local pid
 	pid=$(relay_pid b1 8080)
@@ -232,6 +303,8 @@ check "publish: a port in use is a clear error naming it; no bottle" t_in_use
 check "publish: [helper] publish = deny refuses the attach clearly" t_deny
 check "publish: detach ends the relay and frees the port" t_detach_ends_relay
 check "publish: deleting the namespace ends the relay" t_netns_gone
+check "publish: slirp4netns --api-socket add/list/remove_hostfwd as slirp4netns answers" t_slirp_api
+check "publish: slirp4netns add_hostfwd refused under publish = deny" t_slirp_deny
 if grep -q "seccomp: forbidden" "$DAEMON_LOG"; then
 	echo "not ok - publish: no forbidden system call"; gw_failed=$((gw_failed + 1))
 fi

@@ -21,6 +21,13 @@ Standard library only. Subcommands:
         answer, "extra open" when it lives; then waits for stdin to close.
   connect HOST PORT
         one TCP connection, 3 s: "ok" or "fail ERROR".
+  slirp APISOCK CMD...
+        runs CMD (a slirp4netns helper) with Podman 4's fds: the exit
+        pipe's read end as fd 3, the ready pipe's write end as fd 4; prints
+        "ready" when the byte comes (or "exit N" if it ends first). Then
+        each line on stdin is one request for APISOCK, its answer printed
+        on one line. At stdin's EOF the exit pipe is closed (the container
+        stopped): prints "exit N" once the helper has exited.
 """
 import socket
 import sys
@@ -126,6 +133,57 @@ def connect(host, port):
         print("fail %s" % e)
 
 
+def slirp(api, cmd):
+    import os
+    import subprocess
+    er, ew = os.pipe()
+    rr, rw = os.pipe()
+    hi = [os.dup(f) for f in (er, ew, rr, rw)]
+    for f in (er, ew, rr, rw):
+        os.close(f)
+    er, ew, rr, rw = hi
+
+    def child():
+        os.dup2(er, 3)
+        os.dup2(rw, 4)
+        for f in hi:
+            if f not in (3, 4):
+                os.close(f)
+
+    p = subprocess.Popen(cmd, close_fds=False, preexec_fn=child)
+    os.close(er)
+    os.close(rw)
+    import select
+    r, _, _ = select.select([rr], [], [], 20)
+    if not r or not os.read(rr, 1):
+        p.kill() if not r else None
+        print("exit %s" % p.wait(), flush=True)
+        return
+    print("ready", flush=True)
+    for line in sys.stdin:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        try:
+            s.connect(api)
+            s.sendall(line.strip().encode())
+            got = b""
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                got += b
+            print(got.decode(), flush=True)
+        except OSError as e:
+            print("fail %s" % e, flush=True)
+        s.close()
+    os.close(ew)
+    try:
+        print("exit %s" % p.wait(timeout=10), flush=True)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        print("exit hung", flush=True)
+
+
 def main():
     a = sys.argv[1:]
     if a[0] == "serve":
@@ -138,6 +196,8 @@ def main():
         hold(a[1], int(a[2]), int(a[3]))
     elif a[0] == "connect":
         connect(a[1], int(a[2]))
+    elif a[0] == "slirp":
+        slirp(a[1], a[2:])
 
 
 if __name__ == "__main__":

@@ -494,21 +494,27 @@ int ctl_format_request(const struct ctl_request *req, char *buf, size_t cap)
 			return -ENOSPC;
 		rc |= put(buf, cap, &o, "publish", list);
 	}
-	if (req->in_proto) {
-		char a[ADDR_TEXT_MAX];
-
+	if (req->in_proto)
 		rc |= put(buf, cap, &o, "proto", req->in_proto == PROTO_TCP ? "tcp" : "udp");
+	if (req->in_port) {
 		snprintf(num, sizeof(num), "%u", req->in_port);
 		rc |= put(buf, cap, &o, "port", num);
+	}
+	if (req->in_to) {
 		snprintf(num, sizeof(num), "%u", req->in_to);
 		rc |= put(buf, cap, &o, "to", num);
-		if (req->has_src)
-			rc |= put(buf, cap, &o, "src", addr_format(&req->in_src, a));
+	}
+	if (req->has_src) {
+		char a[ADDR_TEXT_MAX];
+
+		rc |= put(buf, cap, &o, "src", addr_format(&req->in_src, a));
+	}
+	if (req->in_sport) {
 		snprintf(num, sizeof(num), "%u", req->in_sport);
 		rc |= put(buf, cap, &o, "sport", num);
-		if (req->refused)
-			rc |= put(buf, cap, &o, "refused", "1");
 	}
+	if (req->refused)
+		rc |= put(buf, cap, &o, "refused", "1");
 	if (req->json)
 		rc |= put(buf, cap, &o, "json", "1");
 	if (rc || o + 2 > cap)

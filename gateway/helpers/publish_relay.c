@@ -63,7 +63,7 @@
 #include "lib/sockaddr.h"
 #include "wire.h"
 
-#define PIPE_BYTES	(64 * 1024)	/* a pipe's default size */
+#define PIPE_BYTES	((size_t)64 * 1024)	/* a pipe's default size */
 #define UDP_BUF		65536
 #define EVENTS_MAX	64
 

@@ -16,8 +16,10 @@
  *
  * Options Podman passes that have no meaning here are accepted and, where
  * that is not obvious, documented at the option in the parser. Options that
- * ask for something sentry cannot do (published ports above all) are
- * errors that name the option: a helper must never fail silently.
+ * ask for something sentry cannot do (-T/-U: the container reaching the
+ * host's ports) are errors that name the option: a helper must never fail
+ * silently. Published ports (-t/-u, --api-socket) are served by a relay
+ * process per bottle (publish_relay.h, slirp_hostfwd.h).
  */
 #ifndef SENTRY_HELPER_H
 #define SENTRY_HELPER_H

@@ -11,7 +11,11 @@
  * no process of its own per bottle: the daemon holds the TUN once it has
  * the fd. So this personality makes the TUN, hands it over (attach.h) and
  * exits in the foreground. No child is forked, so nothing is left holding
- * Podman's pipe, and there is no process for --pid to name.
+ * Podman's pipe, and there is no process for --pid to name; except with
+ * published ports (-t/-u): their relay (publish_relay.h) stays, in a
+ * session of its own with its stdio on /dev/null, and ends with the
+ * bottle. The ports are bound before the attach, so a port in use fails
+ * the start with nothing attached.
  *
  * The bottle's lifetime is the namespace's: the daemon watches the --netns
  * file and ends the bottle when Podman deletes it, as real pasta quits.

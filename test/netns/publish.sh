@@ -15,7 +15,10 @@
 #                                  | joins $P-b1 for its sockets  |      +---------------------+
 #                                  +------------------------------+
 #  $P-gw: the daemon (control socket $tmp/sock, decision log $tmp/decisions.log); $P-gw2:
-#  a second daemon with [helper] publish = deny. No namespace has a route off the machine.
+#  a second daemon with [helper] publish = deny. More bottles $P-b2..b7 come and go: a
+#  port in use, deny, detach, slirp4netns's --api-socket (driven as Podman 4 drives it),
+#  40 concurrent connections, and last the daemon killed mid-transfer.
+#  No namespace has a route off the machine.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -277,6 +280,51 @@ t_slirp_deny() {
 	expect "exit 0" "$l" = "exit 0"
 }
 
+nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+t_many() {
+	local pid base i bad=0 pids=()
+	sed 's/^publish_conns = 3/publish_conns = 64/' "$tmp/sentry.ini" >"$tmp/many.ini"
+	mkns "$P-b7" || return 1
+	spawn srv7_pid ip netns exec "$P-b7" $PK serve 80 53 >"$tmp/srv7.out"
+	wait_for 5 grep -q ready "$tmp/srv7.out" || { note "bottle server not ready"; return 1; }
+	run timeout 20 ip netns exec "$P-host" env SENTRY_SOCKET="$SOCK" SENTRY_CONFIG="$tmp/many.ini" \
+		"$tmp/bin/pasta" --config-net -t 8097-8097:80-80 -u none --quiet --netns "/run/netns/$P-b7"
+	expect "attached" "$rc" = 0 || return 1
+	pid=$(relay_pid b7 8097)
+	base=$(nfds "$pid")
+	for i in $(seq 40); do
+		ip netns exec "$P-cli" $PK echo 198.18.5.1 8097 20000 >"$tmp/many.$i" &
+		pids+=("$!")
+	done
+	wait "${pids[@]}"	# not a bare wait: the daemons are our children too
+	for i in $(seq 40); do
+		[ "$(cat "$tmp/many.$i")" = "ok 20000" ] || { bad=$((bad + 1)); note "client $i: $(cat "$tmp/many.$i")"; }
+	done
+	expect "40 concurrent connections all echoed" "$bad" = 0 || return 1
+	wait_for 5 eval '[ "$(nfds '"$pid"')" = '"$base"' ]' ||
+		{ note "relay holds $(nfds "$pid") descriptors, $base before"; return 1; }
+}
+
+# the daemon killed in the middle of a transfer: the TUN goes with it, so
+# the relay ends, its connections are reset and its port is freed
+t_daemon_killed() {
+	local pid base cpid
+	pid=$(relay_pid b7 8097)
+	expect "a relay pid" -n "$pid" || return 1
+	base=$(nfds "$pid")
+	ip netns exec "$P-cli" $PK stream 198.18.5.1 8097 >"$tmp/long.out" &
+	cpid=$!
+	wait_for 10 eval '[ "$(nfds '"$pid"')" -gt '"$base"' ]' || { note "the transfer never started"; return 1; }
+	{ kill -KILL "$daemon_pid"; wait "$daemon_pid"; } 2>/dev/null
+	gone() { ! kill -0 "$1" 2>/dev/null; }
+	wait_for 10 gone "$pid" && wait_for 5 not_listening b7 8097 ||
+		{ note "relay $pid still there after the daemon died"; return 1; }
+	wait "$cpid"
+	run cat "$tmp/long.out"
+	expect "the client saw the transfer fail" "${out%% *}" = fail
+}
+
 t_netns_gone() {
 	local pid
 	pid=$(relay_pid b1 8080)
@@ -305,6 +353,8 @@ check "publish: detach ends the relay and frees the port" t_detach_ends_relay
 check "publish: deleting the namespace ends the relay" t_netns_gone
 check "publish: slirp4netns --api-socket add/list/remove_hostfwd as slirp4netns answers" t_slirp_api
 check "publish: slirp4netns add_hostfwd refused under publish = deny" t_slirp_deny
+check "publish: 40 concurrent connections, no descriptor left behind" t_many
+check "publish: the daemon killed mid-transfer ends the relay and frees the port" t_daemon_killed
 if grep -q "seccomp: forbidden" "$DAEMON_LOG"; then
 	echo "not ok - publish: no forbidden system call"; gw_failed=$((gw_failed + 1))
 fi

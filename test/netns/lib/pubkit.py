@@ -21,6 +21,9 @@ Standard library only. Subcommands:
         answer, "extra open" when it lives; then waits for stdin to close.
   connect HOST PORT
         one TCP connection, 3 s: "ok" or "fail ERROR".
+  stream HOST PORT
+        sends zeros until the connection fails (30 s at most): prints
+        "fail ERROR", or "ok" if it never did.
   slirp APISOCK CMD...
         runs CMD (a slirp4netns helper) with Podman 4's fds: the exit
         pipe's read end as fd 3, the ready pipe's write end as fd 4; prints
@@ -184,6 +187,19 @@ def slirp(api, cmd):
         print("exit hung", flush=True)
 
 
+def stream(host, port):
+    import time
+    s = socket.create_connection((host, port), timeout=10)
+    chunk = bytes(65536)
+    end = time.time() + 30
+    try:
+        while time.time() < end:
+            s.sendall(chunk)
+        print("ok")
+    except OSError as e:
+        print("fail %s" % e)
+
+
 def main():
     a = sys.argv[1:]
     if a[0] == "serve":
@@ -196,6 +212,8 @@ def main():
         hold(a[1], int(a[2]), int(a[3]))
     elif a[0] == "connect":
         connect(a[1], int(a[2]))
+    elif a[0] == "stream":
+        stream(a[1], int(a[2]))
     elif a[0] == "slirp":
         slirp(a[1], a[2:])
 

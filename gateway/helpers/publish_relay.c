@@ -31,9 +31,10 @@
  * closed. Any error on either side: both are reset (SO_LINGER 0), so the
  * peer learns the connection failed, as with a direct one.
  *
- * Pipes: each direction moves at most PIPE_BYTES at a time; the source is
- * read again only when the pipe is empty, because a pipe can be full
- * (page slots used up by small segments) while holding fewer bytes.
+ * Pipes: each is asked to hold PIPE_BYTES (F_SETPIPE_SZ, best effort: the
+ * default 64 KiB otherwise); the source is read again only when the pipe
+ * is empty, because a pipe can be full (page slots used up by small
+ * segments) while holding fewer bytes than its size.
  */
 #include <cap-ng.h>
 #include <errno.h>
@@ -63,7 +64,7 @@
 #include "lib/sockaddr.h"
 #include "wire.h"
 
-#define PIPE_BYTES	((size_t)64 * 1024)	/* a pipe's default size */
+#define PIPE_BYTES	((size_t)256 * 1024)	/* asked of each pipe: fewer, larger splices */
 #define UDP_BUF		65536
 #define EVENTS_MAX	64
 
@@ -310,6 +311,14 @@ static int inside_socket(const struct relay *r, int type, bool v6, uint16_t port
 	return fd;
 }
 
+static int make_pipe(int p[2])
+{
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
+		return -errno;
+	(void)fcntl(p[1], F_SETPIPE_SZ, (int)PIPE_BYTES);	/* a smaller pipe still works */
+	return 0;
+}
+
 static void accept_tcp(struct relay *r, uint32_t si)
 {
 	const struct publish_socket *s = &r->c->socks[si];
@@ -330,8 +339,7 @@ static void accept_tcp(struct relay *r, uint32_t si)
 		c->fd[0] = fd;
 		c->connecting = true;
 		c->fd[1] = inside_socket(r, SOCK_STREAM, s->v6, s->guest_port);
-		if (c->fd[1] < 0 || pipe2(c->pipe[0], O_NONBLOCK | O_CLOEXEC) ||
-		    pipe2(c->pipe[1], O_NONBLOCK | O_CLOEXEC) ||
+		if (c->fd[1] < 0 || make_pipe(c->pipe[0]) || make_pipe(c->pipe[1]) ||
 		    watch(r, c->fd[0], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, K_CONN0,
 			  (uint32_t)(c - r->conns)) ||
 		    watch(r, c->fd[1], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, K_CONN1,

@@ -177,6 +177,7 @@ static const int relay_calls[] = {
 	SCMP_SYS(accept4),				/* inbound connections */
 	SCMP_SYS(socket), SCMP_SYS(connect),		/* to the bottle; reports to the daemon */
 	SCMP_SYS(splice), SCMP_SYS(pipe2),		/* moving the bytes */
+	SCMP_SYS(fcntl),				/* F_SETPIPE_SZ */
 	SCMP_SYS(shutdown), SCMP_SYS(close),		/* half-close, end */
 	SCMP_SYS(setsockopt), SCMP_SYS(getsockopt),	/* SO_LINGER reset; SO_ERROR of connect */
 	SCMP_SYS(read), SCMP_SYS(write),		/* inotify */

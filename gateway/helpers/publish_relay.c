@@ -72,6 +72,7 @@ enum kind { K_LISTEN = 1, K_CONN0, K_CONN1, K_ASSOC, K_NETLINK, K_INOTIFY };
 
 struct conn {
 	bool used, connecting;
+	uint32_t gen;		/* in its epoll tags: a late event of a slot's last user is not this one's */
 	uint32_t map;
 	int fd[2];		/* 0: accepted outside, 1: to the bottle */
 	int pipe[2][2];		/* pipe[d]: bytes read from fd[d] */
@@ -110,9 +111,16 @@ static uint64_t now_s(void)
 	return (uint64_t)ts.tv_sec;
 }
 
+/* kind (8 bits), a generation (24 bits), an index (32 bits) */
 static uint64_t tag(enum kind k, uint32_t i)
 {
-	return (uint64_t)k << 32 | i;
+	return (uint64_t)k << 56 | i;
+}
+
+static uint64_t conn_tag(enum kind k, const struct relay *r, const struct conn *c)
+{
+	return (uint64_t)k << 56 | (uint64_t)(c->gen & 0xffffff) << 32 |
+	       (uint32_t)(c - r->conns);
 }
 
 /* The bottle's address to reach from a listener of family @v6 */
@@ -199,7 +207,10 @@ static struct conn *conn_new(struct relay *r, uint32_t map)
 
 		if (c->used)
 			continue;
+		uint32_t gen = c->gen + 1;
+
 		memset(c, 0, sizeof(*c));
+		c->gen = gen;
 		c->used = true;
 		c->map = map;
 		c->fd[0] = c->fd[1] = -1;
@@ -251,12 +262,15 @@ static int pump(struct conn *c, int d)
 	return 0;
 }
 
-static void on_conn(struct relay *r, uint32_t i, int side, uint32_t events)
+static void on_conn(struct relay *r, uint32_t i, uint32_t gen, int side, uint32_t events)
 {
-	struct conn *c = &r->conns[i];
+	struct conn *c;
 	int rc;
 
-	if (i >= RELAY_CONNS_MAX || !c->used)
+	if (i >= RELAY_CONNS_MAX)
+		return;
+	c = &r->conns[i];
+	if (!c->used || (c->gen & 0xffffff) != gen)
 		return;
 	if (c->connecting) {
 		int soerr = 0;
@@ -284,11 +298,16 @@ static void on_conn(struct relay *r, uint32_t i, int side, uint32_t events)
 		conn_end(r, c, false);
 }
 
-static int watch(struct relay *r, int fd, uint32_t events, enum kind k, uint32_t i)
+static int watch_tag(struct relay *r, int fd, uint32_t events, uint64_t t)
 {
-	struct epoll_event ev = { .events = events, .data.u64 = tag(k, i) };
+	struct epoll_event ev = { .events = events, .data.u64 = t };
 
 	return epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int watch(struct relay *r, int fd, uint32_t events, enum kind k, uint32_t i)
+{
+	return watch_tag(r, fd, events, tag(k, i));
 }
 
 /* A socket in the bottle's namespace (the relay's own), connecting to @to */
@@ -340,10 +359,10 @@ static void accept_tcp(struct relay *r, uint32_t si)
 		c->connecting = true;
 		c->fd[1] = inside_socket(r, SOCK_STREAM, s->v6, s->guest_port);
 		if (c->fd[1] < 0 || make_pipe(c->pipe[0]) || make_pipe(c->pipe[1]) ||
-		    watch(r, c->fd[0], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, K_CONN0,
-			  (uint32_t)(c - r->conns)) ||
-		    watch(r, c->fd[1], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, K_CONN1,
-			  (uint32_t)(c - r->conns))) {
+		    watch_tag(r, c->fd[0], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+			      conn_tag(K_CONN0, r, c)) ||
+		    watch_tag(r, c->fd[1], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+			      conn_tag(K_CONN1, r, c))) {
 			conn_end(r, c, true);
 			continue;
 		}
@@ -513,7 +532,8 @@ static void loop(struct relay *r)
 		int n = epoll_wait(r->ep, ev, EVENTS_MAX, 1000);
 
 		for (int i = 0; i < n; i++) {
-			uint32_t k = (uint32_t)(ev[i].data.u64 >> 32);
+			uint32_t k = (uint32_t)(ev[i].data.u64 >> 56);
+			uint32_t gen = (uint32_t)(ev[i].data.u64 >> 32) & 0xffffff;
 			uint32_t idx = (uint32_t)ev[i].data.u64;
 
 			switch (k) {
@@ -525,7 +545,7 @@ static void loop(struct relay *r)
 				break;
 			case K_CONN0:
 			case K_CONN1:
-				on_conn(r, idx, k == K_CONN1, ev[i].events);
+				on_conn(r, idx, gen, k == K_CONN1, ev[i].events);
 				break;
 			case K_ASSOC:
 				on_assoc(r, idx);

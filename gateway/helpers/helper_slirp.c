@@ -222,7 +222,7 @@ static void wait_for_exit(int exit_fd, int sfd, struct hostfwd_ctx *fwd)
 int slirp_main(int argc, char **argv)
 {
 	char err[HELPER_ERR_MAX], msg[ATTACH_MSG_MAX], sockbuf[128];
-	static struct hostfwd_ctx fwd = { .listen_fd = -1 };
+	struct hostfwd_ctx fwd = { .listen_fd = -1 };
 	struct slirp_args p;
 	struct attach a;
 	sigset_t stop;

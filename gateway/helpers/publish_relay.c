@@ -42,6 +42,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -67,6 +69,9 @@
 #define PIPE_BYTES	((size_t)256 * 1024)	/* asked of each pipe: fewer, larger splices */
 #define UDP_BUF		65536
 #define EVENTS_MAX	64
+#define RELAY_KEEPIDLE_S	60	/* keepalive on the outside: idle before probing */
+#define RELAY_KEEPINTVL_S	10
+#define RELAY_KEEPCNT		3
 
 enum kind { K_LISTEN = 1, K_CONN0, K_CONN1, K_ASSOC, K_NETLINK, K_INOTIFY };
 
@@ -74,6 +79,7 @@ struct conn {
 	bool used, connecting;
 	uint32_t gen;		/* in its epoll tags: a late event of a slot's last user is not this one's */
 	uint32_t map;
+	uint64_t deadline_s;	/* CONNECTING: reset if not connected by then */
 	int fd[2];		/* 0: accepted outside, 1: to the bottle */
 	int pipe[2][2];		/* pipe[d]: bytes read from fd[d] */
 	size_t pending[2];
@@ -330,6 +336,22 @@ static int inside_socket(const struct relay *r, int type, bool v6, uint16_t port
 	return fd;
 }
 
+/*
+ * Keepalive on the outside socket: a client that went away while the
+ * bottle says nothing (half-closed towards a bottle that never answers)
+ * is found by the kernel's probes and its connection reset, instead of
+ * holding a slot for good
+ */
+static void keepalive(int fd)
+{
+	int one = 1, idle = RELAY_KEEPIDLE_S, intvl = RELAY_KEEPINTVL_S, cnt = RELAY_KEEPCNT;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 static int make_pipe(int p[2])
 {
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
@@ -356,7 +378,9 @@ static void accept_tcp(struct relay *r, uint32_t si)
 			continue;
 		}
 		c->fd[0] = fd;
+		keepalive(fd);
 		c->connecting = true;
+		c->deadline_s = now_s() + RELAY_CONNECT_TIMEOUT_S;
 		c->fd[1] = inside_socket(r, SOCK_STREAM, s->v6, s->guest_port);
 		if (c->fd[1] < 0 || make_pipe(c->pipe[0]) || make_pipe(c->pipe[1]) ||
 		    watch_tag(r, c->fd[0], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
@@ -468,10 +492,17 @@ static void on_assoc(struct relay *r, uint32_t i)
 		assoc_end(r, a);
 }
 
-/* Once a second: idle associations end, paused listeners are watched again */
+/*
+ * Once a second: idle associations end, connects the bottle never answered
+ * are reset, paused listeners are watched again
+ */
 static void tick(struct relay *r)
 {
 	uint64_t now = now_s();
+
+	for (uint32_t i = 0; i < RELAY_CONNS_MAX && r->nconns; i++)
+		if (r->conns[i].used && r->conns[i].connecting && now >= r->conns[i].deadline_s)
+			conn_end(r, &r->conns[i], true);
 
 	for (uint32_t i = 0; i < RELAY_ASSOC_MAX; i++)
 		if (r->assocs[i].used && now - r->assocs[i].last_s >= RELAY_UDP_IDLE_S)

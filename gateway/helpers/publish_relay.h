@@ -23,6 +23,9 @@
  * Bounds: conns_max open TCP connections per mapping ([helper]
  * publish_conns), RELAY_CONNS_MAX in all, RELAY_ASSOC_MAX UDP
  * associations; more are refused (TCP: reset) and reported as refused.
+ * A connection the bottle has not answered within RELAY_CONNECT_TIMEOUT_S
+ * (its listener's queue full: it never accepts) is reset, so a deaf
+ * bottle holds its slots for that long only.
  * Each accepted connection (and each new UDP association) is reported to
  * the daemon as an `inbound` control request (ctl_proto.h), sent without
  * waiting for the answer, at most RELAY_REPORTS_PER_S a second.
@@ -47,6 +50,7 @@
 #define RELAY_UDP_IDLE_S	60	/* an association unused this long ends */
 #define RELAY_REPORTS_PER_S	100	/* inbound requests to the daemon */
 #define RELAY_START_TIMEOUT_MS	5000	/* the child says ready or why not */
+#define RELAY_CONNECT_TIMEOUT_S	10	/* a bottle that never answers the connect */
 
 /**
  * struct relay_conf - what the relay serves

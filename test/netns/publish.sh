@@ -306,6 +306,34 @@ t_many() {
 		{ note "relay holds $(nfds "$pid") descriptors, $base before"; return 1; }
 }
 
+# a bottle that never accepts: the relay's connects it cannot complete are
+# reset after RELAY_CONNECT_TIMEOUT_S (10 s), freeing their slots. The one
+# connection its queue took stays, as a direct one would, until the
+# bottle closes it (or keepalive finds the client gone, minutes later)
+t_deaf() {
+	local pid base l1 l2
+	mkns "$P-b8" || return 1
+	spawn srv8_pid ip netns exec "$P-b8" $PK deaf 80 >"$tmp/srv8.out"
+	wait_for 5 grep -q ready "$tmp/srv8.out" || { note "deaf server not ready"; return 1; }
+	helper "$SOCK" "$P-b8" -t 8098-8098:80-80 -u none
+	expect "attached" "$rc" = 0 || return 1
+	pid=$(relay_pid b8 8098)
+	base=$(nfds "$pid")
+	coproc DEAF { ip netns exec "$P-cli" $PK hold 198.18.5.1 8098 3; }
+	gw_pids+=("$DEAF_PID")
+	read -r -t 15 l1 <&"${DEAF[0]}"
+	read -r -t 15 l2 <&"${DEAF[0]}"
+	expect "3 held, the 4th refused (publish_conns = 3)" "$l1/$l2" = "held 3/extra reset" || return 1
+	# two of the three wait on a full queue: reset at the deadline, 12 descriptors freed
+	wait_for 20 eval '[ "$(nfds '"$pid"')" -le $(('"$base"' + 6)) ]' ||
+		{ note "relay holds $(nfds "$pid") descriptors, $base before"; return 1; }
+	exec {DEAF[1]}>&-
+	wait "$DEAF_PID" 2>/dev/null
+	kill "$srv8_pid"	# the bottle's listener closes: its queued connection is reset
+	wait_for 5 eval '[ "$(nfds '"$pid"')" = '"$base"' ]' ||
+		{ note "relay holds $(nfds "$pid") descriptors after the bottle closed, $base before"; return 1; }
+}
+
 # the daemon killed in the middle of a transfer: the TUN goes with it, so
 # the relay ends, its connections are reset and its port is freed
 t_daemon_killed() {
@@ -354,6 +382,7 @@ check "publish: deleting the namespace ends the relay" t_netns_gone
 check "publish: slirp4netns --api-socket add/list/remove_hostfwd as slirp4netns answers" t_slirp_api
 check "publish: slirp4netns add_hostfwd refused under publish = deny" t_slirp_deny
 check "publish: 40 concurrent connections, no descriptor left behind" t_many
+check "publish: a bottle that never accepts holds its slots for the connect timeout only" t_deaf
 check "publish: the daemon killed mid-transfer ends the relay and frees the port" t_daemon_killed
 if grep -q "seccomp: forbidden" "$DAEMON_LOG"; then
 	echo "not ok - publish: no forbidden system call"; gw_failed=$((gw_failed + 1))

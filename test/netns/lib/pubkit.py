@@ -21,6 +21,9 @@ Standard library only. Subcommands:
         answer, "extra open" when it lives; then waits for stdin to close.
   connect HOST PORT
         one TCP connection, 3 s: "ok" or "fail ERROR".
+  deaf PORT
+        in the bottle: a TCP listener with the shortest queue that never
+        accepts. Prints "ready".
   stream HOST PORT
         sends zeros until the connection fails (30 s at most): prints
         "fail ERROR", or "ok" if it never did.
@@ -121,10 +124,12 @@ def hold(host, port, n):
         x.shutdown(socket.SHUT_WR)
         b = x.recv(10)
         print("extra reset" if not b else "extra open", flush=True)
-    except (ConnectionResetError, BrokenPipeError):
-        print("extra reset", flush=True)
     except socket.timeout:
         print("extra open", flush=True)
+    except OSError:
+        # reset, broken pipe, or ENOTCONN from shutdown() once the reset
+        # has come in: the relay refused it
+        print("extra reset", flush=True)
     sys.stdin.read()
 
 
@@ -187,6 +192,16 @@ def slirp(api, cmd):
         print("exit hung", flush=True)
 
 
+def deaf(port):
+    import time
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("0.0.0.0", port))
+    t.listen(0)
+    print("ready", flush=True)
+    while True:
+        time.sleep(3600)
+
+
 def stream(host, port):
     import time
     s = socket.create_connection((host, port), timeout=10)
@@ -212,6 +227,8 @@ def main():
         hold(a[1], int(a[2]), int(a[3]))
     elif a[0] == "connect":
         connect(a[1], int(a[2]))
+    elif a[0] == "deaf":
+        deaf(int(a[1]))
     elif a[0] == "stream":
         stream(a[1], int(a[2]))
     elif a[0] == "slirp":

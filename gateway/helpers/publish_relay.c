@@ -650,10 +650,38 @@ static int child_watch(struct relay *r)
 	return 0;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+/*
+ * Close every descriptor above 2 but @keep: the helper's others (the
+ * slirp4netns personality's API socket and exit fd, its signalfd) are not
+ * the relay's to hold
+ */
+static void close_others(int *keep, size_t n)
+{
+	unsigned int from = 3;
+
+	qsort(keep, n, sizeof(*keep), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 3)
+			continue;
+		if ((unsigned int)keep[i] > from)
+			close_range(from, (unsigned int)keep[i] - 1, 0);
+		from = (unsigned int)keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
 static void child(const struct relay_conf *c, int nsfd, int ino, int ready)
 {
 	static struct relay r;
+	static int keep[PUBLISH_SOCKETS_MAX + 3];
 	char err[256] = "";
+	size_t nkeep = 0;
+	sigset_t none;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	if (null >= 0) {
@@ -664,7 +692,15 @@ static void child(const struct relay_conf *c, int nsfd, int ino, int ready)
 			close(null);
 	}
 	setsid();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);	/* the slirp4netns helper blocks its stop signals */
 	signal(SIGPIPE, SIG_IGN);
+	keep[nkeep++] = nsfd;
+	keep[nkeep++] = ino;
+	keep[nkeep++] = ready;
+	for (size_t i = 0; i < c->nsocks; i++)
+		keep[nkeep++] = c->socks[i].fd;
+	close_others(keep, nkeep);
 	r.c = c;
 	r.ino = ino;
 	r.nl = -1;

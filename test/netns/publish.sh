@@ -319,11 +319,12 @@ t_deaf() {
 	expect "attached" "$rc" = 0 || return 1
 	pid=$(relay_pid b8 8098)
 	base=$(nfds "$pid")
-	coproc DEAF { ip netns exec "$P-cli" $PK hold 198.18.5.1 8098 3; }
+	coproc DEAF { ip netns exec "$P-cli" $PK hold 198.18.5.1 8098 3 2>"$tmp/deaf.err"; }
 	gw_pids+=("$DEAF_PID")
 	read -r -t 15 l1 <&"${DEAF[0]}"
 	read -r -t 15 l2 <&"${DEAF[0]}"
-	expect "3 held, the 4th refused (publish_conns = 3)" "$l1/$l2" = "held 3/extra reset" || return 1
+	expect "3 held, the 4th refused (publish_conns = 3)" "$l1/$l2" = "held 3/extra reset" ||
+		{ run cat "$tmp/deaf.err"; return 1; }
 	# two of the three wait on a full queue: reset at the deadline, 12 descriptors freed
 	wait_for 20 eval '[ "$(nfds '"$pid"')" -le $(('"$base"' + 6)) ]' ||
 		{ note "relay holds $(nfds "$pid") descriptors, $base before"; return 1; }

@@ -117,9 +117,11 @@ def hold(host, port, n):
         s.sendall(b"x")
         held.append(s)
     print("held %d" % len(held), flush=True)
-    x = socket.create_connection((host, port), timeout=5)
-    x.settimeout(5)
     try:
+        # the reset may come before connect() has returned (it is the
+        # relay's answer to the accept): that counts too
+        x = socket.create_connection((host, port), timeout=5)
+        x.settimeout(5)
         x.sendall(b"x")
         x.shutdown(socket.SHUT_WR)
         b = x.recv(10)

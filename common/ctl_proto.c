@@ -14,6 +14,7 @@
 
 #include "ctl_proto.h"
 #include "num.h"
+#include "wire.h"
 
 static const struct {
 	const char *word;
@@ -24,7 +25,8 @@ static const struct {
 	{ "flows", CTL_FLOWS }, { "names", CTL_NAMES },
 	{ "reload", CTL_RELOAD }, { "ping", CTL_PING },
 	{ "guard", CTL_GUARD }, { "unguard", CTL_UNGUARD },
-	{ "metrics", CTL_METRICS },
+	{ "metrics", CTL_METRICS }, { "inbound", CTL_INBOUND },
+	{ "publish", CTL_PUBLISH }, { "unpublish", CTL_UNPUBLISH },
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -145,9 +147,112 @@ static int copy(char *dst, size_t cap, const char *src)
 	return 0;
 }
 
-/* Apply one KEY=VALUE; returns 0 or -1 (bad value) or -2 (unknown key) */
-static int apply(struct ctl_request *r, const char *key, const char *val)
+static int parse_proto(const char *s, uint8_t *proto)
 {
+	if (!strcmp(s, "tcp"))
+		*proto = PROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*proto = PROTO_UDP;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	uint32_t v;
+
+	if (num_u32(s, 1, 65535, &v))
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* "tcp:8080-8081:80@127.0.0.1": a flat list of guards, one per lie */
+static int parse_one_publish(char *s, struct ctl_publish *m)
+{
+	char *at = strchr(s, '@'), *c1 = strchr(s, ':'), *dash, *c2;
+
+	memset(m, 0, sizeof(*m));
+	if (at) {
+		*at = '\0';
+		if (addr_parse(at + 1, &m->bind))
+			return -1;
+		m->has_bind = true;
+	}
+	if (!c1)
+		return -1;
+	*c1 = '\0';
+	if (parse_proto(s, &m->proto))
+		return -1;
+	dash = strchr(c1 + 1, '-');
+	c2 = dash ? strchr(dash + 1, ':') : NULL;
+	if (!dash || !c2)
+		return -1;
+	*dash = '\0';
+	*c2 = '\0';
+	if (parse_port(c1 + 1, &m->host_lo) || parse_port(dash + 1, &m->host_hi) ||
+	    parse_port(c2 + 1, &m->guest_lo))
+		return -1;
+	/* a reversed range, or one whose guest end passes 65535 */
+	if (m->host_hi < m->host_lo ||
+	    (uint32_t)m->guest_lo + (m->host_hi - m->host_lo) > 65535)
+		return -1;
+	return 0;
+}
+
+static int parse_publish(char *val, struct ctl_request *r)
+{
+	char *save = NULL;
+
+	for (char *t = strtok_r(val, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (r->npublish == CTL_PUBLISH_MAX ||
+		    parse_one_publish(t, &r->publish[r->npublish]))
+			return -1;
+		r->npublish++;
+	}
+	return r->npublish ? 0 : -1;
+}
+
+int ctl_publish_format(const struct ctl_publish *m, uint32_t n, char *buf,
+		       size_t cap)
+{
+	size_t o = 0;
+
+	if (!cap)
+		return -ENOSPC;
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < n; i++) {
+		char a[ADDR_TEXT_MAX];
+		int k = snprintf(buf + o, cap - o, "%s%s:%u-%u:%u%s%s", i ? "," : "",
+				 m[i].proto == PROTO_TCP ? "tcp" : "udp", m[i].host_lo,
+				 m[i].host_hi, m[i].guest_lo, m[i].has_bind ? "@" : "",
+				 m[i].has_bind ? addr_format(&m[i].bind, a) : "");
+
+		if (k < 0 || (size_t)k >= cap - o)
+			return -ENOSPC;
+		o += (size_t)k;
+	}
+	return (int)o;
+}
+
+/* Apply one KEY=VALUE; returns 0 or -1 (bad value) or -2 (unknown key) */
+static int apply(struct ctl_request *r, const char *key, char *val)
+{
+	if (!strcmp(key, "publish"))
+		return parse_publish(val, r);
+	if (!strcmp(key, "proto"))
+		return parse_proto(val, &r->in_proto);
+	if (!strcmp(key, "port"))
+		return parse_port(val, &r->in_port);
+	if (!strcmp(key, "to"))
+		return parse_port(val, &r->in_to);
+	if (!strcmp(key, "sport"))
+		return parse_port(val, &r->in_sport);
+	if (!strcmp(key, "src"))
+		return addr_parse(val, &r->in_src) ? -1 : (r->has_src = true, 0);
+	if (!strcmp(key, "refused"))
+		return parse_bool(val, &r->refused);
 	if (!strcmp(key, "name"))
 		return ctl_bottle_name_valid(val) ?
 		       copy(r->name, sizeof(r->name), val) : -1;
@@ -162,7 +267,7 @@ static int apply(struct ctl_request *r, const char *key, const char *val)
 		return parse_bool(val, &r->pidfd);
 	if (!strcmp(key, "inotify"))
 		return parse_bool(val, &r->inotify);
-	if (!strcmp(key, "port"))
+	if (!strcmp(key, "bridge_port"))
 		return val[0] && strlen(val) < sizeof(r->port) &&
 		       !strpbrk(val, "/\"\\%:") ?
 		       copy(r->port, sizeof(r->port), val) : -1;
@@ -199,7 +304,7 @@ static int apply(struct ctl_request *r, const char *key, const char *val)
 int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		      char *err, size_t errlen)
 {
-	char key[32], val[CTL_PATH_MAX];
+	char key[32], val[CTL_VALUE_MAX], vcopy[CTL_VALUE_MAX];
 	char seen[CTL_KEYS_MAX][32];
 	size_t i = 0, vlen, nseen = 0;
 
@@ -261,11 +366,12 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		memcpy(seen[nseen++], key, klen + 1);
 		if (decode(eq + 1, tlen - klen - 1, val, sizeof(val)))
 			return fail(err, errlen, "bad value for '%s'", key);
+		memcpy(vcopy, val, sizeof(val));	/* apply() may cut @val up */
 		rc = apply(req, key, val);
 		if (rc == -2)
 			return fail(err, errlen, "unknown key '%s'", key);
 		if (rc)
-			return fail(err, errlen, "bad value for '%s': '%.64s'", key, val);
+			return fail(err, errlen, "bad value for '%s': '%.64s'", key, vcopy);
 	}
 
 	switch (req->verb) {
@@ -276,6 +382,17 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 			return fail(err, errlen, "attach needs addr4 or addr6");
 		if (!req->name[0])
 			return fail(err, errlen, "attach needs name");
+		break;
+	case CTL_PUBLISH:
+	case CTL_UNPUBLISH:
+		if (!req->name[0] || !req->npublish)
+			return fail(err, errlen, "%s needs name and publish",
+				    req->verb == CTL_PUBLISH ? "publish" : "unpublish");
+		break;
+	case CTL_INBOUND:
+		if (!req->name[0] || !req->in_proto || !req->in_port || !req->in_to ||
+		    !req->has_src || !req->in_sport)
+			return fail(err, errlen, "inbound needs name, proto, port, to, src and sport");
 		break;
 	case CTL_DETACH:
 	case CTL_UNGUARD:
@@ -371,11 +488,39 @@ int ctl_format_request(const struct ctl_request *req, char *buf, size_t cap)
 	if (req->iface[0])
 		rc |= put(buf, cap, &o, "iface", req->iface);
 	if (req->port[0])
-		rc |= put(buf, cap, &o, "port", req->port);
+		rc |= put(buf, cap, &o, "bridge_port", req->port);
 	if (req->has_queue) {
 		snprintf(num, sizeof(num), "%u", req->queue);
 		rc |= put(buf, cap, &o, "queue", num);
 	}
+	if (req->npublish) {
+		char list[CTL_VALUE_MAX];
+
+		if (ctl_publish_format(req->publish, req->npublish, list, sizeof(list)) < 0)
+			return -ENOSPC;
+		rc |= put(buf, cap, &o, "publish", list);
+	}
+	if (req->in_proto)
+		rc |= put(buf, cap, &o, "proto", req->in_proto == PROTO_TCP ? "tcp" : "udp");
+	if (req->in_port) {
+		snprintf(num, sizeof(num), "%u", req->in_port);
+		rc |= put(buf, cap, &o, "port", num);
+	}
+	if (req->in_to) {
+		snprintf(num, sizeof(num), "%u", req->in_to);
+		rc |= put(buf, cap, &o, "to", num);
+	}
+	if (req->has_src) {
+		char a[ADDR_TEXT_MAX];
+
+		rc |= put(buf, cap, &o, "src", addr_format(&req->in_src, a));
+	}
+	if (req->in_sport) {
+		snprintf(num, sizeof(num), "%u", req->in_sport);
+		rc |= put(buf, cap, &o, "sport", num);
+	}
+	if (req->refused)
+		rc |= put(buf, cap, &o, "refused", "1");
 	if (req->json)
 		rc |= put(buf, cap, &o, "json", "1");
 	if (rc || o + 2 > cap)

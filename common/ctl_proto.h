@@ -20,13 +20,22 @@
  *            mount namespace, watching the netns file's directory, for a
  *            daemon that cannot see that path) pidfd=1 (one more fd: the bottle ends
  *            when that process exits) keep=1 (do not end it when its
- *            namespace file goes)
+ *            namespace file goes) publish=MAP[,MAP]... (the bottle's
+ *            published ports, MAP = tcp:HOST-HI:GUEST[@BINDADDR] or udp:...;
+ *            refused by a daemon with [helper] publish = deny)
  *   detach   name=
+ *   publish  name= publish=MAP[,MAP]...   (a live bottle's helper publishes
+ *            more: slirp4netns's add_hostfwd; owner only, [helper] publish)
+ *   unpublish name= publish=MAP[,MAP]...  (remove_hostfwd)
+ *   inbound  name= proto=tcp|udp port=HOST to=GUEST src=ADDR sport=N
+ *            [refused=1]   (a bottle's publish relay reports one accepted,
+ *            or refused, inbound connection: a decision line; only the
+ *            bottle's owner may send it, and the daemon rate-bounds it)
  *   bottles | stats [name=] | flows [name=] | names [name=]   (json=1: JSON)
  *   reload | ping | metrics   (metrics: Prometheus text)
  *   guard    name= policy= addr4=A/32 addr6=A/128 iface=IFNAME queue=N
- *            port=PORT (an NFQUEUE bottle: its traffic on the daemon's
- *            forward path through IFNAME, at least one address; port:
+ *            bridge_port=PORT (an NFQUEUE bottle: its traffic on the daemon's
+ *            forward path through IFNAME, at least one address; bridge_port:
  *            IFNAME is a bridge others use too and PORT the bottle's
  *            port of it: matched by address, its sources pinned there)
  *   unguard  name=
@@ -48,6 +57,8 @@
 #define CTL_REQUEST_MAX		4096	/* one request line, newline included */
 #define CTL_QUEUES_MAX		16	/* TUN queues per bottle */
 #define CTL_PATH_MAX		1024
+#define CTL_PUBLISH_MAX		32	/* mappings per bottle (PUBLISH_MAPS_MAX) */
+#define CTL_VALUE_MAX		2048	/* one decoded value: publish= is the longest */
 
 enum ctl_verb {
 	CTL_ATTACH = 1,
@@ -61,6 +72,23 @@ enum ctl_verb {
 	CTL_GUARD,
 	CTL_UNGUARD,
 	CTL_METRICS,
+	CTL_INBOUND,
+	CTL_PUBLISH,
+	CTL_UNPUBLISH,
+};
+
+/*
+ * struct ctl_publish - one published range, as an attach carries it
+ * @proto:	PROTO_TCP or PROTO_UDP (wire.h)
+ * @has_bind:	listening on @bind only; otherwise every address
+ * @host_lo, @host_hi, @guest_lo: host ports @host_lo..@host_hi go to the
+ *		bottle's ports from @guest_lo on (same length, checked)
+ */
+struct ctl_publish {
+	uint8_t proto;
+	bool has_bind;
+	struct ipaddr bind;
+	uint16_t host_lo, host_hi, guest_lo;
 };
 
 struct ctl_prefix {
@@ -86,7 +114,20 @@ struct ctl_request {
 	bool has_queue;
 	uint32_t queue;				/* guard: NFQUEUE number */
 	char port[16];				/* guard: its bridge port, or "" */
+	uint32_t npublish;			/* attach: mappings in @publish */
+	struct ctl_publish publish[CTL_PUBLISH_MAX];
+	uint8_t in_proto;			/* inbound: PROTO_TCP or PROTO_UDP, 0 absent */
+	uint16_t in_port, in_to, in_sport;	/* inbound: host port, guest port, peer's port */
+	bool has_src, refused;			/* inbound: src= given; refused=1 */
+	struct ipaddr in_src;
 };
+
+/*
+ * ctl_publish_format() - @n mappings as publish= writes them (unescaped)
+ * Return: the length, or -ENOSPC
+ */
+int ctl_publish_format(const struct ctl_publish *m, uint32_t n, char *buf,
+		       size_t cap);
 
 /*
  * ctl_parse_request() - parse one request line

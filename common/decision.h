@@ -7,7 +7,8 @@
  * revoked). Fields, in this order, absent when not applicable:
  *
  *   ts       seconds since the epoch, microsecond precision (a number)
- *   event    "flow" | "dns"
+ *   event    "flow" | "dns" | "inbound" (a connection to a published
+ *            port, reported by the bottle's relay: gateway/daemon/inbound.h)
  *   verdict  "allow" | "deny" | "would_deny" (audit mode: denied, forwarded)
  *   reason   "rule" | "default" | a drop reason name (drop.h), when refused
  *            before policy (spoofed_source, dot_denied, dns_private_answer ...)

@@ -59,7 +59,7 @@ static void log_usage(FILE *f)
 	fprintf(f,
 		"usage: sentry log [-c sentry.ini | FILE | -] [-f] [-o text|json] [--utc]\n"
 		"                  [--bottle NAME] [--policy NAME] [--verdict V[,V]]\n"
-		"                  [--event flow|dns] [--since WHEN]\n\n"
+		"                  [--event flow|dns|inbound] [--since WHEN]\n\n"
 		"Prints the decision log, one readable line per decision:\n"
 		"  TIME BOTTLE VERDICT EVENT PROTO SRC -> DST [NAME]  (RULE or REASON)\n"
 		"Input: FILE, '-' for stdin, or the decision_log of sentry.ini (-c, default\n"

@@ -60,6 +60,12 @@
  *   [helper]
  *   standalone = no                   ; yes | no
  *   egress_netns =                    ; absolute path; empty: none
+ *   publish = allow                   ; allow | deny: may bottles publish
+ *                                     ; ports (podman -p)? deny: their
+ *                                     ; attach is refused
+ *   publish_conns = 128               ; 1..4096: open connections per
+ *                                     ; published mapping (the helper's
+ *                                     ; relay refuses more, counted)
  *   [tenants]                         ; which policies a user may attach
  *   uid.N = POLICY[, POLICY...]       ; under (non-root peers): at most
  *   gid.N = POLICY[, POLICY...]       ; 16 rules of 8 policies, the
@@ -107,6 +113,7 @@ struct engine_config;
 #define CONFIG_PATH_MAX		160	/* a path value; printed with its key it fits a line */
 #define CONFIG_SOCKET_MAX	107	/* sun_path, less its NUL */
 #define CONFIG_NAME_MAX		32	/* user and group names */
+#define CONFIG_PUBLISH_CONNS_DEFAULT 128	/* [helper] publish_conns */
 #define CONFIG_IFNAME_MAX	15	/* IFNAMSIZ, less its NUL */
 #define CONFIG_NFT_NAME_MAX	31	/* EGRESS_TABLE_MAX (netcfg.h), less its NUL */
 #define CONFIG_UPSTREAMS_MAX	8
@@ -221,6 +228,8 @@ struct sentry_config {
 	/* [helper] */
 	bool standalone;
 	char egress_netns[CONFIG_PATH_MAX + 1];	/* "": none */
+	uint8_t publish_deny;			/* 1: attach with published ports refused */
+	uint32_t publish_conns;			/* per mapping, read by the helper's relay */
 
 	/* [metrics] */
 	char metrics_listen[CONFIG_PATH_MAX + 1];	/* "ADDR:PORT" for GET /metrics; "": off */

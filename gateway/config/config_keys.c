@@ -38,6 +38,9 @@ static const struct config_word tcp_words[] = {
 	{ "rst", CONFIG_REJECT_RST }, { "icmp", CONFIG_REJECT_ICMP },
 	{ "drop", CONFIG_REJECT_DROP }, { NULL, 0 },
 };
+static const struct config_word publish_words[] = {
+	{ "allow", 0 }, { "deny", 1 }, { NULL, 0 },
+};
 static const struct config_word icmp_words[] = {
 	{ "icmp", CONFIG_REJECT_ICMP }, { "drop", CONFIG_REJECT_DROP },
 	{ NULL, 0 },
@@ -106,6 +109,8 @@ const struct config_key config_keys[] = {
 
 	{ SEC_HELPER, VAL_BOOL, "standalone", OFF(standalone), 0, 0, 0, NULL },
 	STR(SEC_HELPER, VAL_PATH, "egress_netns", egress_netns, 0),
+	WORD(SEC_HELPER, "publish", publish_deny, publish_words),
+	NUM(SEC_HELPER, "publish_conns", publish_conns, 1, 4096),
 
 	NUM(SEC_NFQUEUE, "queue_maxlen", nfq_queue_maxlen, 16, 1000000),
 
@@ -164,6 +169,7 @@ void config_defaults(struct sentry_config *cfg)
 	cfg->frag_timeout = 30;
 
 	cfg->reject_tcp = CONFIG_REJECT_RST;
+	cfg->publish_conns = CONFIG_PUBLISH_CONNS_DEFAULT;
 	cfg->reject_udp = CONFIG_REJECT_ICMP;
 	cfg->reject_other = CONFIG_REJECT_ICMP;
 }

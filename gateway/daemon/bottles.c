@@ -34,6 +34,7 @@
 #include "daemon/policies.h"
 #include "daemon/dnstcp.h"
 #include "daemon/loop.h"
+#include "daemon/inbound.h"
 
 int bottles_init(struct daemon *d)
 {
@@ -264,6 +265,8 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 		return -ENOSPC;
 	}
 	rc = check_pool(d, b->slot, req, errbuf, errlen);
+	if (!rc)
+		rc = inbound_attach_check(d, req, errbuf, errlen);
 	if (rc)
 		return rc;
 	ep = policies_get(d, policy, errbuf, errlen);
@@ -319,6 +322,9 @@ int bottle_attach(struct daemon *d, const struct ctl_request *req, int *fds,
 		watch_netns(d, b, b->nswatch >= 0 ? NULL : errbuf, errlen);
 	b->attached_ns = now_ns();
 	b->attached_wall_ns = wall_ns();
+	b->inbound_allowed = b->inbound_refused = b->inbound_unlogged = 0;
+	b->inbound_window = 0;
+	b->inbound_used = 0;
 	b->used = true;
 	d->nbottles++;
 	d->bottles_seen++;

@@ -35,6 +35,10 @@ struct gw_bottle {
 	uint64_t attached_wall_ns;	/* CLOCK_REALTIME */
 	uint64_t attached_ns;		/* CLOCK_MONOTONIC */
 	uid_t owner;			/* the attaching peer's uid (SO_PEERCRED) */
+	/* published ports (req.publish): what the relay reported (inbound.h) */
+	uint64_t inbound_allowed, inbound_refused, inbound_unlogged;
+	uint64_t inbound_window;	/* CLOCK_MONOTONIC second of @inbound_used */
+	uint32_t inbound_used;		/* lines logged in that second */
 };
 
 int bottles_init(struct daemon *d);

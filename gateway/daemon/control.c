@@ -37,6 +37,7 @@
 #include "daemon/fdlimit.h"
 #include "daemon/bottles.h"
 #include "daemon/loop.h"
+#include "daemon/inbound.h"
 
 
 /* A request is one short line sent at once: a few seconds is generous */
@@ -424,6 +425,14 @@ static void handle(struct daemon *d, struct cconn *c)
 	}
 	peer.uid = c->uid;
 	peer.admin = c->uid == 0 || c->uid == d->ctl->self_uid;
+	if (req.verb == CTL_INBOUND) {
+		inbound_report(d, &req, c->uid, peer.admin, &c->out);
+		goto out;
+	}
+	if (req.verb == CTL_PUBLISH || req.verb == CTL_UNPUBLISH) {
+		inbound_publish(d, &req, req.verb == CTL_PUBLISH, c->uid, peer.admin, &c->out);
+		goto out;
+	}
 	if (req.verb == CTL_GUARD || req.verb == CTL_UNGUARD) {
 		/* rules on the daemon's forward path: the administrator's alone */
 		if (!peer.admin)

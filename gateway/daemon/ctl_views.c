@@ -21,6 +21,7 @@
 #include "daemon/loop.h"
 #include "daemon/nfq.h"
 #include "daemon/metrics.h"
+#include "daemon/inbound.h"
 
 static const char *const state_names[] = {
 	[FLOW_NEW] = "new", [FLOW_ESTABLISHED] = "established",
@@ -39,6 +40,45 @@ static void addrs_text(const struct gw_bottle *b, char *buf, size_t len)
 	snprintf(buf, len, "%s%s%s", b->eb.has4 ? addr_format(&b->eb.addr4, a4) : "",
 		 b->eb.has4 && b->eb.has6 ? "," : "",
 		 b->eb.has6 ? addr_format(&b->eb.addr6, a6) : "");
+}
+
+/*
+ * A bottle's published ports: in JSON a "published" list and the relay's
+ * counts; in text one indented line under the bottle, only when it has any
+ */
+static void published(struct sbuf *o, const struct gw_bottle *b, bool json)
+{
+	char t[80];
+
+	if (json) {
+		sbuf_printf(o, ",\"published\":[");
+		for (uint32_t i = 0; i < b->req.npublish; i++) {
+			const struct ctl_publish *m = &b->req.publish[i];
+			char a[ADDR_TEXT_MAX];
+
+			inbound_map_text(m, t, sizeof(t));
+			sbuf_printf(o, "%s{\"proto\":\"%s\",\"bind\":\"%s\",\"host_port\":%u,"
+				    "\"host_port_last\":%u,\"guest_port\":%u,\"text\":", i ? "," : "",
+				    m->proto == PROTO_TCP ? "tcp" : "udp",
+				    m->has_bind ? addr_format(&m->bind, a) : "", m->host_lo,
+				    m->host_hi, m->guest_lo);
+			sbuf_json_str(o, t);
+			sbuf_printf(o, "}");
+		}
+		sbuf_printf(o, "],\"inbound\":{\"allowed\":%" PRIu64 ",\"refused\":%" PRIu64
+			    ",\"unlogged\":%" PRIu64 "}", b->inbound_allowed, b->inbound_refused,
+			    b->inbound_unlogged);
+		return;
+	}
+	if (!b->req.npublish)
+		return;
+	sbuf_printf(o, "  published:");
+	for (uint32_t i = 0; i < b->req.npublish; i++) {
+		inbound_map_text(&b->req.publish[i], t, sizeof(t));
+		sbuf_printf(o, "%s %s", i ? "," : "", t);
+	}
+	sbuf_printf(o, " (inbound %" PRIu64 ", refused %" PRIu64 ")\n", b->inbound_allowed,
+		    b->inbound_refused);
 }
 
 static void view_bottles(struct daemon *d, const struct ctl_peer *peer, bool json,
@@ -68,13 +108,16 @@ static void view_bottles(struct daemon *d, const struct ctl_peer *peer, bool jso
 				    "\"netns\":", addrs,
 				    b->has_e4 ? addr_format(&b->egress4, e4) : "", b->nfds);
 			sbuf_json_str(o, b->netns);
-			sbuf_printf(o, ",\"uptime\":%.1f,\"attached\":%" PRIu64 "}",
+			sbuf_printf(o, ",\"uptime\":%.1f,\"attached\":%" PRIu64,
 				    secs(now - b->attached_ns), (uint64_t)(b->attached_wall_ns / 1000000000ULL));
+			published(o, b, true);
+			sbuf_printf(o, "}");
 		} else {
 			sbuf_printf(o, "%-42s %-16s %-34s %-14s %.0fs\n", b->eb.name,
 				    b->eb.policy->name, addrs,
 				    b->has_e4 ? addr_format(&b->egress4, e4) : "-",
 				    secs(now - b->attached_ns));
+			published(o, b, false);
 		}
 		first = false;
 	}

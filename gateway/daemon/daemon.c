@@ -50,14 +50,17 @@ static_assert(WORKERS_MAX <= CTL_QUEUES_MAX && CONFIG_QUEUES_MAX <= CTL_QUEUES_M
 #define TICK_NS		(100 * 1000000ULL)
 #define EVENTS_PER_WAIT	64
 
-static void emit_decision(void *ctx, const char *line, size_t len)
+void daemon_decision_emit(struct daemon *d, const char *line, size_t len)
 {
-	struct daemon *d = ctx;
-
 	pthread_mutex_lock(&d->declog_lock);
 	if (d->declog)
 		fwrite(line, 1, len, d->declog);
 	pthread_mutex_unlock(&d->declog_lock);
+}
+
+static void emit_decision(void *ctx, const char *line, size_t len)
+{
+	daemon_decision_emit(ctx, line, len);
 }
 
 static int open_declog(struct daemon *d)

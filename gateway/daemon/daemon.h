@@ -221,4 +221,7 @@ int daemon_main(const char *config_path);
  */
 int daemon_run(const struct sentry_config *cfg, int ready_fd,
 	       const char *pasta_pidfile);
+
+/* daemon_decision_emit() - one decision line to the decision log (any thread) */
+void daemon_decision_emit(struct daemon *d, const char *line, size_t len);
 #endif /* SENTRY_DAEMON_H */

@@ -257,16 +257,31 @@ int attach_helper_identity(struct attach *a, const char *policy,
 	return 0;
 }
 
-/* sentry.ini as a helper sees it, if it exists and says standalone = yes */
-static bool standalone_wanted(struct sentry_config *cfg)
+/* sentry.ini as a helper sees it, if it exists; false if none */
+static bool helper_config(struct sentry_config *cfg)
 {
 	const char *conf = getenv("SENTRY_CONFIG");
 
 	if (!conf || !*conf)
 		conf = CONFIG_DEFAULT_PATH;
-	if (access(conf, R_OK) || config_load(conf, cfg, NULL, 0))
-		return false;
-	return cfg->standalone;
+	return !access(conf, R_OK) && !config_load(conf, cfg, NULL, 0);
+}
+
+/* ... and says standalone = yes */
+static bool standalone_wanted(struct sentry_config *cfg)
+{
+	return helper_config(cfg) && cfg->standalone;
+}
+
+unsigned int attach_helper_publish_conns(void)
+{
+	struct sentry_config *cfg = malloc(sizeof(*cfg));
+	unsigned int n = CONFIG_PUBLISH_CONNS_DEFAULT;
+
+	if (cfg && helper_config(cfg))
+		n = cfg->publish_conns;
+	free(cfg);
+	return n;
 }
 
 int attach_run_helper(struct attach *a, char *sockbuf, size_t socklen,

@@ -152,4 +152,11 @@ int attach_helper_identity(struct attach *a, const char *policy,
 int attach_run_helper(struct attach *a, char *sockbuf, size_t socklen,
 		      char *err, size_t len);
 
+/*
+ * attach_helper_publish_conns() - [helper] publish_conns of the sentry.ini
+ * the helper sees ($SENTRY_CONFIG, else CONFIG_DEFAULT_PATH), or
+ * CONFIG_PUBLISH_CONNS_DEFAULT when there is none or it cannot be read
+ */
+unsigned int attach_helper_publish_conns(void);
+
 #endif /* SENTRY_ATTACH_H */

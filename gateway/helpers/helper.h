@@ -16,8 +16,10 @@
  *
  * Options Podman passes that have no meaning here are accepted and, where
  * that is not obvious, documented at the option in the parser. Options that
- * ask for something sentry cannot do (published ports above all) are
- * errors that name the option: a helper must never fail silently.
+ * ask for something sentry cannot do (-T/-U: the container reaching the
+ * host's ports) are errors that name the option: a helper must never fail
+ * silently. Published ports (-t/-u, --api-socket) are served by a relay
+ * process per bottle (publish_relay.h, slirp_hostfwd.h).
  */
 #ifndef SENTRY_HELPER_H
 #define SENTRY_HELPER_H
@@ -122,6 +124,7 @@ enum slirp_netns_type {
  * @netns:	the first positional with SLIRP_NETNS_PATH
  * @pid:	the first positional with SLIRP_NETNS_PID
  * @ifname:	the second positional, HELPER_SLIRP_IFNAME when absent
+ * @api_socket:	--api-socket PATH (published ports: slirp_hostfwd.h), or NULL
  *
  * Pointers point into the argv given to the parser.
  */
@@ -140,6 +143,7 @@ struct slirp_args {
 	const char *netns;
 	uint32_t pid;
 	const char *ifname;
+	const char *api_socket;
 };
 
 /**
@@ -174,7 +178,6 @@ int helper_argv_pasta(int argc, char *const *argv, struct pasta_args *out,
  * As helper_argv_pasta() for the syntax. Options and positionals may be
  * mixed, as GNU getopt allows. Unless --help or --version is given, a
  * namespace (PID or PATH) must be; the interface name may be left out.
- * --api-socket is refused: Podman passes it only to publish ports.
  *
  * Return: 0, or -EINVAL with @err set
  */

@@ -521,8 +521,10 @@ static int slirp_option(struct scan *s, struct slirp_args *p)
 			return fail(s, "bad value in '%s': expected path or pid", s->shown);
 		break;
 	case S_API_SOCKET:
-		return fail(s, "unsupported option '%s': published ports are not "
-			    "supported by sentry yet", s->shown);
+		if (!v[0])
+			return fail(s, "bad value in '%s': expected a socket path", s->shown);
+		p->api_socket = v;
+		break;
 	}
 	return 0;
 }

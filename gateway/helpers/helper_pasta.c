@@ -11,7 +11,11 @@
  * no process of its own per bottle: the daemon holds the TUN once it has
  * the fd. So this personality makes the TUN, hands it over (attach.h) and
  * exits in the foreground. No child is forked, so nothing is left holding
- * Podman's pipe, and there is no process for --pid to name.
+ * Podman's pipe, and there is no process for --pid to name; except with
+ * published ports (-t/-u): their relay (publish_relay.h) stays, in a
+ * session of its own with its stdio on /dev/null, and ends with the
+ * bottle. The ports are bound before the attach, so a port in use fails
+ * the start with nothing attached.
  *
  * The bottle's lifetime is the namespace's: the daemon watches the --netns
  * file and ends the bottle when Podman deletes it, as real pasta quits.
@@ -42,6 +46,8 @@
 
 #include "helpers/attach.h"
 #include "helpers/helper.h"
+#include "helpers/publish_bind.h"
+#include "helpers/publish_relay.h"
 #include "wire.h"
 
 #define NETNS_DIR	"/run/netns"	/* where pasta looks up a --netns NAME */
@@ -69,7 +75,7 @@ static void usage(FILE *f)
 		"  -q, --quiet            -d, --debug\n"
 		"  -t, -u SPEC            published ports, as pasta writes them\n"
 		"                         ([[ADDR][%%IF]/]HOST[-HI][:GUEST[-HI]][,~EXCL]...);\n"
-		"                         parsed and checked, not served yet: only 'none'\n"
+		"                         served by a relay process per bottle\n"
 		"  -T, -U none            only 'none': the container reaches no host port\n"
 		"Accepted without effect: --config-net (always done), -f, --foreground\n"
 		"(never stays), --map-gw, --no-map-gw, --map-guest-addr (no host access),\n"
@@ -138,10 +144,41 @@ static void debug_plan(const struct attach *a)
 	fprintf(stderr, "\n");
 }
 
+/* The relay of the bottle's published ports (publish_relay.h) */
+static int start_relay(const struct pasta_args *p, const struct attach *a,
+		       struct publish_socket *socks, size_t nsocks, char *err,
+		       size_t len)
+{
+	char procns[64];
+	struct relay_conf rc = {
+		.socket = a->socket,
+		.bottle = a->req.name,
+		.netns = a->req.netns,
+		.watch_netns = !a->req.keep,
+		.ifname = a->spec.ifname,
+		.has4 = a->spec.has4, .addr4 = a->spec.addr4,
+		.has6 = a->spec.has6, .addr6 = a->spec.addr6,
+		.set = &p->pub,
+		.socks = socks,
+		.nsocks = nsocks,
+		.conns_max = attach_helper_publish_conns(),
+	};
+	pid_t pid;
+
+	if (!a->req.netns[0]) {		/* by PID: it ends when the TUN goes */
+		snprintf(procns, sizeof(procns), "/proc/%u/ns/net", a->pid);
+		rc.netns = procns;
+		rc.watch_netns = false;
+	}
+	return relay_start(&rc, &pid, err, len);
+}
+
 int pasta_main(int argc, char **argv)
 {
 	char err[HELPER_ERR_MAX], msg[ATTACH_MSG_MAX], nsbuf[PATH_MAX], sockbuf[128];
 	char standalone_sock[PATH_MAX];
+	static struct publish_socket socks[PUBLISH_SOCKETS_MAX];
+	size_t nsocks = 0;
 	struct pasta_args p;
 	struct attach a;
 	int rc;
@@ -155,15 +192,6 @@ int pasta_main(int argc, char **argv)
 	if (p.version) {
 		printf("pasta (sentry %s)\n", HELPER_VERSION);
 		return 0;
-	}
-
-	if (p.pub.n) {		/* parsed, but nothing serves them yet (issue 13) */
-		const struct publish_map *m = &p.pub.map[0];
-
-		snprintf(err, sizeof(err), "unsupported option '-%c %s': published ports "
-			 "are not served by sentry yet", m->proto == PROTO_TCP ? 't' : 'u',
-			 m->spec);
-		return fail(err);
 	}
 
 	attach_init(&a);
@@ -192,13 +220,31 @@ int pasta_main(int argc, char **argv)
 		return fail(msg);
 	if (p.debug)
 		debug_plan(&a);
+	/* the ports first: one in use fails the start before any bottle exists */
+	if (p.pub.n) {
+		if (publish_bind(&p.pub, socks, &nsocks, msg, sizeof(msg)))
+			return fail(msg);
+		publish_to_request(&p.pub, &a.req);
+	}
 
 	rc = attach_run_helper(&a, standalone_sock, sizeof(standalone_sock), msg,
 			       sizeof(msg));
 	if (a.warning[0])
 		fprintf(stderr, "sentry: warning: %s\n", a.warning);
-	if (rc)
+	if (rc) {
+		publish_close(socks, nsocks);
 		return fail(msg);
+	}
+	if (nsocks) {
+		rc = start_relay(&p, &a, socks, nsocks, msg, sizeof(msg));
+		publish_close(socks, nsocks);	/* the relay holds them now */
+		if (rc) {
+			char why[ATTACH_MSG_MAX];
+
+			attach_detach(a.socket, a.req.name, why, sizeof(why));
+			return fail(msg);
+		}
+	}
 	if (!p.quiet)
 		fprintf(stderr, "sentry: bottle %s attached (policy %s)\n", a.req.name,
 			a.req.policy[0] ? a.req.policy : "the daemon's default_policy");

@@ -44,6 +44,7 @@
 
 #include "helpers/attach.h"
 #include "helpers/helper.h"
+#include "helpers/slirp_hostfwd.h"
 #include "kernel/sandbox.h"
 
 #define CIDR_DEFAULT	"10.0.2.0"
@@ -74,7 +75,8 @@ static void usage(FILE *f)
 		"--enable-seccomp         accepted, likewise\n"
 		"--outbound-addr=ADDR     accepted and ignored: traffic leaves from the\n"
 		"--outbound-addr6=ADDR    daemon's egress\n"
-		"-a, --api-socket=PATH    refused: published ports are not supported yet\n"
+		"-a, --api-socket=PATH    serve add_hostfwd, list_hostfwd, remove_hostfwd\n"
+		"                         (published ports, through a relay per port)\n"
 		"-h, --help               -v, --version\n\n"
 		"Policy: $SENTRY_POLICY, else the daemon's default_policy. Bottle name:\n"
 		"$SENTRY_NAME, else the namespace file's name (or pid-PID). The daemon:\n"
@@ -184,27 +186,31 @@ static int attach(struct attach *a, char *msg, size_t len)
 }
 
 /*
- * Wait for EOF on @exit_fd (-1: none) or a stop signal in @sfd.
+ * Wait for EOF on @exit_fd (-1: none) or a stop signal in @sfd, serving
+ * the API socket of @fwd (listen_fd -1: none) meanwhile.
  * Data on the exit fd is read and ignored: only EOF (or an error) counts.
  */
-static void wait_for_exit(int exit_fd, int sfd)
+static void wait_for_exit(int exit_fd, int sfd, struct hostfwd_ctx *fwd)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = sfd, .events = POLLIN },
-		{ .fd = exit_fd, .events = POLLIN },
+		{ .fd = exit_fd, .events = POLLIN },	/* -1: poll skips it */
+		{ .fd = fwd->listen_fd, .events = POLLIN },
 	};
 
 	for (;;) {
 		char buf[64];
 		ssize_t n;
 
-		if (poll(pfd, exit_fd >= 0 ? 2 : 1, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
 		}
 		if (pfd[0].revents)
 			return;
+		if (pfd[2].revents)
+			hostfwd_serve(fwd);
 		if (!pfd[1].revents)
 			continue;
 		n = read(exit_fd, buf, sizeof(buf));
@@ -216,6 +222,7 @@ static void wait_for_exit(int exit_fd, int sfd)
 int slirp_main(int argc, char **argv)
 {
 	char err[HELPER_ERR_MAX], msg[ATTACH_MSG_MAX], sockbuf[128];
+	struct hostfwd_ctx fwd = { .listen_fd = -1 };
 	struct slirp_args p;
 	struct attach a;
 	sigset_t stop;
@@ -264,6 +271,11 @@ int slirp_main(int argc, char **argv)
 		fprintf(stderr, "sentry: signalfd: %s\n", strerror(rc));
 		return 1;
 	}
+	fwd.a = &a;
+	if (p.api_socket && hostfwd_listen(&fwd, p.api_socket, msg, sizeof(msg))) {
+		attach_detach(a.socket, a.req.name, err, sizeof(err));
+		return fail(msg);
+	}
 	if (p.ready_fd >= 0) {
 		if (write(p.ready_fd, "1", 1) != 1) {
 			rc = errno;
@@ -276,16 +288,24 @@ int slirp_main(int argc, char **argv)
 	/*
 	 * Set-up done: from here the helper only waits and sends one detach
 	 * request, so it keeps no capability and only the calls for that.
+	 * With --api-socket it still binds ports (CAP_NET_BIND_SERVICE for
+	 * those below 1024) and starts relays that join the bottle's
+	 * namespace (CAP_SYS_ADMIN): it keeps those two and no seccomp
+	 * filter; each relay drops everything once it has joined.
 	 */
 	if (geteuid() == 0) {
 		capng_clear(CAPNG_SELECT_BOTH);
+		if (p.api_socket)
+			capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+				      CAP_SYS_ADMIN, CAP_NET_BIND_SERVICE, -1);
 		if (capng_apply(CAPNG_SELECT_BOTH))
 			fprintf(stderr, "sentry: warning: cannot drop capabilities\n");
 	}
-	if (sandbox_seccomp(SANDBOX_HELPER, msg, sizeof(msg)))
+	if (!p.api_socket && sandbox_seccomp(SANDBOX_HELPER, msg, sizeof(msg)))
 		fprintf(stderr, "sentry: warning: %s\n", msg);
 
-	wait_for_exit(p.exit_fd, sfd);
+	wait_for_exit(p.exit_fd, sfd, &fwd);
+	hostfwd_stop(&fwd);
 	rc = attach_detach(a.socket, a.req.name, msg, sizeof(msg));
 	if (rc && rc != -EREMOTEIO)	/* EREMOTEIO: it had ended already */
 		fprintf(stderr, "sentry: warning: detaching bottle %s: %s\n", a.req.name, msg);

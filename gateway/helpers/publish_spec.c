@@ -20,6 +20,7 @@
  * A port published twice would fail at bind() with EADDRINUSE and a less
  * helpful message, so the overlap is refused here, naming the port.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -282,4 +283,19 @@ int publish_spec_parse(struct publish_set *set, uint8_t proto, const char *spec,
 		return why(err, len, "the exclusions leave no port");
 	*set = next;
 	return 0;
+}
+
+static_assert(PUBLISH_MAPS_MAX == CTL_PUBLISH_MAX, "an attach carries every mapping");
+
+void publish_to_request(const struct publish_set *set, struct ctl_request *req)
+{
+	req->npublish = set->n;
+	for (uint32_t i = 0; i < set->n; i++) {
+		const struct publish_map *m = &set->map[i];
+
+		req->publish[i] = (struct ctl_publish){
+			.proto = m->proto, .has_bind = m->has_bind, .bind = m->bind,
+			.host_lo = m->host_lo, .host_hi = m->host_hi, .guest_lo = m->guest_lo,
+		};
+	}
 }

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "ctl_proto.h"
 
 #define PUBLISH_MAPS_MAX	32	/* mappings per bottle, after exclusions */
 #define PUBLISH_PORTS_MAX	256	/* host ports per bottle, TCP and UDP */
@@ -98,5 +99,12 @@ static inline uint16_t publish_guest_hi(const struct publish_map *m)
 {
 	return (uint16_t)(m->guest_lo + (m->host_hi - m->host_lo));
 }
+
+/**
+ * publish_to_request() - @set as an attach request carries it (publish=)
+ * @set:	the mappings; PUBLISH_MAPS_MAX == CTL_PUBLISH_MAX, so all fit
+ * @req:	its npublish and publish[] are set
+ */
+void publish_to_request(const struct publish_set *set, struct ctl_request *req);
 
 #endif /* SENTRY_PUBLISH_SPEC_H */

@@ -172,6 +172,26 @@ static const int helper_calls[] = {
 	SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
+/* The relay of published ports: its loop, splice, and its reports */
+static const int relay_calls[] = {
+	SCMP_SYS(epoll_create1), SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
+	SCMP_SYS(accept4),				/* inbound connections */
+	SCMP_SYS(socket), SCMP_SYS(connect),		/* to the bottle; reports to the daemon */
+	SCMP_SYS(splice), SCMP_SYS(pipe2),		/* moving the bytes */
+	SCMP_SYS(fcntl),				/* F_SETPIPE_SZ */
+	SCMP_SYS(shutdown), SCMP_SYS(close),		/* half-close, end */
+	SCMP_SYS(setsockopt), SCMP_SYS(getsockopt),	/* SO_LINGER reset; SO_ERROR of connect */
+	SCMP_SYS(read), SCMP_SYS(write),		/* inotify */
+	SCMP_SYS(recvfrom), SCMP_SYS(sendto),		/* UDP, netlink, reports */
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(brk), SCMP_SYS(madvise),
+	SCMP_SYS(futex),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill),
+	SCMP_SYS(exit), SCMP_SYS(exit_group),
+};
+
 /*
  * What the ASan/UBSan runtime itself calls, and nothing the product does:
  * the shipped build's list is daemon_calls/helper_calls alone, and the
@@ -275,6 +295,8 @@ int sandbox_seccomp(enum sandbox_profile profile, char *err, size_t len)
 		if (!rc)
 			rc = daemon_rules(f);
 	}
+	else if (profile == SANDBOX_RELAY)
+		rc = allow_all(f, relay_calls, sizeof(relay_calls) / sizeof(int));
 	else
 		rc = allow_all(f, helper_calls, sizeof(helper_calls) / sizeof(int));
 #ifdef SANITIZER_BUILD

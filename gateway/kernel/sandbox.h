@@ -42,6 +42,7 @@ int sandbox_drop(uid_t uid, gid_t gid, char *err, size_t len);
 enum sandbox_profile {
 	SANDBOX_DAEMON,
 	SANDBOX_HELPER,
+	SANDBOX_RELAY,		/* a bottle's published ports (publish_relay.h) */
 };
 
 /*

@@ -163,8 +163,8 @@ TEST(guard_requests)
 	char line[CTL_REQUEST_MAX];
 	struct ctl_request a;
 
-	/* IPv6 alone is a bottle; port= says the interface is a bridge */
-	CHECK_EQ(parse("guard name=c policy=p addr6=fd00::2/128 iface=br0 queue=3 port=veth1"), 0);
+	/* IPv6 alone is a bottle; bridge_port= says the interface is a bridge */
+	CHECK_EQ(parse("guard name=c policy=p addr6=fd00::2/128 iface=br0 queue=3 bridge_port=veth1"), 0);
 	CHECK_EQ(req.verb, CTL_GUARD);
 	CHECK(req.addr6.set && !req.addr4.set && req.queue == 3);
 	CHECK_STR(req.port, "veth1");
@@ -174,7 +174,56 @@ TEST(guard_requests)
 	CHECK(!strcmp(req.port, "veth1") && req.addr6.set);
 	CHECK_EQ(parse("guard name=c policy=p iface=rb queue=3"), -22);
 	CHECK(strstr(err, "addr4 or addr6") != NULL);
-	CHECK_EQ(parse("guard name=c policy=p addr4=10.0.0.2/32 iface=rb queue=3 port=a\"b"), -22);
+	CHECK_EQ(parse("guard name=c policy=p addr4=10.0.0.2/32 iface=rb queue=3 bridge_port=a\"b"), -22);
+}
+
+TEST(publish_and_inbound)
+{
+	char line[CTL_REQUEST_MAX], a[ADDR_TEXT_MAX];
+	struct ctl_request r2;
+	int n;
+
+	CHECK_EQ(parse("attach name=b queues=1 addr4=10.0.2.100/24 "
+		       "publish=tcp:8080-8081:80,udp:5353-5353:53@127.0.0.1,tcp:9-9:9@fd00::1"), 0);
+	CHECK_EQ(req.npublish, 3);
+	CHECK_EQ(req.publish[0].proto, 6);
+	CHECK(!req.publish[0].has_bind);
+	CHECK_EQ(req.publish[0].host_lo, 8080);
+	CHECK_EQ(req.publish[0].host_hi, 8081);
+	CHECK_EQ(req.publish[0].guest_lo, 80);
+	CHECK_EQ(req.publish[1].proto, 17);
+	CHECK_STR(addr_format(&req.publish[1].bind, a), "127.0.0.1");
+	CHECK_STR(addr_format(&req.publish[2].bind, a), "fd00::1");
+	/* round trip: what the helper writes, the daemon reads */
+	n = ctl_format_request(&req, line, sizeof(line));
+	CHECK(n > 0);
+	CHECK_EQ(ctl_parse_request(line, (size_t)n, &r2, err, sizeof(err)), 0);
+	CHECK_EQ(r2.npublish, 3);
+	CHECK(!memcmp(r2.publish, req.publish, sizeof(req.publish)));
+	/* each lie caught: reversed, guest past 65535, port 0, no proto, junk */
+	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/24 publish=tcp:81-80:80",
+		      "publish");
+	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/24 publish=tcp:1-2:65535",
+		      "publish");
+	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/24 publish=tcp:0-0:80",
+		      "publish");
+	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/24 publish=sctp:1-1:1",
+		      "publish");
+	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/24 publish=tcp:1-1:1@x",
+		      "publish");
+	CHECK_REJECTS("attach name=b queues=1 addr4=10.0.2.100/24 publish=", "publish");
+
+	CHECK_EQ(parse("inbound name=b proto=tcp port=8080 to=80 src=fd00::2 sport=40000 refused=1"), 0);
+	CHECK_EQ(req.verb, CTL_INBOUND);
+	CHECK(req.refused && req.has_src);
+	CHECK_EQ(req.in_port, 8080);
+	CHECK_EQ(req.in_to, 80);
+	CHECK_EQ(req.in_sport, 40000);
+	n = ctl_format_request(&req, line, sizeof(line));
+	CHECK(n > 0);
+	CHECK_EQ(ctl_parse_request(line, (size_t)n, &r2, err, sizeof(err)), 0);
+	CHECK(r2.refused && r2.in_proto == 6 && r2.in_sport == 40000);
+	CHECK_REJECTS("inbound name=b proto=tcp port=8080 to=80", "inbound needs");
 }
 
 int main(void)
@@ -188,5 +237,6 @@ int main(void)
 	RUN(format_round_trip);
 	RUN(bottle_names);
 	RUN(guard_requests);
+	RUN(publish_and_inbound);
 	return t_done();
 }

@@ -404,7 +404,10 @@ def cmd_logq(path, conds):
 def cmd_jget(path):
     v = json.load(sys.stdin)
     for k in path.split('.'):
-        v = v.get(k) if isinstance(v, dict) else None
+        if isinstance(v, list) and k.isdigit():
+            v = v[int(k)] if int(k) < len(v) else None
+        else:
+            v = v.get(k) if isinstance(v, dict) else None
     print(json.dumps(v) if isinstance(v, (dict, list)) else ('' if v is None else v))
     return 0
 

@@ -116,10 +116,10 @@ memcalc() {
 	ldd "$SENTRY" 2>/dev/null | grep -q libasan && asan="-fsanitize=address,undefined"
 	gcc -std=gnu11 -D_GNU_SOURCE -I"$top/common" -I"$top/gateway" $asan \
 		"$here/lib/memcalc.c" "$objs"/*.o -o "$tmp/memcalc" \
-		$(pkg-config --libs lmdb inih) -lpthread >"$tmp/memcalc.log" 2>&1 ||
+		$(pkg-config --libs lmdb inih libcrypto) -lpthread >"$tmp/memcalc.log" 2>&1 ||
 		gcc -std=gnu11 -D_GNU_SOURCE -I"$top/common" -I"$top/gateway" $asan \
 		"$here/lib/memcalc.c" "$top"/common/*.c -o "$tmp/memcalc" \
-		$(pkg-config --libs lmdb inih) -lpthread >>"$tmp/memcalc.log" 2>&1 || return 1
+		$(pkg-config --libs lmdb inih libcrypto) -lpthread >>"$tmp/memcalc.log" 2>&1 || return 1
 	"$tmp/memcalc" $FLOWS $LEARNT $NAMES $PER_NAME $FRAGMENTS $PENDING $BOTTLES \
 		"$(stat_of datapath.workers)"
 }

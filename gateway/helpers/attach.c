@@ -109,8 +109,7 @@ int attach_check(struct attach *a, char *err, size_t len)
 	return tun_spec_check(&a->spec, err, len);
 }
 
-/* An inotify fd watching the directory of @path for its deletion, or -1 */
-static int watch_dir_of(const char *path)
+int attach_watch_dir_of(const char *path)
 {
 	char dir[CTL_PATH_MAX];
 	char *slash;
@@ -169,7 +168,7 @@ int attach_run(struct attach *a, char *err, size_t len)
 	 */
 	req->inotify = false;
 	if (req->netns[0] && !req->keep) {
-		int ifd = watch_dir_of(req->netns);
+		int ifd = attach_watch_dir_of(req->netns);
 
 		if (ifd >= 0) {
 			fds[nfds++] = ifd;

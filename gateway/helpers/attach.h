@@ -96,6 +96,13 @@ int attach_check(struct attach *a, char *err, size_t len);
  */
 int attach_run(struct attach *a, char *err, size_t len);
 
+/*
+ * attach_watch_dir_of() - an inotify fd (non-blocking) watching the directory
+ * of @path for the file's deletion (and the directory's), or -1: how a
+ * namespace file's end is noticed by whoever cannot poll the namespace
+ */
+int attach_watch_dir_of(const char *path);
+
 /**
  * attach_detach() - ask the daemon to end bottle @name
  * @socket:	the daemon's control socket

@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include "ctl_proto.h"
+#include "helpers/attach.h"
 #include "helpers/publish_relay.h"
 #include "kernel/netcfg.h"
 #include "kernel/sandbox.h"
@@ -722,30 +723,6 @@ static void child(const struct relay_conf *c, int nsfd, int ino, int ready)
 	_exit(0);
 }
 
-/* A watch on the directory of @path for the file's deletion, or -1 */
-static int watch_netns_dir(const char *path)
-{
-	char dir[CTL_PATH_MAX];
-	char *slash;
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		return -1;
-	if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (fd >= 0 && inotify_add_watch(fd, dir, IN_DELETE | IN_MOVED_FROM |
-					 IN_DELETE_SELF | IN_UNMOUNT) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
 int relay_start(const struct relay_conf *c, pid_t *pid, char *err, size_t len)
 {
 	int p[2], nsfd, ino = -1, rc = 0;
@@ -757,7 +734,7 @@ int relay_start(const struct relay_conf *c, pid_t *pid, char *err, size_t len)
 	if (nsfd < 0)
 		return nsfd;
 	if (c->watch_netns) {
-		ino = watch_netns_dir(c->netns);
+		ino = attach_watch_dir_of(c->netns);
 		if (ino < 0) {
 			rc = -errno;
 			snprintf(err, len, "cannot watch %s: %s", c->netns, strerror(errno));

@@ -25,6 +25,7 @@ case "$SENTRY" in /*) ;; *) SENTRY=$top/$SENTRY ;; esac
 . "$top/test/lib/tap.sh"
 . "$top/test/lib/world.sh"
 . "$top/test/lib/podman.sh"
+. "$top/test/lib/rootful4.sh"
 . "$top/test/lib/pmchecks.sh"
 
 TESTS=(
@@ -37,47 +38,8 @@ TESTS=(
 	"publish4: the host's addresses and routes are untouched"
 )
 
-skip_all() {	# skip_all REASON
-	local t
-	for t in "publish4: busybox container runs" "${TESTS[@]}"; do
-		t_skip "$t" "$1"
-	done
-	exit 0
-}
-
-[ "$(id -u)" = 0 ] || skip_all "not root"
-for tool in podman runc dnsmasq python3 timeout; do
-	command -v $tool >/dev/null || skip_all "no $tool"
-done
-[ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
-pmver=$(podman --version 2>/dev/null | awk '{print $3}')
-case "$pmver" in 4.*) ;; *) skip_all "podman is '$pmver', not 4.x" ;; esac
-[ -x "$SENTRY" ] || { echo "not ok - publish4: no sentry binary at $SENTRY"; exit 1; }
-
-t_init spp4
-t_defer t_kill_naming "$tmp"	# last resort: anything still naming our files
-host_net >"$tmp/host.before"
-echo "# podman $pmver, sentry $SENTRY, work dir $tmp"
-
-W_PREFIX=spp4-$$
-world_setup web || { echo "not ok - publish4: could not build the test internet"; exit 1; }
-world_daemon_start || { echo "not ok - publish4: sentry run did not start"; exit 1; }
-t_on_failure=world_report
-
-# The helper: a slirp4netns link to $SENTRY made here, or the one in
-# SENTRY_LINK_DIR (e.g. $(PREFIX)/libexec/sentry after `make install`).
-if [ -n "${SENTRY_LINK_DIR:-}" ]; then
-	LINKS=$SENTRY_LINK_DIR
-else
-	LINKS=$tmp/links
-	mkdir -p "$LINKS"
-	ln -s "$SENTRY" "$LINKS/slirp4netns"
-fi
-pm_conf "$tmp/containers.conf"
-export CONTAINERS_CONF=$tmp/containers.conf
-export SENTRY_SOCKET=$W_SOCK
-pm_init "$tmp/podman"
-t_defer pm_sweep_rootful
+INFRA=("publish4: busybox container runs")
+rootful4_setup publish4 spp4
 # Podman and so its helper run in a network namespace made here: the
 # published ports listen there, never on the machine's own addresses.
 HOSTNS=$W_PREFIX-host

@@ -239,7 +239,7 @@ static void outbound(struct worker *w, struct gw_bottle *b, struct burst_pkt *bp
 {
 	struct bottle *eb = &w->eb[b->slot];
 	struct vnet_hdr *vh = &bp->vh;
-	struct pkt p = bp->p;
+	struct pkt *p = &bp->p;
 	const uint8_t *egress;
 	struct engine_result r;
 	enum engine_action act;
@@ -254,16 +254,16 @@ static void outbound(struct worker *w, struct gw_bottle *b, struct burst_pkt *bp
 				b->eb.name, drop_name(bp->why));
 		return;
 	}
-	act = engine_outbound(w->e, eb, &p, now, &r);
+	act = engine_outbound(w->e, eb, p, now, &r);
 	if (act == ENGINE_FORWARD) {
-		egress = p.family == ADDR_FAMILY_V4 ? b->egress4.b : b->egress6.b;
+		egress = p->family == ADDR_FAMILY_V4 ? b->egress4.b : b->egress6.b;
 		/* an error that still quoted the inside address would leak it */
-		if (p.icmp_kind == ICMP_KIND_ERROR &&
-		    pkt_rewrite_quote_addr(&p, true, egress)) {
+		if (p->icmp_kind == ICMP_KIND_ERROR &&
+		    pkt_rewrite_quote_addr(p, true, egress)) {
 			engine_tally(w->e, eb, TALLY_UNPASS, 0, DROP_ICMP_INNER);
 			act = ENGINE_DROP;
 		} else {
-			vnet_rewrite_addr(&p, vh, 0, egress);
+			vnet_rewrite_addr(p, vh, 0, egress);
 		}
 	}
 	pthread_mutex_unlock(&w->shard);
@@ -271,16 +271,16 @@ static void outbound(struct worker *w, struct gw_bottle *b, struct burst_pkt *bp
 	switch (act) {
 	case ENGINE_FORWARD:
 		send_pkt(w, w->d->egress_fds[w->id % w->d->egress_nfds],
-			 w->d->egress.vnet_hdr, &p, vh, true);
+			 w->d->egress.vnet_hdr, p, vh, true);
 		break;
 	case ENGINE_REJECT:
-		reject(w, b, &p);
+		reject(w, b, p);
 		break;
 	case ENGINE_DNS:
 		if (r.dns_allow)
-			hand_query(w, b, eb, &p, &r);
+			hand_query(w, b, eb, p, &r);
 		else
-			refuse_query(w, b, &p, &r);
+			refuse_query(w, b, p, &r);
 		break;
 	case ENGINE_DROP:
 		break;

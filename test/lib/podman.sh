@@ -103,3 +103,13 @@ pm_sweep_rootful() {
 pm_netns() {
 	pm inspect --format '{{.NetworkSettings.SandboxKey}}' "$1" && printf '%s\n' "$pm_out"
 }
+
+# skip_all REASON - every test of the suite (the caller's INFRA and TESTS
+# arrays) reported skipped for REASON; the suite ends there
+skip_all() {
+	local t
+	for t in "${INFRA[@]}" "${TESTS[@]}"; do
+		t_skip "$t" "$1"
+	done
+	exit 0
+}

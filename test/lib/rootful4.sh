@@ -11,14 +11,6 @@
 # starts its messages, TAG its namespaces and work directory. It sets
 # pmver, LINKS, CONTAINERS_CONF and SENTRY_SOCKET.
 
-skip_all() {	# skip_all REASON
-	local t
-	for t in "${INFRA[@]}" "${TESTS[@]}"; do
-		t_skip "$t" "$1"
-	done
-	exit 0
-}
-
 rootful4_setup() {	# rootful4_setup NAME TAG
 	local name=$1 tag=$2
 

@@ -8,17 +8,9 @@
 # `--network=pasta` runs sentry's personality).
 #
 # The caller sources tap.sh, world.sh, podman.sh, pmchecks.sh and trixie.sh,
-# defines INFRA and TESTS (the names skip_all reports), then calls
+# defines INFRA and TESTS (the names podman.sh's skip_all reports), then calls
 # rootless5_setup NAME TAG: NAME starts its messages, TAG its namespaces,
 # group and work directory.
-
-skip_all() {	# skip_all REASON
-	local t
-	for t in "${INFRA[@]}" "${TESTS[@]}"; do
-		t_skip "$t" "$1"
-	done
-	exit 0
-}
 
 rootless5_setup() {	# rootless5_setup NAME TAG
 	local name=$1 tag=$2

@@ -60,14 +60,6 @@ TESTS=(
 	"container4: no Podman call timed out"
 )
 
-skip_all() {	# skip_all REASON
-	local t
-	for t in "${INFRA[@]}" "${TESTS[@]}"; do
-		t_skip "$t" "$1"
-	done
-	exit 0
-}
-
 [ "$(id -u)" = 0 ] || skip_all "not root"
 for tool in podman runc dnsmasq python3 timeout unshare; do
 	command -v $tool >/dev/null || skip_all "no $tool"

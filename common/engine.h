@@ -352,6 +352,20 @@ enum drop_reason engine_dns_answer(struct engine *e, struct bottle *b,
 				   struct dns_msg *a);
 
 /*
+ * engine_answers_begin(), engine_answers_end() - the root's write lock held
+ * across a batch of engine_dns_answer() calls (main thread): the resolver
+ * reads up to RESOLVER_RX_BATCH answers a call, and taking the lock once
+ * for all of them, not once each, is what keeps a worker deciding queries
+ * under the read lock from meeting the writer on every answer (a futex
+ * sleep and wake-up each time: README, Performance). Between them, call
+ * nothing else that takes the root's locks. An answer released before the
+ * end is still safe (a worker deciding from the learnt table waits for the
+ * lock), but writing it then would keep the workers waiting longer.
+ */
+void engine_answers_begin(struct engine *e);
+void engine_answers_end(struct engine *e);
+
+/*
  * enum engine_tally - what the caller of engine_tally() counts
  * @TALLY_PACKET_OUT:	a packet from the bottle the engine did not decide:
  *			dropped for @reason (a parse failure), or passed

@@ -214,8 +214,10 @@ enum drop_reason engine_dns_answer(struct engine *e, struct bottle *b,
 			return DROP_DNS_PRIVATE_ANSWER;
 	}
 
-	/* every worker sees the addresses once this returns (engine.h) */
-	engine_write_lock(e);
+	/* every worker sees the addresses once this returns, or once the
+	 * batch ends (engine.h) */
+	if (!e->answers_locked)
+		engine_write_lock(e);
 	for (uint32_t i = 0; i < lr->naddrs; i++) {
 		uint64_t ttl = clamp_ttl(pol, lr->addrs[i].ttl);
 		int rc = learn_add(e->learn, b->slot, b->policy->scope,
@@ -231,6 +233,19 @@ enum drop_reason engine_dns_answer(struct engine *e, struct bottle *b,
 	}
 	if (lr->naddrs)
 		engine_bump(e, false);
-	engine_write_unlock(e);
+	if (!e->answers_locked)
+		engine_write_unlock(e);
 	return DROP_NONE;
+}
+
+void engine_answers_begin(struct engine *e)
+{
+	engine_write_lock(e);
+	e->answers_locked = true;
+}
+
+void engine_answers_end(struct engine *e)
+{
+	e->answers_locked = false;
+	engine_write_unlock(e);
 }

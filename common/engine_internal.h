@@ -40,6 +40,7 @@ struct engine {
 	struct engine *root;		/* owner of learn, policies, gen: itself, or a worker's root */
 	bool threaded;			/* root: workers share it, take the locks */
 	pthread_rwlock_t lock;		/* root: learnt table, policy slots */
+	bool answers_locked;		/* root: inside engine_answers_begin() */
 	pthread_mutex_t bucket_lock;	/* root: DNS token buckets */
 	engine_steal_fn steal;		/* worker: asked on a flow miss, or NULL */
 	void *steal_ctx;

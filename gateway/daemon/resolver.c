@@ -12,7 +12,9 @@
  *
  * engine_dns_answer() then learns the answer's addresses (or refuses a
  * rebinding answer) before this file writes anything back to the bottle,
- * so a client can never connect before its address is allowed.
+ * so a client can never connect before its address is allowed. The answers
+ * one recvmmsg() brings are learnt under one write lock and written back
+ * after it is released (release_held()).
  *
  * A truncated (TC) answer over UDP is asked again over TCP, so that the
  * policy learns every address; the bottle then gets the full answer if it
@@ -159,6 +161,18 @@ struct resolver {
 	struct mmsghdr tx_msgs[TX_BATCH];
 	struct iovec tx_iov[TX_BATCH];
 	uint32_t tx_sock[TX_BATCH];	/* the socket each queued query leaves from */
+	/*
+	 * Answers of one recvmmsg() learnt under one write lock
+	 * (engine_answers_begin()) are written to their bottles only after
+	 * it is released: built in place in @rx, queued here meanwhile.
+	 */
+	bool holding;
+	uint32_t nout;
+	struct held_answer {
+		struct gw_bottle *b;
+		uint8_t *pkt;
+		size_t len;
+	} out[RX_BATCH];
 };
 
 uint32_t resolver_pending(const struct daemon *d)
@@ -614,6 +628,11 @@ static void deliver(struct daemon *d, struct gw_bottle *b, const struct dnspend 
 	/* msg sits PKT_HEADROOM into a packet buffer: the headers go in front */
 	n = reply_udp_build(msg - head, head + len + 64, &p->server, p->server_port,
 			    &p->client, p->client_port, len);
+	if (n > 0 && d->res->holding && d->res->nout < RX_BATCH) {
+		d->res->out[d->res->nout++] = (struct held_answer){
+			b, msg - head, (size_t)n };
+		return;
+	}
 	if (n > 0 && nfq_owns(d, b))
 		nfq_to_bottle(d, msg - head, (size_t)n);
 	else if (n > 0)
@@ -705,6 +724,22 @@ static void on_answer(struct daemon *d, const struct usock *s, bool retired,
 	finish(d, p, msg, n, now);
 }
 
+/* Write the answers deliver() held while the batch's lock was taken */
+static void release_held(struct daemon *d)
+{
+	struct resolver *r = d->res;
+
+	for (uint32_t i = 0; i < r->nout; i++) {
+		struct held_answer *h = &r->out[i];
+
+		if (nfq_owns(d, h->b))
+			nfq_to_bottle(d, h->pkt, h->len);
+		else
+			datapath_to_bottle(d, h->b, h->pkt, h->len);
+	}
+	r->nout = 0;
+}
+
 void resolver_udp_ready(struct daemon *d, uint32_t index)
 {
 	struct resolver *r = d->res;
@@ -736,9 +771,14 @@ void resolver_udp_ready(struct daemon *d, uint32_t index)
 		got = recvmmsg(fd, r->rx_msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (got <= 0)
 			return;
+		engine_answers_begin(d->e);
+		r->holding = true;
 		for (int i = 0; i < got; i++)
 			on_answer(d, s, retired, r->rx_iov[i].iov_base,
 				  r->rx_msgs[i].msg_len, &r->rx_from[i], now);
+		r->holding = false;
+		engine_answers_end(d->e);
+		release_held(d);
 		if (got < RX_BATCH)
 			return;	/* the queue is empty: no call to learn EAGAIN */
 	}

@@ -11,6 +11,7 @@
  * workers deciding new flows while the root learns and reloads (run under
  * ASan/UBSan here; the same source builds under -fsanitize=thread).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -19,6 +20,9 @@
 
 #include "dns_build.h"
 #include "engine.h"
+/* the root's lock itself: who can take it while a batch of answers is learnt */
+#define SENTRY_ENGINE_INTERNALS
+#include "engine_internal.h"
 #include "pktbuild.h"
 #include "policy_ini.h"
 #include "t.h"
@@ -192,6 +196,55 @@ TEST(workers_see_what_the_root_learns)
 	CHECK_EQ(engine_stats(root)->flows_allowed, 0);		/* counted where decided */
 	CHECK_EQ(wb_[1].c.flows_allowed, 1);
 	CHECK_EQ(rb.c.flows_allowed, 0);
+}
+
+/* Another thread's try at the root's read lock: 0, or EBUSY while a writer holds it */
+static void *try_read(void *arg)
+{
+	int *rc = arg;
+
+	*rc = pthread_rwlock_tryrdlock(&root->lock);
+	if (!*rc)
+		pthread_rwlock_unlock(&root->lock);
+	return NULL;
+}
+
+static int read_lock_from_another_thread(void)
+{
+	pthread_t t;
+	int rc = -1;
+
+	if (pthread_create(&t, NULL, try_read, &rc))
+		return -1;
+	pthread_join(t, NULL);
+	return rc;
+}
+
+TEST(answers_learnt_in_one_batch)
+{
+	struct engine_result r;
+
+	CHECK(!setup(0, true));
+	CHECK_EQ(read_lock_from_another_thread(), 0);
+	engine_answers_begin(root);
+	/* each answer learns without taking the lock again (no deadlock) */
+	CHECK_EQ(learn("web.test", "198.18.7.1", 30, NS), DROP_NONE);
+	CHECK_EQ(learn("web.test", "198.18.7.2", 30, NS), DROP_NONE);
+	CHECK_EQ(learn("web.test", "198.18.7.3", 30, NS), DROP_NONE);
+	/* a worker would wait: the whole batch is one writer */
+	CHECK_EQ(read_lock_from_another_thread(), EBUSY);
+	engine_answers_end(root);
+	CHECK_EQ(read_lock_from_another_thread(), 0);
+	/* and then sees all of it */
+	CHECK_EQ(out(0, tcp4(buf, "10.0.2.100", 40000, "198.18.7.1", 80, TCP_SYN), NS, &r),
+		 ENGINE_FORWARD);
+	CHECK_EQ(out(1, tcp4(buf, "10.0.2.100", 40001, "198.18.7.2", 80, TCP_SYN), NS, &r),
+		 ENGINE_FORWARD);
+	CHECK_EQ(out(1, tcp4(buf, "10.0.2.100", 40002, "198.18.7.3", 80, TCP_SYN), NS, &r),
+		 ENGINE_FORWARD);
+	/* an answer outside a batch still takes and gives back the lock itself */
+	CHECK_EQ(learn("web.test", "198.18.7.4", 30, NS), DROP_NONE);
+	CHECK_EQ(read_lock_from_another_thread(), 0);
 }
 
 TEST(root_reload_revokes_in_workers)
@@ -369,6 +422,7 @@ TEST(threads_decide_while_root_changes)
 int main(void)
 {
 	RUN(workers_see_what_the_root_learns);
+	RUN(answers_learnt_in_one_batch);
 	RUN(root_reload_revokes_in_workers);
 	RUN(flow_moves_outbound_keeping_its_verdict);
 	RUN(flow_moves_inbound);

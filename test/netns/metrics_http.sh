@@ -145,7 +145,7 @@ t_bounds() {
 	# Prometheus's own keep-alive connection would take one of the slots
 	kill "$ppid" && wait "$ppid" 2>/dev/null
 	ip netns exec $GW $PY - "$MPORT" >"$tmp/bounds.out" 2>&1 <<-'PYEOF'
-	import socket, sys
+	import socket, sys, time
 	port = int(sys.argv[1])
 	def get():
 	    s = socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -165,16 +165,25 @@ t_bounds() {
 	fifth = get()
 	print("fifth:", fifth[:12])
 	ok_bound = not fifth.startswith(b"HTTP/1.0 200") and not fifth.startswith(b"HTTP/1.1 200")
-	# the server closes an idle connection: recv() returns b"" (EOF), not a timeout
-	idle[0].settimeout(30)
-	try:
-	    closed = idle[0].recv(1) == b""
-	except OSError as e:
-	    closed = isinstance(e, ConnectionResetError)
+	# the server closes every idle connection: recv() returns b"" (EOF), not a timeout
+	def eof(s):
+	    s.settimeout(30)
+	    try:
+	        return s.recv(1) == b""
+	    except OSError as e:
+	        return isinstance(e, ConnectionResetError)
+	closed = all([eof(s) for s in idle])
 	for s in idle:
 	    s.close()
-	after = get()
-	print("after:", after[:12])
+	# libmicrohttpd shuts a timed-out connection down before its clean-up
+	# frees the address's slot, so the first GET may still meet the bound:
+	# ask until one is served, for at most 5 s
+	deadline = time.monotonic() + 5
+	after, tries = get(), 1
+	while b" 200 " not in after[:16] and time.monotonic() < deadline:
+	    time.sleep(0.05)
+	    after, tries = get(), tries + 1
+	print("after:", after[:12], "on try", tries)
 	ok_after = b" 200 " in after[:16]
 	print("bound", ok_bound, "idle_closed", closed, "after", ok_after)
 	sys.exit(0 if ok_bound and closed and ok_after else 1)

@@ -78,6 +78,16 @@ counted() {
 	expect "$r counted $n (from $n0 to $now)" "$now" = $((n0 + n))
 }
 
+# counted_min BOTTLE REASON N0 N - as counted, but at least N: for drops of
+# a refused flow, whose later packets are dropped under the same reason (a
+# client's TCP may resend the refused segment before sentry's RST reaches
+# it, and that resend is dropped and counted too)
+counted_min() {
+	local b=$1 r=$2 n0=$3 n=$4 now
+	now=$($AK statwait "$SOCK" "$b" "bottle_stats.$b.drops.$r" $((n0 + n)))
+	expect "$r counted at least $n (from $n0 to $now)" "$now" -ge $((n0 + n))
+}
+
 # adv_count NAME - packets NET's nft counter NAME has seen
 adv_count() {
 	ip netns exec "$NET" nft list counter inet adv "$1" |

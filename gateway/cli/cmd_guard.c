@@ -44,6 +44,16 @@ static int call(const char *cmd, const char *sock_opt, const char *config,
 	return 0;
 }
 
+/* --addr4 or --addr6: one host address of @family, as a /32 or /128 prefix */
+static int host_opt(const char *arg, uint8_t family, struct ctl_prefix *out)
+{
+	if (addr_parse(arg, &out->addr) || out->addr.family != family)
+		return -1;
+	out->plen = family == ADDR_FAMILY_V4 ? 32 : 128;
+	out->set = true;
+	return 0;
+}
+
 int cmd_guard(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -76,18 +86,12 @@ int cmd_guard(int argc, char **argv)
 			snprintf(req.iface, sizeof(req.iface), "%s", optarg);
 			break;
 		case 'a':
-			req.addr4.plen = 32;
-			if (addr_parse(optarg, &req.addr4.addr) ||
-			    req.addr4.addr.family != ADDR_FAMILY_V4)
+			if (host_opt(optarg, ADDR_FAMILY_V4, &req.addr4))
 				return usage_error("guard", "--addr4: not an IPv4 address: %s", optarg);
-			req.addr4.set = true;
 			break;
 		case '6':
-			req.addr6.plen = 128;
-			if (addr_parse(optarg, &req.addr6.addr) ||
-			    req.addr6.addr.family != ADDR_FAMILY_V6)
+			if (host_opt(optarg, ADDR_FAMILY_V6, &req.addr6))
 				return usage_error("guard", "--addr6: not an IPv6 address: %s", optarg);
-			req.addr6.set = true;
 			break;
 		case 'p':
 			snprintf(req.policy, sizeof(req.policy), "%s", optarg);

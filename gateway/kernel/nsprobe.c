@@ -18,7 +18,6 @@
  * The thread exits; the caller's namespace never changes.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +32,7 @@
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
+#include "kernel/nsjob.h"
 #include "kernel/nsprobe.h"
 
 #define RECV_MAX	32768
@@ -333,7 +333,6 @@ int nsprobe_run(int bottle_fd, int router_fd, struct nsprobe *out, char *err,
 	struct probe p = { .out = out };
 	struct job j = { bottle_fd, router_fd, &p, err, len, 0 };
 	struct stat a, b;
-	pthread_t t;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -346,13 +345,8 @@ int nsprobe_run(int bottle_fd, int router_fd, struct nsprobe *out, char *err,
 			 "bottle's (or its --interface there)");
 		return -EINVAL;
 	}
-	rc = pthread_create(&t, NULL, job_main, &j);
-	if (rc) {
-		snprintf(err, len, "cannot start a thread: %s", strerror(rc));
-		return -rc;
-	}
-	pthread_join(t, NULL);
-	return j.rc;
+	rc = nsjob_run(job_main, &j, err, len);
+	return rc ? rc : j.rc;
 }
 
 const struct nsprobe_iface *nsprobe_pick(const struct nsprobe *p, char *err,

@@ -27,7 +27,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <sched.h>
 #include <stdio.h>
@@ -42,6 +41,7 @@
 #include <sys/vfs.h>
 
 #include "kernel/netcfg.h"
+#include "kernel/nsjob.h"
 #include "num.h"
 #include "vnet.h"
 
@@ -518,7 +518,6 @@ int tun_create_in_netns(int netns_fd, const struct tun_spec *spec, int *fds,
 			char *err, size_t len)
 {
 	struct job j = { netns_fd, spec, fds, err, len, 0 };
-	pthread_t t;
 	uint32_t i;
 	int rc;
 
@@ -542,11 +541,6 @@ int tun_create_in_netns(int netns_fd, const struct tun_spec *spec, int *fds,
 	if (rc)
 		return rc;
 
-	rc = pthread_create(&t, NULL, job_main, &j);
-	if (rc) {
-		snprintf(err, len, "cannot start a thread: %s", strerror(rc));
-		return -rc;
-	}
-	pthread_join(t, NULL);
-	return j.rc;
+	rc = nsjob_run(job_main, &j, err, len);
+	return rc ? rc : j.rc;
 }

@@ -239,6 +239,24 @@ veth() {
 	ip -n $NET link set "$4" up
 }
 
+# routed ROUTER BOTTLE NETIF N - BOTTLE behind ROUTER, which forwards (no
+# NAT): ROUTER 198.18.N.2 on a veth to $NET (its end NETIF, 198.18.N.1),
+# BOTTLE 198.18.(N+1).2 on a veth to ROUTER (198.18.(N+1).1)
+routed() {
+	local r=$1 b=$2 up=198.18.$4 in=198.18.$(($4 + 1))
+
+	veth "$r" "${r}0" $up.2/24 "$3" $up.1/24
+	ip link add "${b}0" netns "$b" type veth peer name "${r}1" netns "$r"
+	ip -n "$b" addr add $in.2/24 dev "${b}0"
+	ip -n "$r" addr add $in.1/24 dev "${r}1"
+	ip -n "$b" link set "${b}0" up
+	ip -n "$r" link set "${r}1" up
+	ip -n "$b" route add default via $in.1
+	ip -n "$r" route add default via $up.1
+	in_ns "$r" sysctl -qw net.ipv4.ip_forward=1
+	ip -n $NET route add $in.0/24 via $up.2
+}
+
 build_topology() {
 	local s
 
@@ -248,28 +266,10 @@ build_topology() {
 	for s in $SETUPS; do mkns "${BOTTLE[$s]}"; mkns "${FWD[$s]}"; done
 
 	if has kernel; then
-		veth $P-kr $P-kr0 198.18.10.2/24 $P-nk 198.18.10.1/24
-		ip link add $P-ka0 netns $P-ka type veth peer name $P-kr1 netns $P-kr
-		ip -n $P-ka addr add 198.18.11.2/24 dev $P-ka0
-		ip -n $P-kr addr add 198.18.11.1/24 dev $P-kr1
-		ip -n $P-ka link set $P-ka0 up
-		ip -n $P-kr link set $P-kr1 up
-		ip -n $P-ka route add default via 198.18.11.1
-		ip -n $P-kr route add default via 198.18.10.1
-		in_ns $P-kr sysctl -qw net.ipv4.ip_forward=1
-		ip -n $NET route add 198.18.11.0/24 via 198.18.10.2
+		routed $P-kr $P-ka $P-nk 10
 	fi
 	if has nfqueue; then
-		veth $P-fr $P-fr0 198.18.60.2/24 $P-nf 198.18.60.1/24
-		ip link add $P-fb0 netns $P-fb type veth peer name $P-fr1 netns $P-fr
-		ip -n $P-fb addr add 198.18.61.2/24 dev $P-fb0
-		ip -n $P-fr addr add 198.18.61.1/24 dev $P-fr1
-		ip -n $P-fb link set $P-fb0 up
-		ip -n $P-fr link set $P-fr1 up
-		ip -n $P-fb route add default via 198.18.61.1
-		ip -n $P-fr route add default via 198.18.60.1
-		in_ns $P-fr sysctl -qw net.ipv4.ip_forward=1
-		ip -n $NET route add 198.18.61.0/24 via 198.18.60.2
+		routed $P-fr $P-fb $P-nf 60
 	fi
 	if has sentry; then
 		veth $P-gw $P-gw0 198.18.20.2/24 $P-ns 198.18.20.1/24

@@ -13,7 +13,8 @@
  *     test/fuzz/fuzz_helper_argv.c gateway/helpers/helper_argv.c \
  *     gateway/helpers/publish_spec.c common/addr.c \
  *     common/ctl_proto.c common/num.c common/policy.c common/policy_index.c \
- *     common/siphash.c gateway/kernel/tun.c gateway/kernel/netlink.c -lmnl
+ *     common/siphash.c gateway/kernel/tun.c gateway/kernel/nsjob.c \
+ *     gateway/kernel/netlink.c -lmnl
  *
  * Seeds: test/fuzz/corpus/helper_argv/ (Podman's own command lines, and
  * pasta's -t/-u forms: make-helper-argv-seeds.py).

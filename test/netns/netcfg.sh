@@ -127,7 +127,7 @@ if ! gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -I"$top/common" -I"$top/gateway" \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wcast-qual -Wformat=2 -Wvla -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	"$here/netcfg_driver.c" "$top"/gateway/kernel/{tun,netlink,egress,nft}.c \
+	"$here/netcfg_driver.c" "$top"/gateway/kernel/{tun,nsjob,netlink,egress,nft}.c \
 	"$top/common/addr.c" "$top/common/log.c" "$top/common/num.c" \
 	$(pkg-config --cflags --libs libmnl libnftables) -lpthread \
 	-o "$drv" 2>"$tmp/build.log"; then
